@@ -1,0 +1,3 @@
+"""flowstate: an asyncio engine for durable, long-running flows."""
+
+__all__: list[str] = []
