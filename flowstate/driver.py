@@ -1,0 +1,397 @@
+"""`MemoryDriver`: the in-process store and the engine's source of truth while running.
+
+Indexes (nothing scans the whole log):
+- latest version by state id (a dict);
+- the retained history as a list indexed by rev (revs are contiguous: failed commits consume
+  none), so `since_rev` is O(1) and `since_time` a bisect (commit times never decrease);
+- by label: for each `(key, value)` the ascending revs that carry it;
+- pending delays by due time (a heap) and by sequence number.
+
+History is boundable: with `history_limit=N` only the newest N versions are kept, plus the
+latest version of every state. Queries that need older versions raise `HistoryTrimmedError`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from heapq import merge
+
+from flowstate.commands import GetStatesCommand, GetStatesResult, labels_match
+from flowstate.errors import HistoryTrimmedError, UsageError
+from flowstate.snapshots import CommitBatch, DelayedEntry, Loaded, Snapshots
+from flowstate.state import DATA_ANNOTATION_PREFIX as DATA_PREFIX
+from flowstate.state import FrozenDict, State
+
+__all__ = ["MemoryDriver"]
+
+
+class _RevList:
+    """Ascending revs with a moving start (the front is trimmed as history is dropped)."""
+
+    __slots__ = ("revs", "start")
+
+    def __init__(self) -> None:
+        self.revs: list[int] = []
+        self.start = 0
+
+    def __len__(self) -> int:
+        return len(self.revs) - self.start
+
+    def drop_front(self, rev: int) -> None:
+        if self.start < len(self.revs) and self.revs[self.start] == rev:
+            self.start += 1
+            if self.start > 64 and self.start * 2 > len(self.revs):
+                del self.revs[: self.start]
+                self.start = 0
+
+    def after(self, rev: int) -> Iterator[int]:
+        revs = self.revs
+        i = bisect_right(revs, rev, self.start)
+        while i < len(revs):
+            yield revs[i]
+            i += 1
+
+
+class MemoryDriver:
+    def __init__(
+        self, *, history_limit: int | None = None, snapshots: Snapshots | None = None
+    ) -> None:
+        if history_limit is not None and history_limit < 1:
+            raise UsageError(f"history_limit must be >= 1 or None, got {history_limit}")
+        self.history_limit = history_limit
+        self.snapshots = snapshots
+        self._head = 0  # last state rev
+        self._data_rev = 0
+        self._delay_seq = 0
+        self._latest: dict[str, State] = {}
+        self._log: list[State] = []
+        self._log_start = 0  # index in _log of the oldest retained version
+        self._first_rev = 1  # rev of _log[_log_start]
+        self._by_label: dict[tuple[str, str], _RevList] = {}
+        self._datas: dict[int, tuple[bytes, FrozenDict]] = {}
+        self._data_refs: dict[int, int] = {}
+        self._delays: dict[int, DelayedEntry] = {}
+        self._delay_heap: list[tuple[float, int]] = []
+        self._opened = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._opened:
+            return
+        self._opened = True
+        if self.snapshots is None:
+            return
+        loaded = await self.snapshots.open()
+        self._restore(loaded)
+
+    async def close(self) -> None:
+        if self.snapshots is not None and self._opened:
+            await self.snapshots.close()
+        self._opened = False
+
+    @property
+    def healthy(self) -> bool:
+        return self.snapshots.healthy if self.snapshots is not None else True
+
+    def _restore(self, loaded: Loaded) -> None:
+        for state in loaded.latest:
+            self._latest[state.id] = state
+        history = loaded.history
+        if history:
+            self._first_rev = history[0].rev
+            for i, state in enumerate(history):
+                if state.rev != self._first_rev + i:
+                    raise UsageError(
+                        f"loaded history is not contiguous at rev {state.rev} "
+                        f"(expected {self._first_rev + i})"
+                    )
+                self._log.append(state)
+                self._index(state)
+                self._ref_datas(state, +1)
+                self._latest[state.id] = state
+        self._head = max(loaded.head_rev, history[-1].rev if history else 0)
+        if not history:
+            self._first_rev = self._head + 1
+        for rev, blob, anns in loaded.datas:
+            self._datas[rev] = (blob, FrozenDict(anns))
+        for state in self._latest.values():
+            if state.rev < self._first_rev:
+                self._ref_datas(state, +1)
+        self._data_rev = max([loaded.data_rev, *self._datas.keys()])
+        for entry in loaded.delays:
+            self._delays[entry.seq] = entry
+            heapq.heappush(self._delay_heap, (entry.at, entry.seq))
+        self._delay_seq = max([loaded.delay_seq, *self._delays.keys()])
+
+    # -- counters ----------------------------------------------------------------------------
+
+    @property
+    def head_rev(self) -> int:
+        return self._head
+
+    @property
+    def data_rev(self) -> int:
+        return self._data_rev
+
+    @property
+    def delay_seq(self) -> int:
+        return self._delay_seq
+
+    @property
+    def oldest_rev(self) -> int:
+        """The oldest version still in the history (head + 1 when the history is empty)."""
+        return self._first_rev
+
+    @property
+    def last_committed_at(self) -> float:
+        return self._log[-1].committed_at if len(self._log) > self._log_start else 0.0
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def latest_rev(self, id: str) -> int:
+        state = self._latest.get(id)
+        return state.rev if state is not None else 0
+
+    def get(self, id: str, rev: int = 0) -> State | None:
+        latest = self._latest.get(id)
+        if rev == 0 or latest is None or latest.rev == rev:
+            return latest if rev == 0 or latest is not None else None
+        if rev < self._first_rev or rev > self._head:
+            return None
+        state = self._log[self._log_start + rev - self._first_rev]
+        return state if state.id == id else None
+
+    def latest_states(self) -> Iterable[State]:
+        return self._latest.values()
+
+    def latest_by_labels(self, labels: dict[str, str]) -> State | None:
+        """The most recent version carrying all `labels` (within retained history)."""
+        return self.latest_by_labels_any((labels,) if labels else ())
+
+    def latest_by_labels_any(self, ors: tuple[dict[str, str], ...]) -> State | None:
+        """The most recent retained version matching an OR of ANDs (() matches all)."""
+        for rev in self._revs_desc(ors):
+            return self._at(rev)
+        return None
+
+    def _at(self, rev: int) -> State:
+        return self._log[self._log_start + rev - self._first_rev]
+
+    def _revs_desc(self, ors: tuple[dict[str, str], ...]) -> Iterator[int]:
+        """Revs of retained versions matching `ors`, newest first."""
+        if not ors:
+            for i in range(len(self._log) - 1, self._log_start - 1, -1):
+                yield self._log[i].rev
+            return
+        yield from self._revs_asc_reversed(ors)
+
+    def _revs_asc_reversed(self, ors: tuple[dict[str, str], ...]) -> Iterator[int]:
+        lists = []
+        for ands in ors:
+            rl = self._smallest(ands)
+            if rl is not None:
+                lists.append((ands, rl))
+        heap: list[tuple[int, int, int]] = []  # (-rev, list index, position)
+        for n, (_, rl) in enumerate(lists):
+            if len(rl):
+                heap.append((-rl.revs[-1], n, len(rl.revs) - 1))
+        heapq.heapify(heap)
+        last = -1
+        while heap:
+            neg, n, pos = heapq.heappop(heap)
+            rl = lists[n][1]
+            if pos - 1 >= rl.start:
+                heapq.heappush(heap, (-rl.revs[pos - 1], n, pos - 1))
+            rev = -neg
+            if rev == last:
+                continue
+            if labels_match(ors, self._at(rev).labels):
+                last = rev
+                yield rev
+
+    def _smallest(self, ands: dict[str, str]) -> _RevList | None:
+        best: _RevList | None = None
+        for pair in ands.items():
+            rl = self._by_label.get(pair)
+            if rl is None:
+                return None
+            if best is None or len(rl) < len(best):
+                best = rl
+        return best
+
+    def query(self, cmd: GetStatesCommand) -> GetStatesResult:
+        """Answer a `get_states` command from the indexes."""
+        states: list[State] = []
+        since = cmd.since_rev
+        if cmd.since_latest:
+            latest = self.latest_by_labels_any(cmd.labels)
+            if latest is None:
+                return GetStatesResult([], False)
+            since = latest.rev
+            if cmd.since_time is None or latest.committed_at >= cmd.since_time:
+                if not cmd.latest_only or self._latest[latest.id].rev == latest.rev:
+                    states.append(latest)
+        elif since < self._first_rev - 1:
+            raise HistoryTrimmedError(since, self._first_rev)
+        if cmd.since_time is not None:
+            since = max(since, self._rev_before_time(cmd.since_time))
+        limit = cmd.limit
+        for rev in self._revs_after(cmd.labels, since):
+            state = self._at(rev)
+            if cmd.since_time is not None and state.committed_at < cmd.since_time:
+                continue
+            if cmd.labels and not labels_match(cmd.labels, state.labels):
+                continue
+            if cmd.latest_only and self._latest[state.id].rev != rev:
+                continue
+            states.append(state)
+            if len(states) > limit:
+                return GetStatesResult(states[:limit], True)
+        return GetStatesResult(states, False)
+
+    def _rev_before_time(self, since_time: float) -> int:
+        """The last rev committed before `since_time` (so later ones are >= it)."""
+        log = self._log
+        i = bisect_left(log, since_time, lo=self._log_start, key=lambda s: s.committed_at)
+        return log[i - 1].rev if i > self._log_start else self._first_rev - 1
+
+    def _revs_after(self, ors: tuple[dict[str, str], ...], since: int) -> Iterator[int]:
+        if not ors:
+            start = self._log_start + max(0, since - self._first_rev + 1)
+            log = self._log
+            for i in range(start, len(log)):
+                yield log[i].rev
+            return
+        iters = []
+        for ands in ors:
+            rl = self._smallest(ands)
+            if rl is not None:
+                iters.append(rl.after(since))
+        if len(iters) == 1:
+            yield from iters[0]
+            return
+        last = -1
+        for rev in merge(*iters):
+            if rev != last:
+                last = rev
+                yield rev
+
+    def get_data(self, rev: int) -> tuple[bytes, FrozenDict] | None:
+        return self._datas.get(rev)
+
+    # -- delays ------------------------------------------------------------------------------
+
+    def next_delay_at(self) -> float | None:
+        heap = self._delay_heap
+        while heap and heap[0][1] not in self._delays:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def pop_due_delays(self, now: float) -> list[DelayedEntry]:
+        """Remove and return every delay due at `now`, in due order."""
+        due: list[DelayedEntry] = []
+        heap = self._delay_heap
+        while heap and heap[0][0] <= now:
+            _, seq = heapq.heappop(heap)
+            entry = self._delays.pop(seq, None)
+            if entry is not None:
+                due.append(entry)
+        if due and self.snapshots is not None:
+            self.snapshots.record(CommitBatch(delays_removed=[e.seq for e in due]))
+        return due
+
+    @property
+    def pending_delays(self) -> int:
+        return len(self._delays)
+
+    def pending_delay_entries(self) -> Iterable[DelayedEntry]:
+        return self._delays.values()
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def apply(self, batch: CommitBatch) -> int:
+        """Apply a validated batch. Revs must continue the counters exactly.
+
+        Returns the snapshot ticket (0 without snapshots).
+        """
+        for state in batch.states:
+            if state.rev != self._head + 1:
+                raise AssertionError(f"rev {state.rev} does not follow head {self._head}")
+            self._head = state.rev
+            self._log.append(state)
+            self._index(state)
+            previous = self._latest.get(state.id)
+            self._latest[state.id] = state
+            self._ref_datas(state, +1)
+            if previous is not None and previous.rev < self._first_rev:
+                self._ref_datas(previous, -1)
+        for rev, blob, anns in batch.datas:
+            if rev != self._data_rev + 1:
+                raise AssertionError(f"data rev {rev} does not follow {self._data_rev}")
+            self._data_rev = rev
+            self._datas[rev] = (blob, FrozenDict(anns))
+        for entry in batch.delays_added:
+            if entry.seq != self._delay_seq + 1:
+                raise AssertionError(f"delay seq {entry.seq} does not follow {self._delay_seq}")
+            self._delay_seq = entry.seq
+            self._delays[entry.seq] = entry
+            heapq.heappush(self._delay_heap, (entry.at, entry.seq))
+        if self.history_limit is not None:
+            self._trim(self.history_limit)
+        if self.snapshots is not None:
+            return self.snapshots.record(batch)
+        return 0
+
+    async def wait_durable(self, ticket: int) -> None:
+        if self.snapshots is not None:
+            await self.snapshots.wait_durable(ticket)
+
+    def _index(self, state: State) -> None:
+        by_label = self._by_label
+        for pair in state.labels.items():
+            rl = by_label.get(pair)
+            if rl is None:
+                rl = by_label[pair] = _RevList()
+            rl.revs.append(state.rev)
+
+    def _ref_datas(self, state: State, delta: int) -> None:
+        for key, value in state.annotations.items():
+            if key.startswith(DATA_PREFIX):
+                try:
+                    rev = int(value)
+                except ValueError:
+                    continue
+                count = self._data_refs.get(rev, 0) + delta
+                if count <= 0:
+                    self._data_refs.pop(rev, None)
+                    if delta < 0:
+                        self._datas.pop(rev, None)
+                else:
+                    self._data_refs[rev] = count
+
+    def _trim(self, keep: int) -> None:
+        retained = len(self._log) - self._log_start
+        if retained <= keep:
+            return
+        drop = retained - keep
+        log = self._log
+        for i in range(self._log_start, self._log_start + drop):
+            state = log[i]
+            for pair in state.labels.items():
+                rl = self._by_label.get(pair)
+                if rl is not None:
+                    rl.drop_front(state.rev)
+                    if not len(rl):
+                        del self._by_label[pair]
+            if self._latest.get(state.id) is not state:
+                self._ref_datas(state, -1)
+        self._log_start += drop
+        self._first_rev += drop
+        if self._log_start > 1024 and self._log_start * 2 > len(log):
+            del log[: self._log_start]
+            self._log_start = 0
+        if self.snapshots is not None:
+            self.snapshots.trimmed(self._first_rev)

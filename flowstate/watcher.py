@@ -1,0 +1,208 @@
+"""Watchers: async iterators over committed versions, pushed by commits (no polling).
+
+Each watcher has a bounded buffer. A commit appends matching versions to it and wakes the
+reader. A watcher whose reader falls `buffer` versions behind drops its buffer and, when read
+again, catches up from the log after the last rev it delivered, page by page, then goes live
+again: every matching version is delivered once, in rev order, while the history is retained.
+If the history it needs was trimmed meanwhile, reading raises `WatcherLaggedError`.
+A slow reader never blocks commits or other watchers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from flowstate.commands import GetStatesCommand, labels_match
+from flowstate.errors import HistoryTrimmedError, WatcherLaggedError
+from flowstate.state import State
+
+if TYPE_CHECKING:
+    from flowstate.driver import MemoryDriver
+
+__all__ = ["Watcher", "WatcherHub"]
+
+
+class Watcher:
+    __slots__ = (
+        "_buf",
+        "_closed",
+        "_hub",
+        "_lagging",
+        "_last_rev",
+        "_max",
+        "_waiter",
+        "ors",
+        "since_time",
+    )
+
+    def __init__(self, hub: WatcherHub, cmd: GetStatesCommand, buffer: int) -> None:
+        self._hub = hub
+        self.ors = cmd.labels
+        self.since_time = cmd.since_time
+        self._max = buffer
+        self._buf: deque[State] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._closed = False
+        driver = hub.driver
+        # Start in catch-up mode: the first reads page through the log from the start point.
+        self._lagging = True
+        if cmd.since_latest:
+            latest = driver.latest_by_labels_any(cmd.labels)
+            if latest is None:
+                self._last_rev = driver.head_rev
+                self._lagging = False
+            else:
+                self._buf.append(latest)
+                self._last_rev = latest.rev
+        else:
+            self._last_rev = cmd.since_rev
+            if cmd.since_rev >= driver.head_rev:
+                self._lagging = False
+
+    @property
+    def last_rev(self) -> int:
+        """The rev of the last version delivered (or the start point)."""
+        return self._last_rev
+
+    @property
+    def lagging(self) -> bool:
+        return self._lagging
+
+    def matches(self, state: State) -> bool:
+        if self.since_time is not None and state.committed_at < self.since_time:
+            return False
+        return labels_match(self.ors, state.labels)
+
+    def push(self, state: State) -> None:
+        """Called by the hub for every committed version that matches."""
+        if self._lagging:
+            return
+        if len(self._buf) >= self._max:
+            self._lagging = True
+            self._buf.clear()
+        else:
+            self._buf.append(state)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def __aiter__(self) -> Watcher:
+        return self
+
+    async def __anext__(self) -> State:
+        while True:
+            if self._closed:
+                raise StopAsyncIteration
+            if self._buf:
+                state = self._buf.popleft()
+                self._last_rev = state.rev
+                return state
+            if self._lagging:
+                self._catch_up()
+                continue
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+
+    def _catch_up(self) -> None:
+        """Refill the buffer from the log after `last_rev`; go live once at the head."""
+        driver = self._hub.driver
+        cmd = GetStatesCommand(self.ors, self._last_rev, False, self.since_time, False, self._max)
+        try:
+            result = driver.query(cmd)
+        except HistoryTrimmedError as exc:
+            self._closed = True
+            self._hub.remove(self)
+            raise WatcherLaggedError(self._last_rev, exc.oldest_rev) from None
+        self._buf.extend(result.states)
+        if not result.more:
+            self._lagging = False
+
+    async def close(self) -> None:
+        self.close_nowait()
+
+    def close_nowait(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._buf.clear()
+        self._hub.remove(self)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def __aenter__(self) -> Watcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close_nowait()
+
+
+class WatcherHub:
+    """Routes each committed version to the watchers whose query it matches.
+
+    A watcher with a single AND of labels is indexed under one of its label pairs, so a commit
+    only looks at watchers that share a label with it; OR and label-less watchers are checked
+    for every commit.
+    """
+
+    __slots__ = ("_all", "_by_pair", "driver")
+
+    def __init__(self, driver: MemoryDriver) -> None:
+        self.driver = driver
+        self._by_pair: dict[tuple[str, str], set[Watcher]] = {}
+        self._all: set[Watcher] = set()
+
+    def add(self, cmd: GetStatesCommand, buffer: int) -> Watcher:
+        watcher = Watcher(self, cmd, buffer)
+        if len(cmd.labels) == 1:
+            pair = next(iter(cmd.labels[0].items()))
+            self._by_pair.setdefault(pair, set()).add(watcher)
+        else:
+            self._all.add(watcher)
+        return watcher
+
+    def remove(self, watcher: Watcher) -> None:
+        self._all.discard(watcher)
+        if len(watcher.ors) == 1:
+            pair = next(iter(watcher.ors[0].items()))
+            watchers = self._by_pair.get(pair)
+            if watchers is not None:
+                watchers.discard(watcher)
+                if not watchers:
+                    del self._by_pair[pair]
+
+    def publish(self, states: list[State]) -> None:
+        by_pair = self._by_pair
+        everyone = self._all
+        for state in states:
+            for watcher in everyone:
+                if watcher.matches(state):
+                    watcher.push(state)
+            if by_pair:
+                for pair in state.labels.items():
+                    watchers = by_pair.get(pair)
+                    if watchers:
+                        for watcher in watchers:
+                            if watcher.matches(state):
+                                watcher.push(state)
+
+    def close_all(self) -> None:
+        for watcher in list(self._all):
+            watcher.close_nowait()
+        for watchers in list(self._by_pair.values()):
+            for watcher in list(watchers):
+                watcher.close_nowait()
+
+    def __len__(self) -> int:
+        return len(self._all) + sum(len(w) for w in self._by_pair.values())
