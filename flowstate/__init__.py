@@ -38,6 +38,7 @@ from flowstate.commands import (
     set_max_recovery_attempts,
     set_retry_after,
     stack,
+    store_data,
     transit,
     unstack,
 )
