@@ -184,7 +184,7 @@ async def test_hanging_engine_times_out_and_is_killed() -> None:
         began = time.monotonic()
         with pytest.raises(GtpTimeoutError) as info:
             await engine.genmove("black")
-        assert 0.2 <= time.monotonic() - began < 1.0
+        assert 0.19 <= time.monotonic() - began < 1.0
         assert str(info.value) == "GTP command 'genmove black' got no response within 0.2 s"
         assert isinstance(info.value, GtpEngineFailure)
         with pytest.raises(GtpCrashedError, match="killed after 'genmove black' timed out"):
