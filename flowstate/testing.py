@@ -21,13 +21,18 @@ class FakeClock:
     """
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self._now = float(start)
+        # Integer nanoseconds, so that advancing 0.1 twice lands exactly on "+0.2".
+        self._ns = round(start * 1e9)
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._idle_hooks: list[IdleHook] = []
 
     def now(self) -> float:
-        return self._now
+        return self._ns / 1e9
+
+    @property
+    def _now(self) -> float:
+        return self._ns / 1e9
 
     async def sleep_until(self, deadline: float) -> None:
         if deadline <= self._now:
@@ -52,19 +57,19 @@ class FakeClock:
     async def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError(f"cannot advance a clock backwards ({seconds} s)")
-        target = self._now + seconds
+        target = self._ns + round(seconds * 1e9)
         await self.settle()
         while True:
             deadline = self.next_deadline()
-            if deadline is None or deadline > target:
+            if deadline is None or round(deadline * 1e9) > target:
                 break
-            self._now = max(self._now, deadline)
+            self._ns = max(self._ns, round(deadline * 1e9))
             while self._sleepers and self._sleepers[0][0] <= self._now:
                 _, _, future = heapq.heappop(self._sleepers)
                 if not future.done():
                     future.set_result(None)
             await self.settle()
-        self._now = max(self._now, target)
+        self._ns = max(self._ns, target)
         await self.settle()
 
     async def settle(self) -> None:
