@@ -1,0 +1,520 @@
+// The game page: wires the board view, clocks, controls, scoring and chat to the store and the
+// connection. Rendering of the goban itself lives in board.js; game state in store.js.
+
+import { h, replace, text, show, toast, confirmDialog } from "./dom.js";
+import { BoardView } from "./board.js";
+import { ChatPanel } from "./chat.js";
+import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
+import {
+  key, toPoint, pointName, territory, describeResult, illegalReason, colourName, other, at,
+} from "./rules.js";
+
+const CONFIRM_KEY = "gameserver.confirmMoves";
+
+function confirmDefault(storage) {
+  const saved = storage.getItem(CONFIRM_KEY);
+  if (saved !== null) return saved === "on";
+  return window.matchMedia?.("(pointer: coarse)").matches ?? false;
+}
+
+function rulesetName(r) {
+  return r === "chinese" ? "Chinese rules" : r === "japanese" ? "Japanese rules" : r ? `${r} rules` : "";
+}
+
+export class GameView {
+  constructor(root, { conn, store, sound, gameId, storage = window.localStorage }) {
+    this.root = root;
+    this.conn = conn;
+    this.store = store;
+    this.sound = sound;
+    this.gameId = gameId;
+    this.storage = storage;
+    this.confirmMoves = confirmDefault(storage);
+    this.pending = null; // {x, y} awaiting a second tap in confirm mode
+    this.notFound = false;
+    this.lastTick = null;
+    this.build();
+    this.onChange = (e) => { if (e.detail.gameId === this.gameId) this.changed(e.detail); };
+    store.addEventListener("change", this.onChange);
+    this.timer = setInterval(() => this.renderClocks(), 100);
+    this.render();
+    if (conn.state === "open") this.online();
+  }
+
+  destroy() {
+    clearInterval(this.timer);
+    this.store.removeEventListener("change", this.onChange);
+    if (!this.myColour()) this.conn.send("unwatch", { game_id: this.gameId });
+    document.title = "Tengen · Go";
+  }
+
+  get entry() { return this.store.get(this.gameId); }
+  get game() { return this.entry?.game ?? null; }
+  myColour() { return this.store.myColour(this.gameId); }
+
+  /** (Re)connected: catch up from our last rev, or load the game. */
+  online() {
+    const e = this.store.entry(this.gameId);
+    if (e.resyncing) return;
+    e.resyncing = true;
+    const payload = { game_id: this.gameId };
+    if (e.game) payload.since_rev = e.game.rev;
+    this.conn.request("watch", payload).then(
+      () => this.store.markSynced(this.gameId),
+      (err) => {
+        e.resyncing = false;
+        if (err.code === "not_found") { this.notFound = true; this.render(); }
+        else if (err.code !== "offline") toast(err.message, "error");
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- building
+
+  build() {
+    this.boardHost = h("div", { class: "board-host" });
+    this.board = new BoardView(this.boardHost);
+    this.board.addEventListener("activate", (e) => this.activate(e.detail));
+    this.overlay = h("div", { class: "board-overlay", hidden: true }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "overlay-text" }));
+    this.announce = h("p", { class: "announce", "aria-live": "polite", id: "announce" });
+    this.hint = h("p", { class: "hint-line" });
+
+    this.cards = { black: this.buildCard("black"), white: this.buildCard("white") };
+
+    this.meta = h("p", { class: "game-meta" });
+    this.banner = h("div", { class: "result-banner", role: "status", hidden: true });
+    this.waiting = h("div", { class: "waiting-box card-inner", hidden: true });
+
+    this.passBtn = h("button", { class: "btn", type: "button", onclick: () => this.pass() }, "Pass");
+    this.undoBtn = h("button", { class: "btn", type: "button", onclick: () => this.requestUndo() }, "Undo");
+    this.resignBtn = h("button", { class: "btn btn-danger-outline", type: "button", onclick: () => this.resign() }, "Resign");
+    this.controls = h("div", { class: "controls", role: "group", "aria-label": "Game actions" }, this.passBtn, this.undoBtn, this.resignBtn);
+
+    this.undoText = h("p", {});
+    this.undoBox = h("div", { class: "undo-box card-inner", role: "group", "aria-label": "Undo request", hidden: true },
+      this.undoText,
+      h("div", { class: "row" },
+        h("button", { class: "btn btn-primary", type: "button", onclick: () => this.replyUndo(true) }, "Accept undo"),
+        h("button", { class: "btn", type: "button", onclick: () => this.replyUndo(false) }, "Decline undo")));
+    this.undoWaiting = h("p", { class: "note", hidden: true }, "Undo requested. Waiting for your opponent…");
+
+    this.scoreBlack = h("span", { class: "score-num" });
+    this.scoreWhite = h("span", { class: "score-num" });
+    this.scoreLead = h("p", { class: "score-lead" });
+    this.scoreHelp = h("p", { class: "note" });
+    this.acceptBtn = h("button", { class: "btn btn-primary", type: "button", onclick: () => this.acceptScore() }, "Accept score");
+    this.resumeBtn = h("button", { class: "btn", type: "button", onclick: () => this.resumePlay() }, "Resume play");
+    this.scoring = h("section", { class: "scoring-box card-inner", "aria-labelledby": "scoring-h", hidden: true },
+      h("h2", { id: "scoring-h" }, "Scoring"),
+      this.scoreHelp,
+      h("div", { class: "score-row" },
+        h("div", { class: "score-side" }, h("span", { class: "stone-icon black", "aria-hidden": "true" }), "Black ", this.scoreBlack),
+        h("div", { class: "score-side" }, h("span", { class: "stone-icon white", "aria-hidden": "true" }), "White ", this.scoreWhite)),
+      this.scoreLead,
+      h("div", { class: "row" }, this.acceptBtn, this.resumeBtn));
+
+    this.chat = new ChatPanel({ onSend: (t) => this.sendChat(t) });
+
+    const confirmBox = h("input", { type: "checkbox", id: "opt-confirm", checked: this.confirmMoves, onchange: (e) => {
+      this.confirmMoves = e.target.checked;
+      this.storage.setItem(CONFIRM_KEY, this.confirmMoves ? "on" : "off");
+      this.pending = null;
+      this.render();
+    } });
+    const soundBox = h("input", { type: "checkbox", id: "opt-sound", checked: this.sound.enabled, onchange: (e) => {
+      this.sound.setEnabled(e.target.checked);
+      if (e.target.checked) { this.sound.context(); this.sound.stone(); }
+    } });
+    this.sgf = h("a", { class: "btn btn-small", href: `api/games/${encodeURIComponent(this.gameId)}/sgf`, download: `game-${this.gameId}.sgf` }, "Download SGF");
+    const copy = h("button", { class: "btn btn-small", type: "button", onclick: () => this.copyLink() }, "Copy link");
+    this.badge = h("span", { class: "badge", hidden: true }, "Spectating");
+    const options = h("div", { class: "options" },
+      h("label", { class: "check" }, confirmBox, "Confirm moves"),
+      h("label", { class: "check" }, soundBox, "Sound"),
+      h("div", { class: "row" }, this.sgf, copy));
+
+    replace(this.root,
+      h("div", { class: "game" },
+        h("div", { class: "players" }, this.cards.black.el, this.cards.white.el),
+        h("div", { class: "board-col" },
+          h("div", { class: "board-wrap" }, this.boardHost, this.overlay),
+          h("div", { class: "status-bar" }, this.announce, this.hint)),
+        h("aside", { class: "panel" },
+          h("div", { class: "panel-head" }, this.meta, this.badge),
+          this.banner, this.waiting,
+          this.controls, this.undoWaiting, this.undoBox, this.scoring,
+          this.chat.el, options)));
+  }
+
+  buildCard(colour) {
+    const name = h("span", { class: "pname" });
+    const you = h("span", { class: "tag", hidden: true }, "You");
+    const dot = h("span", { class: "conn-dot", role: "img" });
+    const digits = h("span", { class: "digits" });
+    const detail = h("span", { class: "clock-detail" });
+    const captures = h("span", { class: "captures" });
+    const accepted = h("span", { class: "accepted", hidden: true }, "✓ Accepted");
+    const turn = h("span", { class: "turn-flag", hidden: true }, "to play");
+    const el = h("section", { class: `player player-${colour}`, "aria-label": `${colourName(colour)} player` },
+      h("div", { class: "player-top" },
+        h("span", { class: `stone-icon ${colour}`, "aria-hidden": "true" }),
+        name, you, dot),
+      h("div", { class: "clock", role: "timer", "aria-label": `${colourName(colour)} clock` }, digits, detail),
+      h("div", { class: "player-sub" }, captures, turn, accepted));
+    return { el, name, you, dot, digits, detail, captures, accepted, turn, clockEl: el.querySelector(".clock") };
+  }
+
+  // ---------------------------------------------------------------- state changes
+
+  changed({ kind, event, previous }) {
+    const g = this.game;
+    if (kind === "update" && event && g) {
+      this.pending = null;
+      const mine = this.myColour();
+      if (event.kind === "move") this.sound.stone();
+      if ((event.kind === "move" || event.kind === "pass") && mine && g.phase === "playing" &&
+          g.turn === mine && event.color !== mine) this.sound.yourTurn();
+      if (event.kind === "pass") toast(`${colourName(event.color)} passed.`);
+      if (g.phase === "scoring" && previous?.phase !== "scoring") toast("Both players passed: mark the dead stones, then accept the score.", "info", 6000);
+      if (event.kind === "undo_requested" && mine && event.color !== mine) toast("Your opponent asks to undo their last move.");
+      if (event.kind === "undo_accepted") toast("Undo accepted: the last move was taken back.");
+      if (event.kind === "undo_rejected") toast("The undo request was declined.");
+      if (event.kind === "resume" || (previous?.phase === "scoring" && g.phase === "playing")) toast("Play resumed.");
+      if (g.phase === "finished" && previous?.phase !== "finished") this.sound.finished();
+    }
+    if (kind === "chat") {
+      this.chat.render(this.entry.chat, this.store.playerId);
+      return;
+    }
+    this.render(kind === "update" ? event : null);
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  canAct() {
+    if (this.conn.state !== "open") { toast("Not connected. Reconnecting…", "error"); return false; }
+    if (!this.entry?.synced) { toast("Catching up with the server…"); return false; }
+    return true;
+  }
+
+  activate({ x, y, via }) {
+    const g = this.game;
+    if (!g) return;
+    const mine = this.myColour();
+    const name = pointName(x, y, g.settings.size);
+    if (!mine) {
+      toast(g.phase === "waiting" ? "Join the game to play." : "You are watching this game.");
+      return;
+    }
+    if (g.phase === "finished") { toast("The game is over."); return; }
+    if (g.phase === "waiting") { toast("Waiting for an opponent to join."); return; }
+    if (g.phase === "scoring") {
+      if (at(g.board, x, y) === ".") { toast("Click a stone to mark its group dead or alive."); return; }
+      if (!this.canAct()) return;
+      const dead = this.deadSet().has(key(x, y));
+      this.conn.request("mark_dead", { game_id: this.gameId, x, y, dead: !dead }).catch((err) => this.fail(err, name));
+      return;
+    }
+    if (via === "pointer" && this.confirmMoves && !(this.pending && this.pending.x === x && this.pending.y === y)) {
+      if (at(g.board, x, y) !== ".") { toast(illegalReason("occupied", name), "error"); return; }
+      this.pending = { x, y };
+      this.render();
+      return;
+    }
+    this.play(x, y, name);
+  }
+
+  play(x, y, name) {
+    this.pending = null;
+    if (!this.canAct()) { this.render(); return; }
+    this.conn.request("move", { game_id: this.gameId, rev: this.game.rev, x, y })
+      .catch((err) => this.fail(err, name))
+      .finally(() => this.render());
+  }
+
+  pass() {
+    if (!this.canAct()) return;
+    this.conn.request("pass", { game_id: this.gameId, rev: this.game.rev }).catch((err) => this.fail(err));
+  }
+
+  async resign() {
+    const ok = await confirmDialog({
+      title: "Resign this game?",
+      body: "Your opponent wins. This cannot be undone.",
+      confirm: "Yes, resign",
+      cancel: "Keep playing",
+      danger: true,
+    });
+    if (!ok || !this.canAct()) return;
+    this.conn.request("resign", { game_id: this.gameId }).catch((err) => this.fail(err));
+  }
+
+  requestUndo() {
+    if (!this.canAct()) return;
+    this.conn.request("undo_request", { game_id: this.gameId, rev: this.game.rev })
+      .then(() => toast("Undo requested."))
+      .catch((err) => this.fail(err));
+  }
+
+  replyUndo(accept) {
+    if (!this.canAct()) return;
+    this.conn.request("undo_reply", { game_id: this.gameId, accept }).catch((err) => this.fail(err));
+  }
+
+  acceptScore() {
+    if (!this.canAct()) return;
+    this.conn.request("accept_score", { game_id: this.gameId, rev: this.game.rev }).catch((err) => this.fail(err));
+  }
+
+  resumePlay() {
+    if (!this.canAct()) return;
+    this.conn.request("resume_play", { game_id: this.gameId }).catch((err) => this.fail(err));
+  }
+
+  async join() {
+    if (!this.canAct()) return;
+    try {
+      await this.conn.request("join", { game_id: this.gameId });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  sendChat(textValue) {
+    return this.conn.request("chat", { game_id: this.gameId, text: textValue }).catch((err) => {
+      this.fail(err);
+      throw err;
+    });
+  }
+
+  async copyLink() {
+    const url = location.href.replace(/\?debug[^#]*/, "");
+    try {
+      await navigator.clipboard.writeText(url);
+      toast("Link copied. Anyone with it can watch this game.", "ok");
+    } catch {
+      window.prompt("Copy this link:", url);
+    }
+  }
+
+  /** Every error is explained: nothing is silently dropped. */
+  fail(err, pointLabel) {
+    switch (err.code) {
+      case "illegal_move": toast(illegalReason(err.reason, pointLabel), "error"); break;
+      case "stale_rev":
+        this.store.requestResync(this.gameId);
+        toast("The board had changed. It is up to date now; please try again.", "error");
+        break;
+      case "not_your_turn": toast(`It is ${colourName(this.game?.turn) || "not your"}${this.game?.turn ? "’s" : ""} turn.`, "error"); break;
+      case "wrong_phase": toast("That is not possible at this stage of the game.", "error"); break;
+      case "forbidden": toast("Only the players of this game can do that.", "error"); break;
+      case "rate_limited": toast("Slow down a little.", "error"); break;
+      default: toast(err.message || "Something went wrong.", "error");
+    }
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  deadSet() {
+    return new Set((this.game?.dead ?? []).map(toPoint).filter(Boolean).map((p) => key(p.x, p.y)));
+  }
+
+  lastMove() {
+    const moves = this.game?.moves ?? [];
+    return moves.length ? moves[moves.length - 1] : null;
+  }
+
+  render(event = null) {
+    const e = this.entry;
+    const g = this.game;
+    const connected = this.conn.state === "open";
+    if (!g) {
+      this.board.render({ size: 19, board: [], ghost: null });
+      show(this.overlay, true);
+      text(this.overlay.querySelector(".overlay-text"), this.notFound ? "This game does not exist." : connected ? "Loading game…" : "Connecting…");
+      this.overlay.classList.toggle("error", this.notFound);
+      for (const el of [this.controls, this.scoring, this.undoBox, this.waiting]) show(el, false);
+      return;
+    }
+    const size = g.settings?.size ?? g.board.length;
+    const mine = this.myColour();
+    const phase = g.phase;
+    const live = connected && e.synced;
+    const dead = this.deadSet();
+    const last = this.lastMove();
+    const lastPoint = last && !last.pass ? { x: last.x, y: last.y } : null;
+    const ko = toPoint(g.ko);
+    const myTurn = phase === "playing" && mine && g.turn === mine;
+
+    this.board.render({
+      size,
+      board: g.board,
+      last: lastPoint,
+      ko: phase === "playing" ? ko : null,
+      dead,
+      territory: phase === "scoring" || (phase === "finished" && dead.size) ? territory(g.board, dead) : null,
+      ghost: live && myTurn ? mine : null,
+      pending: this.pending,
+    });
+    this.boardHost.classList.toggle("stale", !live);
+    this.boardHost.classList.toggle("my-turn", !!myTurn);
+    show(this.overlay, !live);
+    this.overlay.classList.remove("error");
+    text(this.overlay.querySelector(".overlay-text"), connected ? "Catching up…" : "Reconnecting…");
+
+    // Players.
+    for (const colour of ["black", "white"]) {
+      const c = this.cards[colour];
+      const p = g.players?.[colour];
+      text(c.name, p ? p.name : phase === "waiting" ? "Waiting for a player…" : "—");
+      show(c.you, !!p && mine === colour);
+      const online = !!p && p.connected !== false;
+      c.dot.className = `conn-dot ${p ? (online ? "on" : "off") : "none"}`;
+      c.dot.setAttribute("aria-label", p ? (online ? "connected" : "disconnected") : "seat open");
+      c.dot.title = p ? (online ? "Connected" : "Disconnected") : "Seat open";
+      text(c.captures, `${p?.captures ?? 0} capture${(p?.captures ?? 0) === 1 ? "" : "s"}`);
+      c.el.classList.toggle("to-move", phase === "playing" && g.turn === colour);
+      c.el.classList.toggle("me", mine === colour);
+      show(c.turn, phase === "playing" && g.turn === colour);
+      show(c.accepted, phase === "scoring" && !!e.accepted[colour]);
+    }
+    this.renderClocks();
+
+    // Meta line.
+    const s = g.settings ?? {};
+    text(this.meta, [`${size}×${size}`, rulesetName(s.ruleset), s.komi !== undefined ? `komi ${s.komi}` : null,
+      s.handicap ? `handicap ${s.handicap}` : null, describeTimeControl(s.time_control)].filter(Boolean).join(" · "));
+    show(this.badge, !mine);
+
+    // Announcements: last move and ko (aria-live).
+    text(this.announce, this.describeState(g, last, ko, mine));
+    text(this.hint, this.hintText(g, mine, myTurn));
+
+    // Result.
+    show(this.banner, phase === "finished");
+    if (phase === "finished") {
+      const res = describeResult(g.result) || "Game over";
+      const score = g.score ? ` Final score: Black ${g.score.black}, White ${g.score.white}.` : "";
+      replace(this.banner, h("strong", {}, res), score ? h("span", {}, score) : null,
+        h("a", { href: "#/", class: "btn btn-small" }, "Back to lobby"));
+    }
+
+    this.renderWaiting(g, mine);
+
+    // Controls.
+    show(this.controls, !!mine && (phase === "playing" || phase === "scoring"));
+    this.passBtn.disabled = !(myTurn && live);
+    const undo = g.undo;
+    const undoBy = undo ? (["black", "white"].includes(undo.color) ? undo.color : ["black", "white"].includes(undo.by) ? undo.by : this.store.colourOf(g, undo.player_id ?? undo.by ?? undo.requested_by)) : null;
+    const lastIsMine = last && last.color === mine;
+    this.undoBtn.disabled = !(live && phase === "playing" && lastIsMine);
+    this.resignBtn.disabled = !live;
+    show(this.undoWaiting, !!undo && undoBy === mine);
+    show(this.undoBox, !!undo && !!mine && undoBy !== mine && phase === "playing");
+    if (undo) text(this.undoText, `${colourName(undoBy) || "Your opponent"} asks to undo their last move.`);
+
+    // Scoring.
+    show(this.scoring, phase === "scoring");
+    show(this.passBtn, phase === "playing");
+    show(this.undoBtn, phase === "playing" && !undo);
+    if (phase === "scoring") {
+      const sc = g.score;
+      text(this.scoreBlack, sc ? String(sc.black) : "…");
+      text(this.scoreWhite, sc ? String(sc.white) : "…");
+      if (sc) {
+        const diff = Number(sc.black) - Number(sc.white);
+        text(this.scoreLead, diff === 0 ? "Even score (jigo)" : `${diff > 0 ? "Black" : "White"} leads by ${Math.abs(diff)}`);
+      } else text(this.scoreLead, "");
+      const iAccepted = mine && e.accepted[mine];
+      text(this.scoreHelp, mine
+        ? iAccepted ? "You accepted. Waiting for your opponent…" : "Click a group to mark it dead or alive. When the score is right, accept it."
+        : "The players are marking dead stones.");
+      show(this.acceptBtn, !!mine);
+      show(this.resumeBtn, !!mine);
+      this.acceptBtn.disabled = !live || !!iAccepted;
+      this.resumeBtn.disabled = !live;
+    }
+
+    this.chat.render(e.chat, this.store.playerId);
+    const names = `${g.players?.black?.name ?? "?"} vs ${g.players?.white?.name ?? "?"}`;
+    document.title = `${myTurn ? "● Your move · " : ""}${names} · Tengen`;
+  }
+
+  describeState(g, last, ko, mine) {
+    const size = g.settings?.size ?? g.board.length;
+    const parts = [];
+    const n = g.moves?.length ?? 0;
+    if (last) {
+      parts.push(last.pass ? `Move ${n}: ${colourName(last.color)} passed.` : `Move ${n}: ${colourName(last.color)} ${pointName(last.x, last.y, size)}.`);
+    }
+    if (g.phase === "playing" && ko) parts.push(`Ko at ${pointName(ko.x, ko.y, size)}.`);
+    if (g.phase === "playing" && g.turn) parts.push(mine === g.turn ? "Your move." : `${colourName(g.turn)} to play.`);
+    if (g.phase === "scoring") parts.push("Scoring: mark dead stones.");
+    if (g.phase === "finished") parts.push(describeResult(g.result) || "Game over.");
+    if (g.phase === "waiting") parts.push("Waiting for an opponent.");
+    return parts.join(" ");
+  }
+
+  hintText(g, mine, myTurn) {
+    if (!mine || g.phase !== "playing") return "";
+    if (this.pending) return `Tap ${pointName(this.pending.x, this.pending.y, g.settings.size)} again to play there.`;
+    if (myTurn && this.confirmMoves) return "Tap a point, then tap it again to confirm.";
+    return "";
+  }
+
+  renderWaiting(g, mine) {
+    const seatOpen = !g.players?.black || !g.players?.white;
+    const visible = g.phase === "waiting" && seatOpen;
+    show(this.waiting, visible);
+    if (!visible) { this.waitingKey = null; return; }
+    const keyNow = `${mine}|${this.conn.state}`;
+    if (this.waitingKey === keyNow) return;
+    this.waitingKey = keyNow;
+    const url = location.href.replace(/\?debug[^#]*/, "");
+    if (mine) {
+      const input = h("input", { type: "text", readonly: true, id: "share-link", value: url, onfocus: (e) => e.target.select() });
+      replace(this.waiting,
+        h("h2", {}, "Waiting for an opponent"),
+        h("p", {}, "Send this link to a friend. They can join from it, or from the lobby."),
+        h("label", { for: "share-link", class: "sr-only" }, "Share link"),
+        h("div", { class: "row" }, input, h("button", { class: "btn", type: "button", onclick: () => this.copyLink() }, "Copy link")));
+    } else {
+      const open = !g.players?.black ? "black" : "white";
+      const host = g.players?.[other(open)]?.name ?? "Someone";
+      replace(this.waiting,
+        h("h2", {}, "Open game"),
+        h("p", {}, `${host} is waiting for an opponent. You would play ${open}.`),
+        h("button", { class: "btn btn-primary", type: "button", onclick: () => this.join() }, "Join"));
+    }
+  }
+
+  renderClocks() {
+    const e = this.entry;
+    const g = e?.game;
+    if (!g) return;
+    const tc = g.settings?.time_control;
+    const mine = this.myColour();
+    for (const colour of ["black", "white"]) {
+      const c = this.cards[colour];
+      const clock = g.players?.[colour]?.clock;
+      if (!clock) { text(c.digits, "—"); text(c.detail, ""); continue; }
+      const stamp = clock.as_of ?? clock.at ?? clock.updated_at;
+      let elapsed;
+      if (stamp != null) elapsed = this.conn.serverNow() - (Number(stamp) < 1e11 ? Number(stamp) * 1000 : Number(stamp));
+      else if (e.serverStamp != null) elapsed = this.conn.serverNow() - e.serverStamp;
+      else elapsed = Date.now() - e.receivedAt;
+      const running = clock.running && g.phase === "playing" && this.conn.state === "open";
+      const view = clockView({ ...clock, running }, tc, elapsed);
+      text(c.digits, formatMs(view.ms));
+      text(c.detail, clockDetail(view, tc));
+      const u = running ? urgency(view) : "";
+      c.clockEl.classList.toggle("low", u === "low");
+      c.clockEl.classList.toggle("warn", u === "warn");
+      c.clockEl.classList.toggle("running", running);
+      if (u === "low" && colour === mine) {
+        const sec = Math.ceil(view.ms / 1000);
+        if (sec !== this.lastTick) { this.lastTick = sec; this.sound.tick(); }
+      }
+    }
+  }
+}

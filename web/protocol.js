@@ -1,0 +1,231 @@
+// The websocket connection: reconnect with backoff, request ids matched to ok/error replies,
+// hello on every (re)connect with the stored token, and a ping/pong estimate of the offset
+// between this machine's clock and the server's. It knows nothing about Go or the DOM; it emits
+// events on an EventTarget:
+//   "status"  {detail: {state: "connecting"|"open"|"offline", retryIn?: ms, attempt}}
+//   "welcome" {detail: welcome message}          (after every successful hello)
+//   "message" {detail: any push that is not a reply}
+
+const TOKEN_KEY = "gameserver.token";
+const NAME_KEY = "gameserver.name";
+
+/** ws(s)://host/<dir>/ws, built from the page location so the client works under any path. */
+export function socketUrl(loc = window.location) {
+  const url = new URL("ws", loc.href);
+  url.protocol = loc.protocol === "https:" ? "wss:" : "ws:";
+  url.hash = "";
+  url.search = "";
+  return url.href;
+}
+
+/** Server timestamps may come as seconds (Python time.time()) or milliseconds. */
+export function toMs(t) {
+  const n = Number(t);
+  if (!Number.isFinite(n)) return NaN;
+  return n < 1e11 ? n * 1000 : n;
+}
+
+export class RequestError extends Error {
+  constructor(reply) {
+    super(reply.message || reply.code || "request failed");
+    this.code = reply.code || "internal";
+    this.reason = reply.reason;
+    this.reply = reply;
+  }
+}
+
+export class Connection extends EventTarget {
+  constructor({ url = socketUrl(), storage = window.localStorage, WebSocketImpl = window.WebSocket } = {}) {
+    super();
+    this.url = url;
+    this.storage = storage;
+    this.WebSocketImpl = WebSocketImpl;
+    this.ws = null;
+    this.state = "offline";
+    this.attempt = 0;
+    this.nextId = 1;
+    this.pending = new Map(); // id -> {resolve, reject, timer}
+    this.offsetMs = 0; // server_time - local time
+    this.samples = []; // [{rtt, offset}]
+    this.welcome = null;
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.retryAt = 0;
+  }
+
+  get token() { return this.storage.getItem(TOKEN_KEY) || undefined; }
+  get name() { return this.storage.getItem(NAME_KEY) || ""; }
+
+  /** Server time now, in ms, estimated from ping/pong. */
+  serverNow() { return Date.now() + this.offsetMs; }
+
+  start() {
+    window.addEventListener("online", () => this.retryNow());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && this.state === "offline") this.retryNow();
+    });
+    this.connect();
+  }
+
+  retryNow() {
+    if (this.state !== "offline") return;
+    clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
+  connect() {
+    this.setState("connecting");
+    let ws;
+    try {
+      ws = new this.WebSocketImpl(this.url);
+    } catch (err) {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => this.onOpen(ws);
+    ws.onmessage = (ev) => this.onFrame(ws, ev.data);
+    ws.onclose = () => this.onClose(ws);
+    ws.onerror = () => {}; // a close always follows
+  }
+
+  async onOpen(ws) {
+    if (ws !== this.ws) return;
+    try {
+      const hello = { token: this.token };
+      if (this.name) hello.name = this.name;
+      const welcome = await this.request("hello", hello, { force: true });
+      if (ws !== this.ws) return;
+      this.applyWelcome(welcome);
+      this.attempt = 0;
+      this.setState("open");
+      this.startPings();
+    } catch (err) {
+      if (err.code === "unauthorized" && this.token) {
+        // The server no longer knows this token (e.g. wiped database): start a fresh identity.
+        this.storage.removeItem(TOKEN_KEY);
+      }
+      ws.close();
+    }
+  }
+
+  applyWelcome(welcome) {
+    if (welcome.token) this.storage.setItem(TOKEN_KEY, welcome.token);
+    if (welcome.name) this.storage.setItem(NAME_KEY, welcome.name);
+    this.welcome = { player_id: welcome.player_id, name: welcome.name };
+    this.dispatchEvent(new CustomEvent("welcome", { detail: this.welcome }));
+  }
+
+  /** Change the display name: stored locally, sent with hello now and on every reconnect. */
+  async rename(name) {
+    this.storage.setItem(NAME_KEY, name);
+    if (this.state !== "open") return;
+    const welcome = await this.request("hello", { token: this.token, name });
+    this.applyWelcome(welcome);
+  }
+
+  onClose(ws) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    clearInterval(this.pingTimer);
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new RequestError({ code: "offline", message: "The connection was lost." }));
+    }
+    this.pending.clear();
+    this.scheduleRetry();
+  }
+
+  scheduleRetry() {
+    this.attempt += 1;
+    const base = Math.min(15000, 500 * 2 ** Math.min(this.attempt - 1, 5));
+    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.retryAt = Date.now() + delay;
+    this.setState("offline", { retryIn: delay });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  setState(state, extra = {}) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent("status", { detail: { state, attempt: this.attempt, ...extra } }));
+  }
+
+  onFrame(ws, data) {
+    if (ws !== this.ws) return;
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      console.warn("ignoring a frame that is not JSON");
+      return;
+    }
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "welcome" && msg.id == null && this.helloId != null && this.pending.has(this.helloId)) {
+      msg = { ...msg, id: this.helloId }; // a server that does not echo ids on welcome
+    }
+    if ((msg.type === "ok" || msg.type === "error" || msg.type === "welcome") && msg.id != null && this.pending.has(msg.id)) {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.type === "error") p.reject(new RequestError(msg));
+      else p.resolve(msg);
+      if (msg.type !== "error") return;
+    }
+    if (msg.type === "pong") { this.onPong(msg); return; }
+    if (msg.type === "welcome" && msg.id == null) { this.applyWelcome(msg); return; }
+    this.dispatchEvent(new CustomEvent("message", { detail: msg }));
+  }
+
+  /** Send without waiting for a reply. Returns false when offline. */
+  send(type, payload = {}) {
+    if (!this.ws || this.ws.readyState !== 1) return false;
+    this.ws.send(JSON.stringify({ type, ...payload }));
+    return true;
+  }
+
+  /**
+   * Send with a request id; resolves with the `ok` (or `welcome`) reply, rejects with a
+   * RequestError for an `error` reply, a lost connection or a 10 s timeout.
+   */
+  request(type, payload = {}, { timeoutMs = 10000, force = false } = {}) {
+    if (!this.ws || this.ws.readyState !== 1 || (!force && this.state !== "open")) {
+      return Promise.reject(new RequestError({ code: "offline", message: "Not connected. Reconnecting…" }));
+    }
+    const id = this.nextId++;
+    if (type === "hello") this.helloId = id;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RequestError({ code: "timeout", message: "The server did not answer in time." }));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.ws.send(JSON.stringify({ type, id, ...payload }));
+    });
+  }
+
+  startPings() {
+    clearInterval(this.pingTimer);
+    this.samples = [];
+    const ping = () => this.send("ping", { t: Date.now() });
+    ping();
+    setTimeout(ping, 400);
+    setTimeout(ping, 1200);
+    this.pingTimer = setInterval(ping, 15000);
+  }
+
+  onPong(msg) {
+    const now = Date.now();
+    const t = Number(msg.t);
+    const server = toMs(msg.server_time);
+    if (!Number.isFinite(t) || !Number.isFinite(server)) return;
+    const rtt = now - t;
+    if (rtt < 0 || rtt > 60000) return;
+    this.samples.push({ rtt, offset: server - (t + rtt / 2) });
+    if (this.samples.length > 8) this.samples.shift();
+    // The sample with the smallest round trip has the tightest error bound.
+    const best = this.samples.reduce((a, b) => (b.rtt < a.rtt ? b : a));
+    this.offsetMs = best.offset;
+    this.rttMs = best.rtt;
+  }
+}
