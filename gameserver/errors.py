@@ -66,8 +66,9 @@ class Forbidden(ProtocolError):
 class WrongPhase(ProtocolError):
     code = "wrong_phase"
 
-    def __init__(self, command: str, phase: str) -> None:
-        super().__init__(f"{command} is not allowed while the game is {phase}", phase=phase)
+    def __init__(self, command: str, phase: str, message: str | None = None) -> None:
+        super().__init__(message or f"{command} is not allowed while the game is {phase}",
+                         phase=phase)
         self.command = command
         self.phase = phase
 
@@ -75,8 +76,8 @@ class WrongPhase(ProtocolError):
 class NotYourTurn(ProtocolError):
     code = "not_your_turn"
 
-    def __init__(self, color: str) -> None:
-        super().__init__(f"it is not {color}'s turn")
+    def __init__(self, color: str, message: str | None = None) -> None:
+        super().__init__(message or f"it is not {color}'s turn")
         self.color = color
 
 

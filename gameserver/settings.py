@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,5 +13,22 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     db: str = "gameserver.sqlite3"
-    durability: str = "default"
+    durability: str = "default"  # "default" (write-behind) | "strict" (group commit)
     log_level: str = "info"
+    web_dir: str = str(WEB_DIR)
+
+    # websocket limits
+    max_frame_bytes: int = 64 * 1024
+    messages_per_second: float = 20.0
+    message_burst: float = 60.0
+    flood_strikes: int = 20  # refused messages in a row before the socket is closed (1008)
+    send_queue: int = 256  # pushes queued for one socket before it is cut off as too slow
+    max_chat_length: int = 500
+    max_name_length: int = 32
+    max_open_games_per_player: int = 10
+    update_history: int = 64  # updates kept per game for `watch since_rev`
+
+    # uvicorn
+    ws_backend: str = "websockets-sansio"  # see docs/bench-server.md
+    loop: str = "uvloop"
+    http: str = "httptools"

@@ -1,0 +1,129 @@
+"""One websocket connection: its identity, limits, and a bounded send queue drained by its
+own writer task.
+
+`send(text)` never blocks: it appends to the queue, and when the queue is full the connection is
+cut off (its tasks are cancelled, the socket closed) so a client that stops reading never delays
+anybody else. The connection's reader and writer run in one `asyncio.TaskGroup` owned by `run()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from gameserver.metrics import Metrics
+from gameserver.ratelimit import TokenBucket
+from gameserver.settings import Settings
+
+if TYPE_CHECKING:
+    from gameserver.identity import Player
+
+log = logging.getLogger("gameserver.connection")
+
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+
+class Connection:
+    """The server's view of one socket. Handlers receive it; pushes go through `send`."""
+
+    __slots__ = ("_abort", "_close", "_queue", "_tasks", "_wakeup", "_ws", "bucket", "closed",
+                 "id", "lobby", "metrics", "player", "present", "refused", "settings",
+                 "watching")
+
+    def __init__(self, ws: WebSocket, conn_id: int, settings: Settings, metrics: Metrics,
+                 now: float) -> None:
+        self._ws = ws
+        self.id = conn_id
+        self.settings = settings
+        self.metrics = metrics
+        self.player: Player | None = None
+        self.bucket = TokenBucket.full(settings.messages_per_second, settings.message_burst, now)
+        self.refused = 0  # messages refused in a row by the rate limit
+        self.watching: set[str] = set()  # game ids this socket receives updates for
+        self.present: set[str] = set()  # game ids where this socket counts as its player online
+        self.lobby = False
+        self.closed = False
+        self._queue: deque[str] = deque()
+        self._wakeup = asyncio.Event()
+        self._close: tuple[int, str] | None = None
+        self._abort = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Queue one frame; cut the connection off if its queue is full."""
+        if self.closed:
+            return
+        if len(self._queue) >= self.settings.send_queue:
+            self.metrics.slow_consumers_cut += 1
+            log.info("connection %d cut off: it stopped reading", self.id)
+            self.abort()
+            return
+        self._queue.append(text)
+        self._wakeup.set()
+
+    def close(self, code: int, reason: str) -> None:
+        """Close after dropping whatever is queued (abuse): the writer sends the close frame."""
+        if self.closed:
+            return
+        self.closed = True
+        self._queue.clear()
+        self._close = (code, reason)
+        self._wakeup.set()
+
+    def abort(self) -> None:
+        """Stop both tasks now; the socket is closed without waiting for the peer."""
+        if self._abort:
+            return
+        self.closed = True
+        self._abort = True
+        self._queue.clear()
+        for task in self._tasks:
+            task.cancel()
+
+    async def _write(self) -> None:
+        ws = self._ws
+        queue = self._queue
+        try:
+            while True:
+                while queue:
+                    await ws.send_text(queue.popleft())
+                if self._close is not None:
+                    code, reason = self._close
+                    await ws.close(code, reason)
+                    return
+                self._wakeup.clear()
+                await self._wakeup.wait()
+        except (WebSocketDisconnect, OSError, RuntimeError):
+            self.closed = True  # the peer went away; the reader sees it too
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run(self, read: Callable[[Connection], Awaitable[None]]) -> None:
+        """Run `read(self)` and the writer until either ends; then stop the other."""
+        async with asyncio.TaskGroup() as tg:
+            reader = tg.create_task(self._guard(read(self)))
+            writer = tg.create_task(self._write())
+            self._tasks = [reader, writer]
+            reader.add_done_callback(lambda _: self._finish_writer(writer))
+            writer.add_done_callback(lambda _: reader.cancel())
+
+    def _finish_writer(self, writer: asyncio.Task[None]) -> None:
+        self.closed = True
+        if self._close is None:
+            writer.cancel()
+        else:
+            self._wakeup.set()
+
+    async def _guard(self, reading: Awaitable[None]) -> None:
+        try:
+            await reading
+        except (WebSocketDisconnect, OSError):
+            self.closed = True

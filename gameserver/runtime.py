@@ -1,0 +1,72 @@
+"""Everything one running app owns, built and torn down by the app's lifespan.
+
+The engine (with its delayer, recovery and persistence), the identities and matches loaded back
+from it, the lobby, the broadcaster task and the socket server. No module globals: two apps in
+one process each have their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+from flowstate import Clock, Engine, FlowRegistry, MemoryDriver, RealClock
+from gameserver.broadcaster import Broadcaster
+from gameserver.gorules import GoRules
+from gameserver.identity import Identities
+from gameserver.lobby import Lobby
+from gameserver.matches import Matches
+from gameserver.metrics import Metrics
+from gameserver.persistence import make_driver
+from gameserver.rules import Rules
+from gameserver.session import Session
+from gameserver.settings import Settings
+from gameserver.websocket import SocketServer
+
+
+def default_games() -> dict[str, Rules]:
+    return {"go": GoRules()}
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    driver: MemoryDriver
+    engine: Engine
+    metrics: Metrics
+    identities: Identities
+    matches: Matches
+    lobby: Lobby
+    sockets: SocketServer
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, settings: Settings, *, clock: Clock | None = None,
+                      games: Mapping[str, Rules] | None = None,
+                      driver: MemoryDriver | None = None) -> AsyncIterator[Runtime]:
+        clock = clock or RealClock()
+        driver = driver if driver is not None else make_driver(settings)
+        registry = FlowRegistry()
+        metrics = Metrics()
+        async with Engine(driver, registry, clock=clock) as engine:
+            identities = Identities(engine, settings.max_name_length)
+            matches = Matches(engine, games or default_games(), metrics, now=clock.now,
+                              history=settings.update_history,
+                              max_open_games=settings.max_open_games_per_player)
+            await identities.load()
+            await matches.load()
+            lobby = Lobby()
+            session = Session(settings, identities, matches, lobby, clock.now)
+            sockets = SocketServer(settings, session, matches, lobby, metrics, clock.now)
+            broadcaster = Broadcaster(engine, matches, lobby, metrics)
+            runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
+                          sockets)
+            async with asyncio.TaskGroup() as tg:
+                task = tg.create_task(broadcaster.run(), name="gameserver-broadcaster")
+                try:
+                    yield runtime
+                finally:
+                    task.cancel()
