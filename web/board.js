@@ -268,7 +268,7 @@ export class BoardView extends EventTarget {
     if (!model.territory) return;
     for (const [k, owner] of model.territory) {
       const [x, y] = k.split(",").map(Number);
-      const s = 0.3;
+      const s = 0.26;
       el("rect", { x: x - s / 2, y: y - s / 2, width: s, height: s, rx: 0.04, class: `terr terr-${CONTENT[owner]}` }, this.territoryLayer);
     }
   }

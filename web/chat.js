@@ -8,7 +8,7 @@ export class ChatPanel {
     this.onSend = onSend;
     this.canSend = canSend;
     this.rendered = 0;
-    this.log = h("ol", { class: "chat-log", role: "log", "aria-label": "Chat messages" });
+    this.log = h("ol", { class: "chat-log", role: "log", "aria-label": "Chat history" });
     this.empty = h("li", { class: "chat-empty" }, "No messages yet. Say hello!");
     this.log.append(this.empty);
     this.input = h("input", { type: "text", id: "chat-input", maxlength: 500, autocomplete: "off", placeholder: "Say something…" });

@@ -374,7 +374,7 @@ export class GameView {
       c.dot.title = p ? (online ? "Connected" : "Disconnected") : "Seat open";
       text(c.captures, `${p?.captures ?? 0} capture${(p?.captures ?? 0) === 1 ? "" : "s"}`);
       c.el.classList.toggle("to-move", phase === "playing" && g.turn === colour);
-      c.el.classList.toggle("me", mine === colour);
+      c.el.classList.toggle("is-me", mine === colour);
       show(c.turn, phase === "playing" && g.turn === colour);
       show(c.accepted, phase === "scoring" && !!e.accepted[colour]);
     }
@@ -503,7 +503,8 @@ export class GameView {
       if (stamp != null) elapsed = this.conn.serverNow() - (Number(stamp) < 1e11 ? Number(stamp) * 1000 : Number(stamp));
       else if (e.serverStamp != null) elapsed = this.conn.serverNow() - e.serverStamp;
       else elapsed = Date.now() - e.receivedAt;
-      const running = clock.running && g.phase === "playing" && this.conn.state === "open";
+      // Time keeps passing while we are offline: the server's clock does not stop for us.
+      const running = clock.running && g.phase === "playing";
       const view = clockView({ ...clock, running }, tc, elapsed);
       text(c.digits, formatMs(view.ms));
       text(c.detail, clockDetail(view, tc));

@@ -272,7 +272,7 @@ export class LobbyView {
             describeTimeControl(g.tc),
             g.komi !== undefined ? `komi ${g.komi}` : null,
             g.handicap ? `handicap ${g.handicap}` : null,
-            g.openColour ? `you play ${g.openColour}` : null,
+            !mine && g.openColour ? `you play ${g.openColour}` : null,
           ].filter(Boolean).join(" · "))),
         action);
     }));

@@ -170,7 +170,7 @@ export class Connection extends EventTarget {
       clearTimeout(p.timer);
       if (msg.type === "error") p.reject(new RequestError(msg));
       else p.resolve(msg);
-      if (msg.type !== "error") return;
+      return; // the caller explains its own errors
     }
     if (msg.type === "pong") { this.onPong(msg); return; }
     if (msg.type === "welcome" && msg.id == null) { this.applyWelcome(msg); return; }
