@@ -119,6 +119,7 @@ __all__ = [
     "set_max_recovery_attempts",
     "set_retry_after",
     "stack",
+    "store_data",
     "transit",
     "unstack",
 ]

@@ -115,7 +115,7 @@ class Engine:
         self._hub = WatcherHub(driver)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._timer_task: asyncio.Task[None] | None = None
-        self._timer_wake: asyncio.Event | None = None
+        self._timer_fut: asyncio.Future[None] | None = None
         self._timer_target: float | None = None
         self._started = False
         self._stopping = False
@@ -152,7 +152,6 @@ class Engine:
                 self._recovery.observe(state)
             self._recovery.added = 0
             self._recovery.completed = 0
-        self._timer_wake = asyncio.Event()
         self._timer_task = asyncio.get_running_loop().create_task(
             self._timer_loop(), name="flowstate-timer"
         )
@@ -529,13 +528,16 @@ class Engine:
         return at
 
     def _arm(self, at: float) -> None:
-        if self._timer_wake is not None and (self._timer_target is None or at < self._timer_target):
-            self._timer_wake.set()
+        fut = self._timer_fut
+        if fut is not None and (self._timer_target is None or at < self._timer_target):
+            _resolve(fut)
 
     async def _timer_loop(self) -> None:
-        assert self._timer_wake is not None
-        wake = self._timer_wake
+        """One task sleeping until the next due delay or recovery retry; commits that add an
+        earlier deadline wake it. The wall clock uses a bare loop timer (no task per sleep)."""
+        loop = asyncio.get_running_loop()
         clock = self.clock
+        real = isinstance(clock, RealClock)
         while True:
             self._fire_due(clock.now())
             due = self._next_due()
@@ -543,17 +545,24 @@ class Engine:
                 await asyncio.sleep(0)
                 continue
             self._timer_target = due
-            wake.clear()
-            if due is None:
-                await wake.wait()
-                continue
-            sleeper = asyncio.ensure_future(clock.sleep_until(due))
-            waker = asyncio.ensure_future(wake.wait())
+            fut: asyncio.Future[None] = loop.create_future()
+            self._timer_fut = fut
+            handle: asyncio.TimerHandle | None = None
+            sleeper: asyncio.Future[None] | None = None
+            if due is not None:
+                if real:
+                    handle = loop.call_later(max(0.0, due - clock.now()), _resolve, fut)
+                else:
+                    sleeper = asyncio.ensure_future(clock.sleep_until(due))
+                    sleeper.add_done_callback(lambda _, f=fut: _resolve(f))  # type: ignore[misc]
             try:
-                await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+                await fut
             finally:
-                sleeper.cancel()
-                waker.cancel()
+                self._timer_fut = None
+                if handle is not None:
+                    handle.cancel()
+                if sleeper is not None and not sleeper.done():
+                    sleeper.cancel()
 
     def _fire_due(self, now: float) -> None:
         if self._stopping:
@@ -595,6 +604,11 @@ class Engine:
             return
         self._recovery.retried += 1
         self._spawn(self.execute(ctx), f"recovery {state.id}")
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 def _nothing(cmd: Command) -> None:
