@@ -366,7 +366,7 @@ export class GameView {
     for (const colour of ["black", "white"]) {
       const c = this.cards[colour];
       const p = g.players?.[colour];
-      text(c.name, p ? p.name : phase === "waiting" ? "Waiting for a player…" : "—");
+      text(c.name, p ? p.name : phase === "waiting" ? "Open seat" : "—");
       show(c.you, !!p && mine === colour);
       const online = !!p && p.connected !== false;
       c.dot.className = `conn-dot ${p ? (online ? "on" : "off") : "none"}`;

@@ -207,7 +207,18 @@ export class Connection extends EventTarget {
   startPings() {
     clearInterval(this.pingTimer);
     this.samples = [];
-    const ping = () => this.send("ping", { t: Date.now() });
+    this.lastPongAt = Date.now();
+    const ping = () => {
+      // A socket that stopped answering (half-open after a network change) is closed so the
+      // normal reconnect path takes over instead of waiting for the OS to notice.
+      if (Date.now() - this.lastPongAt > 40000 && this.ws) {
+        const ws = this.ws;
+        ws.close();
+        this.onClose(ws);
+        return;
+      }
+      this.send("ping", { t: Date.now() });
+    };
     ping();
     setTimeout(ping, 400);
     setTimeout(ping, 1200);
@@ -216,6 +227,7 @@ export class Connection extends EventTarget {
 
   onPong(msg) {
     const now = Date.now();
+    this.lastPongAt = now;
     const t = Number(msg.t);
     const server = toMs(msg.server_time);
     if (!Number.isFinite(t) || !Number.isFinite(server)) return;
