@@ -1,0 +1,1 @@
+"""Runnable flowstate examples: `python -m examples.<name>`; each is run by `test_examples.py`."""
