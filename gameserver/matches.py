@@ -17,7 +17,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -176,6 +176,8 @@ class Matches:
         game_id = "g" + secrets.token_hex(5)
         match = new_match(rules, game_id, options, cmd.time_control,
                           Seat(player.id, player.name), color, self._now())
+        if conn is not None:
+            match = replace(match, connected=frozenset({color}))
         ctx = StateCtx.new(game_id)
         hub = Hub(match, rules, ctx)
         text = hub.snapshot_text()
@@ -203,11 +205,12 @@ class Matches:
             join(hub.match, hub.rules, seat)  # refuse before subscribing
             if conn is not None:
                 self._subscribe_snapshot(hub, conn)
-            await self._run(hub, lambda m: _bumped(join(m, hub.rules, seat)),
+            online = conn is not None
+            await self._run(hub, lambda m: _joined(m, hub.rules, seat, online),
                             time.perf_counter())
+            if conn is not None:
+                self._mark_present(hub, conn, player)
         self._by_player.setdefault(player.id, set()).add(game_id)
-        if conn is not None:
-            await self._connect(hub, conn, player)
         return hub
 
     async def command(self, player: Player, cmd: Any, t0: float) -> Hub:
@@ -363,5 +366,11 @@ class Matches:
 Change = Callable[[Match], tuple[Match, dict[str, Any]]]
 
 
-def _bumped(result: tuple[Match, dict[str, Any]]) -> tuple[Match, dict[str, Any]]:
-    return bump(result[0]), result[1]
+def _joined(match: Match, rules: Rules, seat: Seat, online: bool) -> tuple[Match, dict[str, Any]]:
+    """The join itself; a player joining from a socket is connected from that rev on."""
+    joined, event = join(match, rules, seat)
+    if online:
+        color = joined.color_of(seat.player_id)
+        assert color is not None
+        joined = replace(joined, connected=joined.connected | {color})
+    return bump(joined), event

@@ -21,6 +21,7 @@ from gameserver.matches import Matches
 from gameserver.metrics import Metrics
 from gameserver.persistence import make_driver
 from gameserver.rules import Rules
+from gameserver.server import tune_gc
 from gameserver.session import Session
 from gameserver.settings import Settings
 from gameserver.websocket import SocketServer
@@ -62,6 +63,8 @@ class Runtime:
             session = Session(settings, identities, matches, lobby, clock.now)
             sockets = SocketServer(settings, session, matches, lobby, metrics, clock.now)
             broadcaster = Broadcaster(engine, matches, lobby, metrics)
+            if settings.tune_gc:
+                tune_gc()
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
                           sockets)
             async with asyncio.TaskGroup() as tg:

@@ -28,6 +28,9 @@ class Settings:
     max_open_games_per_player: int = 10
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
+    # process: freeze startup objects and raise GC thresholds (python -m gameserver does)
+    tune_gc: bool = False
+
     # uvicorn
     ws_backend: str = "websockets-sansio"  # see docs/bench-server.md
     loop: str = "uvloop"
