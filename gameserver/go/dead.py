@@ -12,17 +12,18 @@ The method (see also docs/go-rules.md):
    * ``o`` has fewer than two eyes in it, an eye being an empty region bordered
      only by ``o`` stones, counted twice when it has 7 points or more (room for
      two eyes);
-   * no ``o`` chain in it is in a fight: every ``c`` chain touching it, or
-     sharing a liberty with it, has more liberties than it. Otherwise it is a
-     capturing race or seki and is left to the players.
+   * no ``o`` chain in it is in a fight: a ``c`` chain touching it, or sharing
+     a liberty with it, that has at most 3 liberties and no more than the ``o``
+     chain means a capturing race or seki, which is left to the players.
 
    Then every ``o`` stone in it is suggested dead.
 3. Stones found dead are taken off and the whole search runs again (a dead
    stone in a territory hides the eye it sits in), until nothing changes.
 
 Limits: false eyes count as eyes; two separate one-eyed ``o`` groups in the same
-enclosure count as two eyes (so neither is marked); a big dead group with more
-liberties than the wall around it is not marked; unsettled borders, seki and
+enclosure count as two eyes (so neither is marked); a dead group touching a wall
+chain that is short of liberties (3 or fewer) is not marked; dead stones in an
+area larger than half the board are not marked; unsettled borders, seki and
 capturing races are never marked. It is a prefill for the players to correct,
 not a judge.
 """
@@ -38,10 +39,12 @@ from gameserver.go.scoring import find_regions
 if TYPE_CHECKING:
     from gameserver.go.game import GoGame
 
-__all__ = ["BIG_EYE", "dead_stones", "suggest_dead"]
+__all__ = ["BIG_EYE", "FIGHT_LIBERTIES", "dead_stones", "suggest_dead"]
 
 #: an eye space of this many points or more counts as room for two eyes
 BIG_EYE = 7
+#: a surrounding chain with this few liberties (and no more than the invader) is in a fight
+FIGHT_LIBERTIES = 3
 _MAX_ROUNDS = 4
 
 
@@ -84,7 +87,7 @@ def _in_a_fight(board: bytes, geo: Geometry, stones: list[int], owner: int) -> b
                 continue
             other, other_liberties = chain_at(board, geo, n)
             checked |= other
-            if len(other_liberties) <= len(liberties):
+            if len(other_liberties) <= min(len(liberties), FIGHT_LIBERTIES):
                 return True
     return False
 

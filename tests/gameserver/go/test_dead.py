@@ -1,0 +1,81 @@
+"""Dead-stone suggestions: a prefill for the scoring phase of settled games."""
+
+from __future__ import annotations
+
+from gameserver.go import Color, GoGame, suggest_dead
+from tests.gameserver.go.diagrams import position
+
+B, W = Color.BLACK, Color.WHITE
+
+
+def test_dead_stones_in_both_territories() -> None:
+    """Lone stones and a two-stone chain inside the opponent's area are dead."""
+    game = position("""
+        . . X O . . . . .
+        . O X O . . . . .
+        . . X O . . X . .
+        . . X O . . X . .
+        . . X X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . O . X O . . . .
+        . . . X O . . . .
+    """)
+    assert suggest_dead(game) == {(1, 1), (1, 7), (6, 2), (6, 3)}
+    scoring = game.pass_move(B).pass_move(W)
+    assert scoring.dead == {(1, 1), (1, 7), (6, 2), (6, 3)}
+    # area: black 22 points + 10 stones, white 40 points + 9 stones
+    assert scoring.score().result == "W+17"
+
+
+def test_one_eyed_group_in_the_opponents_area_is_dead() -> None:
+    game = position("""
+        . . X O . X . X .
+        . . X O . X X X .
+        . . X O . . . . .
+        . . X O . . . . .
+        . . X X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+    """)
+    assert suggest_dead(game) == {(5, 0), (7, 0), (5, 1), (6, 1), (7, 1)}
+
+
+def test_two_eyed_group_in_the_opponents_area_lives() -> None:
+    game = position("""
+        . . X O . X . X .
+        . . X O . X X X X
+        . . X O . . . . .
+        . . X O . . . . .
+        . . X X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+    """)
+    assert suggest_dead(game) == frozenset()
+
+
+def test_nothing_is_dead_in_an_open_position() -> None:
+    game = GoGame.new(size=9)
+    for color, point in [(B, (2, 2)), (W, (6, 6)), (B, (6, 2)), (W, (2, 6)), (B, (4, 4))]:
+        game = game.play(color, point)
+    assert suggest_dead(game) == frozenset()
+    assert game.pass_move(W).pass_move(B).dead == frozenset()
+
+
+def test_a_capturing_race_is_left_to_the_players() -> None:
+    """A white stone in atari next to a black stone in atari: neither is marked."""
+    game = position("""
+        . . X O . . .
+        . . X O . . .
+        . . X O . . .
+        . . X O X . .
+        . . X O O X .
+        . . X O X O .
+        . . X O . . .
+    """)
+    dead = suggest_dead(game)
+    assert (4, 3) not in dead or (5, 5) not in dead
