@@ -129,6 +129,7 @@ class ExecuteCommand(Command):
 @dataclass(slots=True, eq=False)
 class CommitCommand(Command):
     commands: tuple[Command, ...]
+    durable: bool = False  # wait until the batch is on disk, whatever the engine's durability
 
 
 @dataclass(slots=True, eq=False)
@@ -276,31 +277,37 @@ _COMMITTABLE_INSIDE = (
 )
 
 
-def commit(*cmds: Command) -> CommitCommand:
-    """Atomic: every sub-command or none."""
+_ALLOWED_IN_COMMIT_TUPLE = (
+    TransitCommand,
+    ParkCommand,
+    DelayCommand,
+    StoreDataCommand,
+    GetDataCommand,
+    StackCommand,
+    UnstackCommand,
+    GetStateByIDCommand,
+    GetStateByLabelsCommand,
+    NoopCommand,
+)
+_ALLOWED_IN_COMMIT = frozenset(_ALLOWED_IN_COMMIT_TUPLE)
+
+
+def commit(*cmds: Command, durable: bool = False) -> CommitCommand:
+    """Atomic: every sub-command or none. `durable=True` makes this commit wait until its batch
+    is on disk (with snapshots), even when the engine acknowledges at memory speed."""
     if not cmds:
         raise UsageError("commit() needs at least one command")
     for cmd in cmds:
+        if type(cmd) in _ALLOWED_IN_COMMIT:
+            continue
         if isinstance(cmd, CommitCommand):
             raise UsageError("commit inside commit is not allowed")
-        if not isinstance(
-            cmd,
-            TransitCommand
-            | ParkCommand
-            | DelayCommand
-            | StoreDataCommand
-            | GetDataCommand
-            | StackCommand
-            | UnstackCommand
-            | GetStateByIDCommand
-            | GetStateByLabelsCommand
-            | NoopCommand,
-        ):
+        if not isinstance(cmd, _ALLOWED_IN_COMMIT_TUPLE):
             raise UsageError(
                 f"{type(cmd).__name__} is not allowed inside commit "
                 f"(allowed: {_COMMITTABLE_INSIDE})"
             )
-    return CommitCommand(tuple(cmds))
+    return CommitCommand(tuple(cmds), durable)
 
 
 def _annotation_name(value: object) -> str:
