@@ -93,6 +93,12 @@ class MemoryDriver:
         self._opened = False
 
     @property
+    def durability(self) -> str:
+        """What the snapshot backend asks for: with "strict" every commit waits for disk."""
+        mode = getattr(self.snapshots, "durability", "default")
+        return mode if isinstance(mode, str) else "default"
+
+    @property
     def healthy(self) -> bool:
         return self.snapshots.healthy if self.snapshots is not None else True
 
