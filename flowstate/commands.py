@@ -277,27 +277,32 @@ _COMMITTABLE_INSIDE = (
 )
 
 
+_ALLOWED_IN_COMMIT_TUPLE = (
+    TransitCommand,
+    ParkCommand,
+    DelayCommand,
+    StoreDataCommand,
+    GetDataCommand,
+    StackCommand,
+    UnstackCommand,
+    GetStateByIDCommand,
+    GetStateByLabelsCommand,
+    NoopCommand,
+)
+_ALLOWED_IN_COMMIT = frozenset(_ALLOWED_IN_COMMIT_TUPLE)
+
+
 def commit(*cmds: Command, durable: bool = False) -> CommitCommand:
     """Atomic: every sub-command or none. `durable=True` makes this commit wait until its batch
     is on disk (with snapshots), even when the engine acknowledges at memory speed."""
     if not cmds:
         raise UsageError("commit() needs at least one command")
     for cmd in cmds:
+        if type(cmd) in _ALLOWED_IN_COMMIT:
+            continue
         if isinstance(cmd, CommitCommand):
             raise UsageError("commit inside commit is not allowed")
-        if not isinstance(
-            cmd,
-            TransitCommand
-            | ParkCommand
-            | DelayCommand
-            | StoreDataCommand
-            | GetDataCommand
-            | StackCommand
-            | UnstackCommand
-            | GetStateByIDCommand
-            | GetStateByLabelsCommand
-            | NoopCommand,
-        ):
+        if not isinstance(cmd, _ALLOWED_IN_COMMIT_TUPLE):
             raise UsageError(
                 f"{type(cmd).__name__} is not allowed inside commit "
                 f"(allowed: {_COMMITTABLE_INSIDE})"

@@ -56,30 +56,64 @@ class DelayerStats:
 
 
 class _Undo:
-    """What a commit changed on one ctx, to put back if the commit fails."""
+    """What a commit changed on one ctx, to put back if the commit fails.
 
-    __slots__ = ("committed", "ctx", "current", "datas", "transitions")
+    Transit and park only replace fields, so the cheap record suffices; commands that edit
+    maps (data, stack, loads) call `deep()` first to save copies of them.
+    """
+
+    __slots__ = (
+        "annotations",
+        "committed",
+        "committed_at",
+        "ctx",
+        "current",
+        "datas",
+        "id",
+        "labels",
+        "rev",
+        "transition",
+        "transitions",
+    )
 
     def __init__(self, ctx: StateCtx) -> None:
+        cur = ctx.current
         self.ctx = ctx
-        self.current = ctx.current.copy()
+        self.current = cur
+        self.id = cur.id
+        self.rev = cur.rev
+        self.committed_at = cur.committed_at
+        self.transition = cur.transition
         self.committed = ctx.committed
-        self.transitions = list(ctx.transitions)
-        self.datas = dict(ctx.datas)
+        self.transitions = list(ctx.transitions) if ctx.transitions else None
+        self.labels: dict[str, str] | None = None
+        self.annotations: dict[str, str] | None = None
+        self.datas: dict[str, Data] | None = None
+
+    def deep(self) -> None:
+        if self.labels is None:
+            self.labels = dict(self.current.labels)
+            self.annotations = dict(self.current.annotations)
+            self.datas = dict(self.ctx.datas)
 
     def restore(self) -> None:
-        ctx, saved, cur = self.ctx, self.current, self.ctx.current
-        cur.id, cur.rev, cur.labels, cur.annotations = (
-            saved.id,
-            saved.rev,
-            saved.labels,
-            saved.annotations,
+        ctx, cur = self.ctx, self.current
+        ctx.current = cur
+        cur.id, cur.rev, cur.committed_at, cur.transition = (
+            self.id,
+            self.rev,
+            self.committed_at,
+            self.transition,
         )
-        cur.committed_at, cur.transition = saved.committed_at, saved.transition
+        if self.labels is not None and self.annotations is not None and self.datas is not None:
+            cur.labels.clear()
+            cur.labels.update(self.labels)
+            cur.annotations.clear()
+            cur.annotations.update(self.annotations)
+            ctx.datas.clear()
+            ctx.datas.update(self.datas)
         ctx.committed = self.committed
-        ctx.transitions[:] = self.transitions
-        ctx.datas.clear()
-        ctx.datas.update(self.datas)
+        ctx.transitions[:] = self.transitions or ()
 
 
 class Engine:
@@ -123,6 +157,7 @@ class Engine:
         self._delays_fired = 0
         self._delays_dropped = 0
         self._failed_executions = 0
+        self._last_commit_at = 0.0
         self._commit_listeners: list[Callable[[list[State]], None]] = []
         self._handlers: dict[type, Callable[[Any], Any]] = {
             TransitCommand: self._do_transit,
@@ -145,6 +180,7 @@ class Engine:
         if self._started:
             return
         await self.driver.open()
+        self._last_commit_at = self.driver.last_committed_at
         self._started = True
         self._stopping = False
         if self._recovery_enabled:
@@ -307,9 +343,13 @@ class Engine:
         handler(cmd)
 
     def _now(self) -> float:
+        """Commit time: the clock in whole milliseconds, never earlier than the last commit."""
         now = round(self.clock.now(), 3)
-        last = self.driver.last_committed_at
-        return now if now >= last else last
+        last = self._last_commit_at
+        if now < last:
+            return last
+        self._last_commit_at = now
+        return now
 
     def _do_transit(self, cmd: TransitCommand) -> None:
         _set_transition(cmd.ctx, cmd.to, cmd.annotations)
@@ -425,9 +465,12 @@ class Engine:
         now = self._now()
         rev = driver.head_rev
 
-        def touch(ctx: StateCtx) -> StateCtx:
-            if id(ctx) not in undos:
-                undos[id(ctx)] = _Undo(ctx)
+        def touch(ctx: StateCtx, deep: bool = False) -> StateCtx:
+            undo = undos.get(id(ctx))
+            if undo is None:
+                undo = undos[id(ctx)] = _Undo(ctx)
+            if deep:
+                undo.deep()
             return ctx
 
         try:
@@ -456,20 +499,23 @@ class Engine:
                 elif kind is DelayCommand:
                     delay_cmds.append((sub, self._stage_delay(sub, batch)))  # type: ignore[arg-type]
                 elif kind is StoreDataCommand:
-                    touch(sub.ctx)  # type: ignore[attr-defined]
+                    touch(sub.ctx, True)  # type: ignore[attr-defined]
                     self._stage_store_data(sub, batch, data_undo)  # type: ignore[arg-type]
                 elif kind is StackCommand:
-                    touch(sub.carrier)  # type: ignore[attr-defined]
+                    touch(sub.carrier, True)  # type: ignore[attr-defined]
                     self._do_stack(sub)  # type: ignore[arg-type]
                 elif kind is UnstackCommand:
-                    touch(sub.carrier)  # type: ignore[attr-defined]
-                    touch(sub.target)  # type: ignore[attr-defined]
+                    touch(sub.carrier, True)  # type: ignore[attr-defined]
+                    touch(sub.target, True)  # type: ignore[attr-defined]
                     self._do_unstack(sub)  # type: ignore[arg-type]
                 elif kind is NoopCommand:
                     pass
                 else:  # get_data, get_state_by_id, get_state_by_labels
-                    touch(sub.ctx)  # type: ignore[attr-defined]
-                    self._handlers[kind](sub)
+                    handler = self._handlers.get(kind)
+                    if handler is None:
+                        raise UsageError(f"unknown command {kind.__name__} inside commit")
+                    touch(sub.ctx, True)  # type: ignore[attr-defined]
+                    handler(sub)
             if conflicts:
                 raise RevMismatchError(conflicts)
         except BaseException:
