@@ -1,0 +1,540 @@
+"""`SqliteSnapshots`: write-behind durability for `MemoryDriver` in one SQLite file.
+
+The memory driver stays the source of truth while running. Every committed batch is encoded
+to rows on the event loop when it is recorded (a few microseconds per state) and queued; one
+writer task owned by this object writes everything queued in one transaction per flush with
+one `executemany` per table, so the SQL and the disk I/O run on aiosqlite's thread and the
+loop only hands lists over.
+
+Durability (see docs/persistence.md):
+
+- `durability="default"`: commits are acknowledged at memory speed; the writer flushes at
+  most `flush_interval` seconds after the first unwritten batch (`synchronous=NORMAL` in WAL
+  mode: a flushed batch survives a killed process; an OS crash may lose the last ones).
+  A `kill -9` loses at most what was committed in the last `flush_interval` plus the
+  duration of the flush in progress.
+- A commit that waits (`durability="strict"` here, `Engine(durability="strict")`, or
+  `commit(..., durable=True)`) wakes the writer at once and returns when the batch holding
+  it is committed with `synchronous=FULL` (fsynced). Commits arriving while a flush runs are
+  grouped into the next one: many commits share one fsync.
+
+Faults: a file that cannot be opened, read or written at start raises `SnapshotOpenError`
+(or `SchemaVersionError`). While running, a failed flush is logged, `healthy` turns False,
+the batches stay queued (nothing in memory is lost) and the writer retries with exponential
+backoff; commits waiting for disk fail with `SnapshotWriteError` instead of pretending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass, field
+
+import aiosqlite
+import orjson
+
+from flowstate.errors import UsageError
+from flowstate.snapshots import CommitBatch, Loaded
+from flowstate.sqlite_schema import (
+    SCHEMA_VERSION,
+    DataRow,
+    DelayRow,
+    SchemaVersionError,
+    SnapshotOpenError,
+    SnapshotWriteError,
+    StateRow,
+    decode_datas,
+    decode_delay,
+    decode_state,
+    describe,
+    encode_delay,
+    encode_state,
+    migrate,
+)
+from flowstate.state import State
+
+__all__ = [
+    "SchemaVersionError",
+    "SnapshotOpenError",
+    "SnapshotWriteError",
+    "SqliteSnapshots",
+]
+
+log = logging.getLogger("flowstate.sqlite")
+
+DURABILITY_MODES = ("default", "strict")
+
+_INSERT_STATE = "INSERT OR REPLACE INTO states (rev, id, body) VALUES (?, ?, ?)"
+_INSERT_DATA = "INSERT OR REPLACE INTO datas (rev, blob, annotations) VALUES (?, ?, ?)"
+_INSERT_DELAY = (
+    "INSERT OR REPLACE INTO delays (seq, at, do_commit, id, rev, body) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_DELETE_DELAY = "DELETE FROM delays WHERE seq = ?"
+_DELETE_STATE = "DELETE FROM states WHERE rev = ?"
+_SET_COUNTER = "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)"
+
+
+@dataclass(slots=True)
+class _Job:
+    """Rows of one or more recorded batches, written in one transaction."""
+
+    states: list[StateRow] = field(default_factory=list)
+    datas: list[DataRow] = field(default_factory=list)
+    delays_added: list[DelayRow] = field(default_factory=list)
+    delays_removed: list[tuple[int]] = field(default_factory=list)
+    compacted: list[tuple[int]] = field(default_factory=list)
+    batches: int = 0
+    ticket: int = 0
+    # counters as of the last batch in the job
+    head_rev: int = 0
+    data_rev: int = 0
+    delay_seq: int = 0
+    oldest_rev: int = 1
+
+    def absorb(self, other: _Job) -> None:
+        """Append `other` (recorded later) so that both are written in one transaction."""
+        self.states.extend(other.states)
+        self.datas.extend(other.datas)
+        self.delays_added.extend(other.delays_added)
+        self.delays_removed.extend(other.delays_removed)
+        self.compacted.extend(other.compacted)
+        self.batches += other.batches
+        self.ticket = max(self.ticket, other.ticket)
+
+
+class SqliteSnapshots:
+    """A `Snapshots` backend writing behind the memory driver into a SQLite file (WAL).
+
+    `path` is a file path, or a `file:` URI (e.g. `file:x.db?mode=ro`). `flush_interval`
+    bounds how long a batch waits before the writer starts flushing it. `durability="strict"`
+    makes every commit of an engine on this store wait until it is fsynced.
+    `busy_timeout` is how long SQLite waits for a lock held by another connection;
+    `retry_initial` and `retry_max` bound the backoff between failed flushes.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        flush_interval: float = 0.05,
+        durability: str = "default",
+        busy_timeout: float = 2.0,
+        retry_initial: float = 0.05,
+        retry_max: float = 2.0,
+    ) -> None:
+        if durability not in DURABILITY_MODES:
+            raise UsageError(f"durability must be one of {DURABILITY_MODES}, got {durability!r}")
+        if not flush_interval > 0:
+            raise UsageError(f"flush_interval must be > 0 seconds, got {flush_interval}")
+        if busy_timeout < 0:
+            raise UsageError(f"busy_timeout must be >= 0 seconds, got {busy_timeout}")
+        if not 0 < retry_initial <= retry_max:
+            raise UsageError(
+                f"need 0 < retry_initial <= retry_max, got {retry_initial} and {retry_max}"
+            )
+        self.path = os.fspath(path)
+        self.flush_interval = float(flush_interval)
+        self.durability = durability
+        self.busy_timeout = float(busy_timeout)
+        self.retry_initial = float(retry_initial)
+        self.retry_max = float(retry_max)
+        self._db: aiosqlite.Connection | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._kick = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._closed = False
+        # what is queued: `_pending` gathers new batches; `_retry` is a job that failed
+        self._pending = _Job()
+        self._pending_since: float | None = None
+        self._retry: _Job | None = None
+        self._ticket = 0
+        self._durable = 0
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._synchronous = ""
+        # health
+        self._healthy = True
+        self._failures = 0
+        self._retry_at = 0.0
+        self._last_error: SnapshotWriteError | None = None
+        # counters as recorded (written with every flush)
+        self._head_rev = 0
+        self._data_rev = 0
+        self._delay_seq = 0
+        # compaction: superseded revs (a newer version of the same id exists), min-heap
+        self._latest_rev: dict[str, int] = {}
+        self._superseded: list[int] = []
+        self._oldest_rev = 1
+        # statistics
+        self.flushes = 0
+        self.rows_written = 0
+        self.failed_flushes = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def open(self) -> Loaded:
+        """Open (creating or migrating if needed), prove the file writable, load everything."""
+        if self._db is not None or self._closed:
+            raise UsageError(f"snapshot file {self.path!r} is already open or was closed")
+        try:
+            db = await aiosqlite.connect(
+                self.path,
+                isolation_level=None,
+                uri=self.path.startswith("file:"),
+                timeout=self.busy_timeout,
+            )
+        except sqlite3.Error as exc:
+            raise SnapshotOpenError(self.path, *describe(exc)) from exc
+        try:
+            loaded = await self._open_on(db)
+        except BaseException as exc:
+            await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise SnapshotOpenError(self.path, *describe(exc)) from exc
+            raise
+        self._db = db
+        self._writer = asyncio.get_running_loop().create_task(
+            self._run(), name=f"flowstate-sqlite-writer {self.path}"
+        )
+        return loaded
+
+    async def _open_on(self, db: aiosqlite.Connection) -> Loaded:
+        await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        mode = await db.execute_fetchall("PRAGMA journal_mode = WAL")
+        if str(next(iter(mode))[0]).lower() != "wal":
+            raise SnapshotOpenError(self.path, "error", f"cannot use WAL journal mode: {mode}")
+        await self._set_synchronous(db, "FULL")
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            found = await migrate(db, self.path)
+            await db.execute(
+                "INSERT INTO counters (name, value) VALUES ('opens', 1) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + 1"
+            )
+            await db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                await db.execute("ROLLBACK")
+            raise
+        if found != SCHEMA_VERSION:
+            log.info(
+                "snapshot file %r migrated from schema %d to %d", self.path, found, SCHEMA_VERSION
+            )
+        return await self._load(db)
+
+    async def _load(self, db: aiosqlite.Connection) -> Loaded:
+        counters = {
+            str(name): int(value)
+            for name, value in await db.execute_fetchall("SELECT name, value FROM counters")
+        }
+        rows = await db.execute_fetchall("SELECT rev, id, body FROM states ORDER BY rev")
+        datas = decode_datas(
+            await db.execute_fetchall("SELECT rev, blob, annotations FROM datas ORDER BY rev")
+        )
+        delays = [
+            decode_delay(row)
+            for row in await db.execute_fetchall(
+                "SELECT seq, at, do_commit, id, rev, body FROM delays ORDER BY seq"
+            )
+        ]
+        states = [decode_state(id, rev, body) for rev, id, body in rows]
+        latest: dict[str, State] = {}
+        for state in states:
+            latest[state.id] = state
+        # retained history: the contiguous run of revs ending at the newest, from oldest_rev
+        oldest = counters.get("oldest_rev", 1)
+        start = len(states)
+        while start > 0:
+            state = states[start - 1]
+            if state.rev < oldest or (start < len(states) and state.rev != states[start].rev - 1):
+                break
+            start -= 1
+        history = states[start:]
+        head = max(counters.get("head_rev", 0), states[-1].rev if states else 0)
+        self._head_rev = head
+        self._data_rev = max([counters.get("data_rev", 0), *(d[0] for d in datas)])
+        self._delay_seq = max([counters.get("delay_seq", 0), *(d.seq for d in delays)])
+        self._oldest_rev = history[0].rev if history else head + 1
+        self._latest_rev = {id: s.rev for id, s in latest.items()}
+        self._superseded = [s.rev for s in states if latest[s.id] is not s]
+        heapq.heapify(self._superseded)
+        return Loaded(
+            history=history,
+            latest=list(latest.values()),
+            datas=datas,
+            delays=delays,
+            head_rev=head,
+            data_rev=self._data_rev,
+            delay_seq=self._delay_seq,
+        )
+
+    async def close(self) -> None:
+        """Write everything queued, stop the writer and close the file.
+
+        Raises `SnapshotWriteError` if the last flush fails (the file is closed anyway).
+        """
+        if self._closed:
+            return
+        self._closed = True
+        db, self._db = self._db, None
+        if db is None:
+            return
+        error: SnapshotWriteError | None = None
+        try:
+            async with self._lock:
+                error = await self._flush_locked(db)
+                if self._writer is not None:
+                    self._writer.cancel()
+            if self._writer is not None:
+                await _reap(self._writer)
+                self._writer = None
+        finally:
+            await db.close()
+            closed = error or SnapshotWriteError(self.path, "closed", "the store is closed", 0)
+            self._fail_waiters(closed)
+        if error is not None:
+            raise error
+
+    @property
+    def healthy(self) -> bool:
+        """False while the last flush failed (queued batches are retried with backoff)."""
+        return self._healthy
+
+    @property
+    def last_error(self) -> SnapshotWriteError | None:
+        return self._last_error
+
+    @property
+    def queued_batches(self) -> int:
+        """Batches recorded but not yet on disk."""
+        return self._pending.batches + (self._retry.batches if self._retry else 0)
+
+    @property
+    def durable_ticket(self) -> int:
+        return self._durable
+
+    # -- the driver's side -------------------------------------------------------------------
+
+    def record(self, batch: CommitBatch) -> int:
+        """Encode the batch to rows now (cheap, on the loop) and queue it; returns its ticket."""
+        if self._db is None:
+            raise UsageError(f"snapshot file {self.path!r} is not open")
+        job = self._pending
+        latest_rev = self._latest_rev
+        superseded = self._superseded
+        for state in batch.states:
+            job.states.append(encode_state(state))
+            previous = latest_rev.get(state.id)
+            latest_rev[state.id] = state.rev
+            if previous is not None:
+                heapq.heappush(superseded, previous)
+            if state.rev > self._head_rev:
+                self._head_rev = state.rev
+        for rev, blob, anns in batch.datas:
+            job.datas.append((rev, blob, _dumps(anns)))
+            if rev > self._data_rev:
+                self._data_rev = rev
+        for entry in batch.delays_added:
+            job.delays_added.append(encode_delay(entry))
+            if entry.seq > self._delay_seq:
+                self._delay_seq = entry.seq
+        job.delays_removed.extend((seq,) for seq in batch.delays_removed)
+        job.batches += 1
+        self._ticket += 1
+        job.ticket = self._ticket
+        if self._pending_since is None:
+            self._pending_since = asyncio.get_running_loop().time()
+            self._kick.set()
+        return self._ticket
+
+    async def wait_durable(self, ticket: int) -> None:
+        """Return once the batch `ticket` is fsynced; raise `SnapshotWriteError` if the store
+        is failing (the batch stays queued and is written once the disk recovers)."""
+        if ticket <= self._durable:
+            return
+        if not self._healthy and self._last_error is not None:
+            raise self._last_error
+        if self._db is None:
+            raise SnapshotWriteError(self.path, "closed", "the store is closed", 0)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((ticket, future))
+        self._kick.set()
+        await future
+
+    def trimmed(self, oldest_rev: int) -> None:
+        """History before `oldest_rev` may go: superseded versions are deleted with the next
+        flush (the latest version of every state is always kept)."""
+        if oldest_rev > self._oldest_rev:
+            self._oldest_rev = oldest_rev
+
+    async def flush(self) -> None:
+        """Write everything queued now (skipping any backoff); raise `SnapshotWriteError` if
+        that fails."""
+        db = self._db
+        if db is None:
+            raise UsageError(f"snapshot file {self.path!r} is not open")
+        async with self._lock:
+            error = await self._flush_locked(db)
+        if error is not None:
+            raise error
+
+    # -- the writer --------------------------------------------------------------------------
+
+    def _has_work(self) -> bool:
+        return (
+            self._retry is not None
+            or self._pending.batches > 0
+            or bool(self._superseded and self._superseded[0] < self._oldest_rev)
+        )
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        kick = self._kick
+        while True:
+            if not self._has_work():
+                kick.clear()
+                await kick.wait()
+                continue
+            now = loop.time()
+            if self._failures:
+                deadline = self._retry_at
+            elif self._waiters or self.durability == "strict":
+                deadline = now
+            else:
+                since = self._pending_since
+                deadline = (since if since is not None else now) + self.flush_interval
+            if deadline > now:
+                kick.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(deadline - now):
+                        await kick.wait()
+                if self._failures and loop.time() < self._retry_at:
+                    continue  # woken early during a backoff: keep backing off
+                if not self._failures and not self._waiters and loop.time() < deadline:
+                    continue
+            db = self._db
+            if db is None:
+                return
+            async with self._lock:
+                await self._flush_locked(db)
+
+    def _take(self) -> _Job | None:
+        job = self._pending
+        self._pending = _Job()
+        self._pending_since = None
+        if self._retry is not None:
+            retry, self._retry = self._retry, None
+            retry.absorb(job)
+            job = retry
+        superseded, oldest = self._superseded, self._oldest_rev
+        while superseded and superseded[0] < oldest:
+            job.compacted.append((heapq.heappop(superseded),))
+        if not job.batches and not job.compacted:
+            return None
+        job.head_rev, job.data_rev = self._head_rev, self._data_rev
+        job.delay_seq, job.oldest_rev = self._delay_seq, oldest
+        return job
+
+    async def _flush_locked(self, db: aiosqlite.Connection) -> SnapshotWriteError | None:
+        job = self._take()
+        if job is None:
+            return None
+        strict = self.durability == "strict" or bool(self._waiters)
+        try:
+            await self._write(db, job, strict)
+        except Exception as exc:
+            self._retry = job
+            self._failures += 1
+            self.failed_flushes += 1
+            self._healthy = False
+            backoff = min(self.retry_max, self.retry_initial * 2 ** (self._failures - 1))
+            self._retry_at = asyncio.get_running_loop().time() + backoff
+            error = SnapshotWriteError(self.path, *describe(exc), self.queued_batches)
+            self._last_error = error
+            log.error(
+                "%s (attempt %d, retrying in %.3f s)", error, self._failures, backoff, exc_info=exc
+            )
+            self._fail_waiters(error)
+            return error
+        if self._failures:
+            log.warning(
+                "snapshot file %r writable again after %d failed flush(es)",
+                self.path,
+                self._failures,
+            )
+        self._failures = 0
+        self._healthy = True
+        self._last_error = None
+        self._durable = max(self._durable, job.ticket)
+        self.flushes += 1
+        self.rows_written += len(job.states) + len(job.datas) + len(job.delays_added)
+        self._wake_waiters()
+        return None
+
+    async def _write(self, db: aiosqlite.Connection, job: _Job, strict: bool) -> None:
+        await self._set_synchronous(db, "FULL" if strict else "NORMAL")
+        await db.execute("BEGIN")
+        try:
+            if job.states:
+                await db.executemany(_INSERT_STATE, job.states)
+            if job.datas:
+                await db.executemany(_INSERT_DATA, job.datas)
+            if job.delays_added:
+                await db.executemany(_INSERT_DELAY, job.delays_added)
+            if job.delays_removed:
+                await db.executemany(_DELETE_DELAY, job.delays_removed)
+            if job.compacted:
+                await db.executemany(_DELETE_STATE, job.compacted)
+            await db.executemany(
+                _SET_COUNTER,
+                (
+                    ("head_rev", job.head_rev),
+                    ("data_rev", job.data_rev),
+                    ("delay_seq", job.delay_seq),
+                    ("oldest_rev", job.oldest_rev),
+                ),
+            )
+            await db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await db.execute("ROLLBACK")
+            raise
+
+    async def _set_synchronous(self, db: aiosqlite.Connection, level: str) -> None:
+        if self._synchronous != level:
+            await db.execute(f"PRAGMA synchronous = {level}")
+            self._synchronous = level
+
+    def _wake_waiters(self) -> None:
+        durable = self._durable
+        keep: list[tuple[int, asyncio.Future[None]]] = []
+        for ticket, future in self._waiters:
+            if ticket <= durable:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                keep.append((ticket, future))
+        self._waiters = keep
+
+    def _fail_waiters(self, error: SnapshotWriteError) -> None:
+        waiters, self._waiters = self._waiters, []
+        for _, future in waiters:
+            if not future.done():
+                future.set_exception(error)
+
+
+def _dumps(annotations: dict[str, str]) -> bytes:
+    return orjson.dumps(annotations)
+
+
+async def _reap(task: asyncio.Task[None]) -> None:
+    """Await a task we cancelled, without swallowing a cancellation aimed at us."""
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
