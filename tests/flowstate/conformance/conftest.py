@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from flowstate import Engine, FlowRegistry, MemoryDriver
+from flowstate.sqlite import SqliteSnapshots
 from flowstate.testing import FakeClock
 
 from .support import Tracker
@@ -24,6 +25,9 @@ DriverFactory = Callable[[Path, Any], Any]
 
 DRIVER_FACTORIES: dict[str, DriverFactory] = {
     "memory": lambda tmp_path, previous: previous if previous is not None else MemoryDriver(),
+    "memory+sqlite": lambda tmp_path, previous: MemoryDriver(
+        snapshots=SqliteSnapshots(tmp_path / "fs.sqlite3")
+    ),
 }
 
 
