@@ -249,3 +249,24 @@ def test_illegal_moves_change_nothing() -> None:
         game.play(W, (4, 4))
     assert game.moves[-1].point == (4, 4)
     assert game.to_move is W
+
+
+def test_a_board_mismatch_prints_both_boards() -> None:
+    game = GoGame.new(size=5).play(B, (0, 0))
+    with pytest.raises(AssertionError) as info:
+        assert_board(game, """
+            . . . . .
+            . . . . .
+            . . . . .
+            . . . . .
+            . . . . .
+        """)
+    assert str(info.value) == (
+        "board differs\n"
+        "expected     actual\n"
+        ". . . . .    X . . . .\n"
+        ". . . . .    . . . . .\n"
+        ". . . . .    . . . . .\n"
+        ". . . . .    . . . . .\n"
+        ". . . . .    . . . . ."
+    )

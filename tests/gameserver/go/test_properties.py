@@ -1,0 +1,71 @@
+"""Invariants over random legal games (Hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gameserver.go import Color, GoGame, from_sgf, to_sgf
+from gameserver.go.board import chains
+from tests.gameserver.go.randomgames import legal_successors, random_game, stones_of
+
+B, W = Color.BLACK, Color.WHITE
+
+choices = st.lists(st.integers(0, 10_000), min_size=1, max_size=120)
+sizes = st.sampled_from([5, 7, 9])
+superkos = st.sampled_from(["positional", "situational"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(choices, sizes, superkos)
+def test_no_chain_without_liberties_stays_on_the_board(
+        picks: list[int], size: int, superko: str) -> None:
+    start = GoGame.new(size=size, superko=superko)  # type: ignore[arg-type]
+    for game, _ in legal_successors(start, picks):
+        for stones, liberties in chains(game.board, game.settings.geo):
+            assert liberties, f"chain {sorted(stones)} has no liberty\n" + "\n".join(
+                game.board_rows())
+
+
+@settings(max_examples=60, deadline=None)
+@given(choices, sizes, st.sampled_from([0, 2, 4]))
+def test_stones_and_captures_account_for_every_move(
+        picks: list[int], size: int, handicap: int) -> None:
+    """Stones on the board + stones the opponent took = handicap/setup + stones played."""
+    game = random_game(picks, size=size, handicap=handicap if size >= 7 else 0, komi=0.5)
+    for color in (B, W):
+        played = sum(1 for move in game.moves if move.color is color and move.point)
+        setup = len(game.handicap_stones) if color is B else 0
+        assert stones_of(game, color) + game.captures[color.opponent] == setup + played
+
+
+@settings(max_examples=60, deadline=None)
+@given(choices, sizes, superkos)
+def test_undo_returns_exactly_the_prior_position(
+        picks: list[int], size: int, superko: str) -> None:
+    before = GoGame.new(size=size, superko=superko)  # type: ignore[arg-type]
+    history = [before]
+    for after, _ in legal_successors(before, picks):
+        if after.phase != "playing":
+            history = [after.resume()]
+            continue
+        assert after.undo() == history[-1]
+        assert after.undo().board == history[-1].board
+        assert after.undo().ko == history[-1].ko
+        assert after.undo().captures == history[-1].captures
+        history.append(after)
+    game = history[-1]
+    for earlier in reversed(history[:-1]):
+        game = game.undo()
+        assert game == earlier
+
+
+@settings(max_examples=30, deadline=None)
+@given(choices, sizes)
+def test_replay_and_sgf_round_trip_rebuild_the_same_game(picks: list[int], size: int) -> None:
+    game = random_game(picks, size=size, komi=6.5)
+    assert game.replay_from(game.moves) == game
+    again = from_sgf(to_sgf(game))
+    assert again.board_rows() == game.board_rows()
+    assert again.moves == game.moves
+    assert again.captures == game.captures
