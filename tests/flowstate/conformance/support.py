@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from flowstate import Engine, State, StateCtx, get_states
 
 # Only a guard against a hung test: every wait below is woken by the engine, never polled.
-GUARD_SECONDS = 2.0
+GUARD_SECONDS = 1.0
 
 
 class Tracker:
