@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from gameserver.go.board import handicap_points
 from gameserver.go.coords import Color, Point, from_sgf_coord, to_gtp, to_sgf_coord
 from gameserver.go.errors import CoordinateError, GoError, SgfError
-from gameserver.go.game import GameSettings, GoGame, Ruleset
+from gameserver.go.game import GameSettings, GoGame, Ruleset, Superko
 
 __all__ = ["SgfNode", "SgfRecord", "from_sgf", "parse_sgf", "read_sgf", "to_sgf"]
 
@@ -250,8 +250,10 @@ def _result(value: str) -> str | None:
     return winner + (str(int(margin)) if margin == int(margin) else f"{margin:g}")
 
 
-def read_sgf(text: str) -> SgfRecord:
-    """Parse and replay a record; see the module docstring for what is checked."""
+def read_sgf(text: str, superko: Superko = "positional") -> SgfRecord:
+    """Parse and replay a record; see the module docstring for what is checked.
+
+    SGF has no property for the superko rule, so it is a parameter."""
     nodes = parse_sgf(text)
     root = nodes[0]
     game_type = _one(root, "GM")
@@ -297,7 +299,7 @@ def read_sgf(text: str) -> SgfRecord:
         except GoError as exc:
             raise SgfError(f"HA[{handicap}]: {exc}") from None
     try:
-        settings = GameSettings(size, komi, handicap if stones else 0, ruleset, "positional",
+        settings = GameSettings(size, komi, handicap, ruleset, superko,
                                 tuple(stones or ()), tuple(white), first)
         game = GoGame.start(settings)
     except GoError as exc:
@@ -342,6 +344,6 @@ def read_sgf(text: str) -> SgfRecord:
                      _one(root, "DT") or "", comments)
 
 
-def from_sgf(text: str) -> GoGame:
+def from_sgf(text: str, superko: Superko = "positional") -> GoGame:
     """Replay an SGF record into a :class:`GoGame` (see :func:`read_sgf`)."""
-    return read_sgf(text).game
+    return read_sgf(text, superko).game
