@@ -32,7 +32,7 @@ from gameserver.go.board import (
     rows,
     setup_board,
 )
-from gameserver.go.coords import Color, Point
+from gameserver.go.coords import Color, Point, to_gtp
 from gameserver.go.dead import suggest_dead
 from gameserver.go.errors import (
     EmptyPointError,
@@ -178,7 +178,9 @@ class GoGame:
             geo = settings.geo
             for stones, liberties in chains(board, geo):
                 if not liberties:
-                    raise IllegalMoveError("suicide", geo.point(min(stones)), geo.size)
+                    where = to_gtp(geo.point(min(stones)), geo.size)
+                    raise SettingsError("setup", where, "a position where every chain has a "
+                                        "liberty")
         return placed
 
     @classmethod
@@ -374,7 +376,7 @@ def _play(game: GoGame, color: Color, point: Point) -> GoGame:
         settings,
         placed.board,
         opponent,
-        (*game.moves, Move(color, point)),
+        (*game.moves, Move(color, (x, y))),
         game.black_captures + taken if code == BLACK else game.black_captures,
         game.white_captures + taken if code == WHITE else game.white_captures,
         placed.ko,
