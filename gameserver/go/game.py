@@ -137,7 +137,7 @@ class GoGame:
     """An immutable game of Go. Build one with :meth:`new`; every command returns a new one."""
 
     settings: GameSettings
-    board: bytes
+    board: bytes = field(repr=False)
     to_move: Color | None
     moves: tuple[Move, ...] = ()
     black_captures: int = 0
@@ -148,7 +148,7 @@ class GoGame:
     result: str | None = None
     position_hash: int = 0
     #: superko keys of every earlier position (with the side to move, when situational)
-    seen: tuple[int, ...] = ()
+    seen: tuple[int, ...] = field(default=(), repr=False)
     #: consecutive passes since the last stone or resume
     passes: int = 0
     undo_log: _Undo | None = field(default=None, compare=False, repr=False)

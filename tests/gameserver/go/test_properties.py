@@ -11,12 +11,12 @@ from tests.gameserver.go.randomgames import legal_successors, random_game, stone
 
 B, W = Color.BLACK, Color.WHITE
 
-choices = st.lists(st.integers(0, 10_000), min_size=1, max_size=120)
+choices = st.lists(st.integers(0, 10_000), min_size=5, max_size=200)
 sizes = st.sampled_from([5, 7, 9])
 superkos = st.sampled_from(["positional", "situational"])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(choices, sizes, superkos)
 def test_no_chain_without_liberties_stays_on_the_board(
         picks: list[int], size: int, superko: str) -> None:
@@ -27,7 +27,7 @@ def test_no_chain_without_liberties_stays_on_the_board(
                 game.board_rows())
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(choices, sizes, st.sampled_from([0, 2, 4]))
 def test_stones_and_captures_account_for_every_move(
         picks: list[int], size: int, handicap: int) -> None:
@@ -39,7 +39,7 @@ def test_stones_and_captures_account_for_every_move(
         assert stones_of(game, color) + game.captures[color.opponent] == setup + played
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(choices, sizes, superkos)
 def test_undo_returns_exactly_the_prior_position(
         picks: list[int], size: int, superko: str) -> None:
@@ -69,3 +69,17 @@ def test_replay_and_sgf_round_trip_rebuild_the_same_game(picks: list[int], size:
     assert again.board_rows() == game.board_rows()
     assert again.moves == game.moves
     assert again.captures == game.captures
+
+
+@settings(max_examples=120, deadline=None)
+@given(choices, sizes)
+def test_positional_superko_never_repeats_a_board(picks: list[int], size: int) -> None:
+    """Every board after a stone is new, and the incremental hash equals a fresh one."""
+    start = GoGame.new(size=size)
+    boards = {start.board}
+    for game, point in legal_successors(start, picks):
+        fresh = GoGame.from_rows(game.board_rows(), komi=0)
+        assert game.position_hash == fresh.position_hash
+        if point is not None:
+            assert game.board not in boards
+            boards.add(game.board)
