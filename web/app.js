@@ -66,6 +66,8 @@ conn.addEventListener("welcome", (e) => {
   if (view instanceof LobbyView) { view.syncName(); view.renderOpen(); view.renderRunning(); }
 });
 
+conn.addEventListener("name-refused", (e) => toast(`Name not accepted: ${e.detail.message}`, "error"));
+
 let countdown = null;
 conn.addEventListener("status", (e) => {
   const { state } = e.detail;
@@ -78,8 +80,8 @@ conn.addEventListener("status", (e) => {
     view?.online();
   } else {
     if (state === "offline") store.markAllUnsynced();
-    const wasOnline = conn.welcome !== null;
-    show(banner, wasOnline || conn.attempt > 1);
+    // A first connect or a quick reconnect (after a rename) is not worth a banner.
+    show(banner, state === "offline" || conn.attempt > 0);
     const tick = () => {
       if (conn.state === "connecting") { text(bannerText, "Connection lost. Reconnecting…"); return; }
       const s = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));

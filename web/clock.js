@@ -4,6 +4,7 @@
 // replaces the base, so drift never accumulates.
 
 const num = (...xs) => {
+  // first argument that is a finite number
   for (const x of xs) {
     const n = Number(x);
     if (x !== undefined && x !== null && Number.isFinite(n)) return n;
@@ -11,59 +12,53 @@ const num = (...xs) => {
   return undefined;
 };
 
-function inOvertime(clock) {
-  const flag = clock.in_byoyomi ?? clock.overtime ?? clock.in_overtime ?? clock.byoyomi;
-  if (typeof flag === "boolean") return flag;
-  if (typeof clock.stage === "string") return clock.stage !== "main";
-  if (typeof clock.phase === "string") return clock.phase !== "main";
-  if (clock.main_ms !== undefined) return Number(clock.main_ms) <= 0;
-  return false;
-}
-
 /**
  * What a clock shows `elapsedMs` after the push it came in.
- * Returns {system, ms, stage: "main"|"overtime"|"none", periods, periodMs, stones, flagged}.
+ * The server's view (`Player.clock`): `remaining_ms` is main time left (0 once in overtime,
+ * null for no limit), `running`, and for byo-yomi `periods` (left, counting the current one) and
+ * `period_ms` (left in the current period); for Canadian `stones` (owed in the current period)
+ * and `period_ms`. Returns {system, ms, stage: "main"|"overtime"|"none", periods, periodMs,
+ * stones, running, flagged}.
  */
 export function clockView(clock, tc, elapsedMs) {
   tc = tc || {};
   clock = clock || {};
   const system = tc.system ?? clock.system ?? "absolute";
-  if (system === "none") return { system, ms: Infinity, stage: "none", flagged: false };
+  const main0 = num(clock.remaining_ms, clock.remaining);
+  if (system === "none" || main0 === undefined) {
+    return { system: "none", ms: Infinity, stage: "none", flagged: false, running: !!clock.running };
+  }
   const running = !!clock.running;
-  const elapsed = running ? Math.max(0, elapsedMs) : 0;
-  const periodMs = num(clock.period_ms, tc.period !== undefined ? tc.period * 1000 : undefined) ?? 0;
-  let periods = num(clock.periods_left, clock.periods, tc.periods) ?? 0;
-  let stones = num(clock.stones_left, clock.stones, tc.stones) ?? 0;
-  let overtime = system === "byoyomi" || system === "canadian" ? inOvertime(clock) : false;
-  let ms = (num(clock.remaining_ms, clock.remaining) ?? 0) - elapsed;
+  let t = running ? Math.max(0, elapsedMs) : 0;
+  const fullPeriod = tc.period !== undefined ? tc.period * 1000 : 0;
+  let periods = num(clock.periods, clock.periods_left, tc.periods) ?? 0;
+  const stones = num(clock.stones, clock.stones_left, tc.stones) ?? 0;
+  const periodLeft = num(clock.period_ms, fullPeriod) ?? 0;
+  const hasOvertime = (system === "byoyomi" || system === "canadian") && (periodLeft > 0 || fullPeriod > 0);
 
-  if (system === "byoyomi" && periodMs > 0) {
-    if (!overtime && ms <= 0) {
-      overtime = true;
-      ms += periodMs; // main time is over: the first period starts in full
-      periods = Math.max(periods, 1);
-    }
-    while (overtime && ms <= 0 && periods > 1) {
-      periods -= 1;
-      ms += periodMs;
-    }
-  } else if (system === "canadian" && periodMs > 0) {
-    if (!overtime && ms <= 0) {
-      overtime = true;
-      ms += periodMs;
-      stones = num(tc.stones, stones) ?? stones;
+  let ms = main0 - t;
+  let overtime = false;
+  if (hasOvertime && ms <= 0) {
+    overtime = true;
+    t -= Math.max(0, main0);
+    ms = periodLeft - t;
+    if (system === "byoyomi") {
+      // A period that runs out is consumed and the next starts at once, in full.
+      while (ms <= 0 && periods > 1 && fullPeriod > 0) {
+        periods -= 1;
+        ms += fullPeriod;
+      }
     }
   }
-  const flagged = ms <= 0 || clock.flagged === true;
   return {
     system,
     ms: Math.max(0, ms),
     stage: overtime ? "overtime" : "main",
     periods,
-    periodMs,
+    periodMs: fullPeriod || periodLeft,
     stones,
     running,
-    flagged,
+    flagged: ms <= 0 || clock.flagged === true,
   };
 }
 

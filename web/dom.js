@@ -52,12 +52,12 @@ export function show(el, visible) {
 let toastRegion = null;
 
 /** A short message in the toast area (role=status, polite) that fades out. */
-export function toast(message, kind = "info", ms = 3800) {
+export function toast(message, kind = "info", ms = 3200) {
   toastRegion ??= document.getElementById("toasts");
   if (!toastRegion) return;
   const item = h("div", { class: `toast toast-${kind}` }, message);
   toastRegion.append(item);
-  while (toastRegion.children.length > 3) toastRegion.firstElementChild.remove();
+  while (toastRegion.children.length > 2) toastRegion.firstElementChild.remove();
   setTimeout(() => item.classList.add("toast-out"), ms);
   setTimeout(() => item.remove(), ms + 400);
 }

@@ -168,14 +168,15 @@ export class GameView {
 
   changed({ kind, event, previous }) {
     const g = this.game;
+    if (kind === "game") this.notFound = false;
     if (kind === "update" && event && g) {
       this.pending = null;
       const mine = this.myColour();
       if (event.kind === "move") this.sound.stone();
       if ((event.kind === "move" || event.kind === "pass") && mine && g.phase === "playing" &&
           g.turn === mine && event.color !== mine) this.sound.yourTurn();
-      if (event.kind === "pass") toast(`${colourName(event.color)} passed.`);
       if (g.phase === "scoring" && previous?.phase !== "scoring") toast("Both players passed: mark the dead stones, then accept the score.", "info", 6000);
+      else if (event.kind === "pass" && event.color !== mine) toast(`${colourName(event.color)} passed.`);
       if (event.kind === "undo_requested" && mine && event.color !== mine) toast("Your opponent asks to undo their last move.");
       if (event.kind === "undo_accepted") toast("Undo accepted: the last move was taken back.");
       if (event.kind === "undo_rejected") toast("The undo request was declined.");
@@ -358,9 +359,10 @@ export class GameView {
     });
     this.boardHost.classList.toggle("stale", !live);
     this.boardHost.classList.toggle("my-turn", !!myTurn);
-    show(this.overlay, !live);
-    this.overlay.classList.remove("error");
-    text(this.overlay.querySelector(".overlay-text"), connected ? "Catching up…" : "Reconnecting…");
+    show(this.overlay, !live || this.notFound);
+    this.overlay.classList.toggle("error", this.notFound);
+    text(this.overlay.querySelector(".overlay-text"),
+      this.notFound ? "This game is no longer on the server." : connected ? "Catching up…" : "Reconnecting…");
 
     // Players.
     for (const colour of ["black", "white"]) {
@@ -497,7 +499,17 @@ export class GameView {
     for (const colour of ["black", "white"]) {
       const c = this.cards[colour];
       const clock = g.players?.[colour]?.clock;
-      if (!clock) { text(c.digits, "—"); text(c.detail, ""); continue; }
+      if (!clock) {
+        // No clock yet (e.g. the game has not started): show the time control at rest.
+        const atRest = tc && tc.system !== "none" && tc.main !== undefined
+          ? { remaining_ms: tc.main * 1000, running: false, periods: tc.periods, stones: tc.stones }
+          : tc?.system === "none" ? { remaining_ms: null } : null;
+        if (!atRest) { text(c.digits, "—"); text(c.detail, ""); continue; }
+        const v = clockView(atRest, tc, 0);
+        text(c.digits, formatMs(v.ms));
+        text(c.detail, clockDetail(v, tc));
+        continue;
+      }
       const stamp = clock.as_of ?? clock.at ?? clock.updated_at;
       let elapsed;
       if (stamp != null) elapsed = this.conn.serverNow() - (Number(stamp) < 1e11 ? Number(stamp) * 1000 : Number(stamp));

@@ -35,8 +35,9 @@ export function summarize(g) {
     black: names[0],
     white: names[1],
     ids,
-    moves: g.move_count ?? g.moves_count ?? (Array.isArray(g.moves) ? g.moves.length : null),
+    moves: typeof g.moves === "number" ? g.moves : g.move_count ?? (Array.isArray(g.moves) ? g.moves.length : null),
     bot: !!(g.bot || g.opponent === "bot"),
+    createdAt: Number(g.created_at ?? 0),
     openColour: g.open_color ?? g.open_seat ?? (names[0] && !names[1] ? "white" : !names[0] && names[1] ? "black" : null),
   };
 }
@@ -111,7 +112,8 @@ export class LobbyView {
       if (!res.ok) return;
       const body = await res.json();
       const list = Array.isArray(body) ? body : body.games ?? [];
-      this.running = list.map(summarize).filter((g) => g.phase === "playing" || g.phase === "scoring");
+      this.running = list.map(summarize).filter((g) => g.phase === "playing" || g.phase === "scoring")
+        .sort((a, b) => b.createdAt - a.createdAt);
       if (!this.loadedOpen) {
         for (const g of list.map(summarize).filter((x) => x.phase === "waiting")) this.open.set(g.id, g);
         this.renderOpen();
@@ -123,7 +125,7 @@ export class LobbyView {
   }
 
   build() {
-    this.nameInput = h("input", { type: "text", maxlength: 40, autocomplete: "nickname", spellcheck: "false", placeholder: "Your name" });
+    this.nameInput = h("input", { type: "text", maxlength: 32, autocomplete: "nickname", spellcheck: "false", placeholder: "Your name" });
     this.nameInput.value = this.conn.welcome?.name ?? this.conn.name ?? "";
     const nameForm = h("form", { class: "name-form", onsubmit: (e) => { e.preventDefault(); this.saveName(); } },
       field("Name", this.nameInput),
@@ -154,11 +156,15 @@ export class LobbyView {
   }
 
   async saveName() {
-    const name = this.nameInput.value.trim().slice(0, 40);
+    const name = this.nameInput.value.trim().slice(0, 32);
     if (!name || name === (this.conn.welcome?.name ?? "")) return;
+    if (!/^[\p{L}\p{N}\p{M} _\-.']+$/u.test(name)) {
+      toast("A name may only hold letters, digits, spaces and _ - . '", "error");
+      return;
+    }
     try {
       await this.conn.rename(name);
-      toast(`You are now “${name}”.`, "ok");
+      toast(`You are now “${this.conn.welcome?.name ?? name}”.`, "ok");
     } catch (err) {
       toast(err.message, "error");
     }
@@ -256,7 +262,7 @@ export class LobbyView {
   }
 
   renderOpen() {
-    const games = [...this.open.values()];
+    const games = [...this.open.values()].sort((a, b) => b.createdAt - a.createdAt);
     show(this.openEmpty, games.length === 0);
     replace(this.openList, games.map((g) => {
       const mine = this.isMine(g);

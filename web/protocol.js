@@ -104,8 +104,14 @@ export class Connection extends EventTarget {
       if (err.code === "unauthorized" && this.token) {
         // The server no longer knows this token (e.g. wiped database): start a fresh identity.
         this.storage.removeItem(TOKEN_KEY);
+        this.quickReconnect = true;
+      } else if (err.code === "bad_request" && this.name) {
+        // The server refused the stored name: forget it rather than retry it forever.
+        this.storage.removeItem(NAME_KEY);
+        this.quickReconnect = true;
+        this.dispatchEvent(new CustomEvent("name-refused", { detail: { message: err.message } }));
       }
-      ws.close();
+      if (ws === this.ws) ws.close();
     }
   }
 
@@ -117,11 +123,19 @@ export class Connection extends EventTarget {
   }
 
   /** Change the display name: stored locally, sent with hello now and on every reconnect. */
-  async rename(name) {
+  /**
+   * Change the display name. The server takes a name only with `hello`, once per socket, so we
+   * store it and reconnect at once (no backoff, no offline banner); `welcome` carries the result.
+   */
+  rename(name) {
     this.storage.setItem(NAME_KEY, name);
-    if (this.state !== "open") return;
-    const welcome = await this.request("hello", { token: this.token, name });
-    this.applyWelcome(welcome);
+    if (!this.ws) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { this.removeEventListener("welcome", done); resolve(); };
+      this.addEventListener("welcome", done);
+      this.quickReconnect = true;
+      this.ws.close(1000, "rename");
+    });
   }
 
   onClose(ws) {
@@ -133,6 +147,12 @@ export class Connection extends EventTarget {
       p.reject(new RequestError({ code: "offline", message: "The connection was lost." }));
     }
     this.pending.clear();
+    if (this.quickReconnect) {
+      this.quickReconnect = false;
+      this.attempt = 0;
+      this.connect();
+      return;
+    }
     this.scheduleRetry();
   }
 
