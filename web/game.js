@@ -75,7 +75,9 @@ export class GameView {
     this.boardHost = h("div", { class: "board-host" });
     this.board = new BoardView(this.boardHost);
     this.board.addEventListener("activate", (e) => this.activate(e.detail));
-    this.overlay = h("div", { class: "board-overlay", hidden: true }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "overlay-text" }));
+    this.overlay = h("div", { class: "board-overlay", hidden: true },
+      h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "overlay-text" }),
+      h("a", { class: "btn btn-small overlay-link", href: "#/" }, "Back to lobby"));
     this.announce = h("p", { class: "announce", "aria-live": "polite", id: "announce" });
     this.hint = h("p", { class: "hint-line" });
 
