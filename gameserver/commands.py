@@ -363,6 +363,15 @@ def read_request_id(msg: Mapping[str, Json]) -> RequestId:
                      "or an integer")
 
 
+def peek_request_id(frame: str | bytes) -> RequestId:
+    """The request id of a frame that will not be decoded (e.g. rate limited), if readable."""
+    try:
+        msg = orjson.loads(frame)
+        return read_request_id(msg) if isinstance(msg, dict) else None
+    except (orjson.JSONDecodeError, ProtocolError, RecursionError):
+        return None
+
+
 def decode(frame: str | bytes) -> Command:
     """Decode one frame into a command, or raise `ProtocolError` (and nothing else)."""
     try:

@@ -70,11 +70,10 @@ class Connection:
         self._wakeup.set()
 
     def close(self, code: int, reason: str) -> None:
-        """Close after dropping whatever is queued (abuse): the writer sends the close frame."""
+        """Send what is queued, then the close frame (abuse: flood, oversize)."""
         if self.closed:
             return
         self.closed = True
-        self._queue.clear()
         self._close = (code, reason)
         self._wakeup.set()
 

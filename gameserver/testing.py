@@ -186,7 +186,9 @@ async def serve(settings: Settings | None = None, *, clock: Clock | None = None,
     settings = settings or Settings(loop="none")
     clock = clock or FakeClock()
     app = create_app(settings, clock=clock, games=games, driver=driver)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose listening
+    # socket says TCP; with proto 0, Nagle would hold every second small frame for ~40 ms
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

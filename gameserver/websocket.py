@@ -10,7 +10,7 @@ from itertools import count
 import orjson
 from starlette.websockets import WebSocket
 
-from gameserver.commands import decode
+from gameserver.commands import decode, peek_request_id
 from gameserver.connection import CLOSE_POLICY, CLOSE_TOO_BIG, Connection
 from gameserver.errors import BadRequest, Internal, ProtocolError, RateLimited
 from gameserver.lobby import Lobby
@@ -79,7 +79,8 @@ class SocketServer:
                     self._abuse(conn, CLOSE_POLICY, "flood: too many messages per second")
                     return
                 self._error(conn, RateLimited(
-                    f"too many messages: at most {settings.messages_per_second:g} per second"))
+                    f"too many messages: at most {settings.messages_per_second:g} per second"
+                ).with_id(peek_request_id(text)))
                 continue
             conn.refused = 0
             t0 = time.perf_counter()
@@ -95,7 +96,8 @@ class SocketServer:
                 continue
             except Exception:
                 log.exception("internal error on connection %d", conn.id)
-                self._error(conn, Internal("the server failed to handle this message"))
+                error = Internal("the server failed to handle this message")
+                self._error(conn, error.with_id(cmd.id))
                 continue
             if result is not None and cmd.id is not None:
                 result["type"] = "ok"
