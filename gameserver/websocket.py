@@ -96,8 +96,8 @@ class SocketServer:
                 continue
             except Exception:
                 log.exception("internal error on connection %d", conn.id)
-                error = Internal("the server failed to handle this message")
-                self._error(conn, error.with_id(cmd.id))
+                failure = Internal("the server failed to handle this message")
+                self._error(conn, failure.with_id(cmd.id))
                 continue
             if result is not None and cmd.id is not None:
                 result["type"] = "ok"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from flowstate.testing import FakeClock
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from flowstate.testing import FakeClock
 from gameserver.settings import Settings
 from gameserver.testing import GameClient, RunningServer, serve
 from tests.gameserver.helpers import play, start_game
@@ -87,7 +87,7 @@ async def test_a_client_that_stops_reading_is_cut_off(fake_clock: FakeClock) -> 
 @pytest.mark.parametrize("frame", ["[]", '{"type":"move","game_id":"g","rev":-1,"x":0,"y":0}'])
 async def test_hostile_frames_change_nothing(game_server: RunningServer, frame: str) -> None:
     """Rejected frames leave the game exactly as it was."""
-    alice, bob, gid = await start_game(game_server)
+    alice, _bob, gid = await start_game(game_server)
     before = game_server.runtime.matches.hubs[gid].match
     await alice.send_raw(frame.replace('"g"', f'"{gid}"'))
     assert (await alice.next_push("error"))["code"] == "bad_request"

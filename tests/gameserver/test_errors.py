@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 import pytest
-from flowstate.testing import FakeClock
 
+from flowstate.testing import FakeClock
 from gameserver.gorules import GoRules
 from gameserver.rules import Action, Color
 from gameserver.settings import Settings
