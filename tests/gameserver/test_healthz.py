@@ -1,11 +1,41 @@
 from starlette.testclient import TestClient
 
 from gameserver import Settings, create_app
+from gameserver.testing import RunningServer
+from tests.gameserver.helpers import play, start_game
 
 
 def test_healthz_answers_ok() -> None:
-    """The server answers /healthz."""
+    """The server answers /healthz with its persistence health."""
     with TestClient(create_app(Settings())) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["ok"] is True
+    body = response.json()
+    assert body["ok"] is True
+    assert body["persistence"] == {"driver": "memory", "durable": False, "healthy": True}
+
+
+def test_unknown_game_is_404() -> None:
+    """The JSON API answers 404 with the protocol's code for an unknown game."""
+    with TestClient(create_app(Settings())) as client:
+        response = client.get("/api/games/nope")
+        assert response.status_code == 404
+        assert response.json() == {"code": "not_found", "message": "no game 'nope'"}
+        assert client.get("/api/games/nope/sgf").status_code == 404
+
+
+async def test_metrics_count_connections_games_moves_and_latency(
+        game_server: RunningServer) -> None:
+    """/metrics reports connections, games by phase, moves and the push latency histogram."""
+    import httpx2 as httpx
+
+    alice, bob, gid = await start_game(game_server)
+    await play(alice, [bob], gid, 2, 4, 4)
+    async with httpx.AsyncClient(base_url=game_server.url) as http:
+        text = (await http.get("/metrics")).text
+    lines = set(text.splitlines())
+    assert "gameserver_connections 2" in lines
+    assert 'gameserver_games{phase="playing"} 1' in lines
+    assert "gameserver_moves_total 1" in lines
+    assert "gameserver_push_latency_seconds_count 3" in lines  # create, join, move
+    assert "# TYPE gameserver_commit_latency_seconds histogram" in lines

@@ -1,0 +1,132 @@
+"""Races, presence, reconnects and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx2 as httpx
+
+from flowstate import MemoryDriver
+from flowstate.testing import FakeClock
+from gameserver.testing import ProtocolError, RunningServer, serve
+from tests.gameserver.helpers import play, start_game
+
+
+async def test_two_clients_racing_the_same_move(game_server: RunningServer) -> None:
+    """Two sockets of black send a move at the same rev: one wins, the other is stale_rev."""
+    alice, bob, gid = await start_game(game_server)
+    alice2 = await game_server.client(token=alice.token)
+    await alice2.next_push("game")
+    results = await asyncio.gather(
+        alice.request("move", game_id=gid, rev=2, x=2, y=2),
+        alice2.request("move", game_id=gid, rev=2, x=6, y=6),
+        return_exceptions=True,
+    )
+    oks = [r for r in results if isinstance(r, dict)]
+    errors = [r for r in results if isinstance(r, ProtocolError)]
+    assert len(oks) == 1 and len(errors) == 1
+    assert (errors[0].code, errors[0].frame["rev"]) == ("stale_rev", 3)
+    update = await bob.next_push("update", rev=3)
+    board = "".join(update["game"]["board"])
+    assert board.count("X") == 1
+    assert bob.pending("update") == []
+
+
+async def test_many_concurrent_commands_on_one_match_lose_nothing(
+        game_server: RunningServer) -> None:
+    """Chat, undo requests and moves fired together are each applied once, in order."""
+    alice, bob, gid = await start_game(game_server)
+    await play(alice, [bob], gid, 2, 4, 4)
+    await asyncio.gather(
+        bob.request("move", game_id=gid, rev=3, x=3, y=3),
+        alice.request("chat", game_id=gid, text="gl"),
+        bob.request("chat", game_id=gid, text="hf"),
+    )
+    await alice.request("move", game_id=gid, rev=4, x=5, y=5)
+    revs = [(await alice.next_push("update"))["rev"] for _ in range(2)]
+    assert revs == [4, 5]
+
+
+async def test_disconnect_and_reconnect_with_the_token(game_server: RunningServer) -> None:
+    """Closing the last socket is player_disconnected; hello with the token gets the seat back."""
+    alice, bob, gid = await start_game(game_server)
+    await bob.close()
+    update = await alice.next_push("update", rev=3)
+    assert update["event"] == {"kind": "player_disconnected", "color": "white"}
+    assert update["game"]["players"]["white"]["connected"] is False
+    bob_again = await game_server.client(token=bob.token)
+    snapshot = (await bob_again.next_push("game"))["game"]
+    assert snapshot["id"] == gid and snapshot["players"]["white"]["id"] == bob.player_id
+    update = await alice.next_push("update", rev=4)
+    assert update["event"] == {"kind": "player_connected", "color": "white"}
+    await play(alice, [bob_again], gid, 4, 3, 3)
+    await play(bob_again, [alice], gid, 5, 5, 5)
+
+
+async def test_a_second_tab_does_not_flap_presence(game_server: RunningServer) -> None:
+    """A player with two sockets stays connected until the last one closes."""
+    alice, bob, gid = await start_game(game_server)
+    tab = await game_server.client(token=bob.token)
+    await tab.next_push("game")
+    await bob.close()
+    await alice.request("chat", game_id=gid, text="still there?")
+    await alice.next_push("chat")
+    assert alice.pending("update") == []
+    await tab.close()
+    update = await alice.next_push("update", rev=3)
+    assert update["event"]["kind"] == "player_disconnected"
+
+
+async def test_games_per_identity_are_limited(fake_clock: FakeClock) -> None:
+    """A player cannot hold more unfinished games than the limit."""
+    from gameserver.settings import Settings
+
+    async with serve(Settings(loop="none", max_open_games_per_player=2),
+                     clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        await alice.request("create", size=9)
+        await alice.request("create", size=9)
+        try:
+            await alice.request("create", size=9)
+        except ProtocolError as error:
+            assert (error.code, error.message) == (
+                "rate_limited", "you already play 2 unfinished games (the limit is 2)")
+        else:
+            raise AssertionError("a third game was created")
+
+
+async def test_restart_mid_game_keeps_board_and_pending_undo(fake_clock: FakeClock) -> None:
+    """Stop the server mid-game and start a new one on the same store: players get their seats,
+    the board and the pending undo back; a spectator resumes with watch since_rev.
+
+    With today's MemoryDriver the store is the same driver object; once flowstate's SQLite
+    snapshots land, make_driver(settings) reopens the same --db file and this test keeps its
+    meaning across a real process restart."""
+    driver = MemoryDriver()
+    async with serve(clock=fake_clock, driver=driver) as server:
+        alice, bob, gid = await start_game(server)
+        await play(alice, [bob], gid, 2, 2, 2)
+        await play(bob, [alice], gid, 3, 6, 6)
+        await bob.request("undo_request", game_id=gid, rev=4)
+        before = (await alice.next_push("update", rev=5))["game"]
+        tokens = (alice.token, bob.token)
+    async with serve(clock=fake_clock, driver=driver) as server:
+        alice = await server.client(token=tokens[0])
+        after = (await alice.next_push("game"))["game"]
+        assert after["board"] == before["board"]
+        assert after["undo"] == {"color": "white", "rev": 4}
+        assert after["rev"] >= before["rev"]
+        assert [m["x"] for m in after["moves"]] == [2, 6]
+        spectator = await server.client("Sam")
+        await spectator.request("watch", game_id=gid, since_rev=before["rev"])
+        resumed = (await spectator.next_push("game"))["game"]
+        assert resumed["board"] == before["board"]
+        bob = await server.client(token=tokens[1])
+        await bob.next_push("game")
+        await alice.request("undo_reply", game_id=gid, accept=True)
+        update = await bob.next_push("update", event={"kind": "undo_accepted", "color": "white",
+                                                      "moves": 1})
+        assert "".join(update["game"]["board"]).count("O") == 0
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            games = (await http.get("/api/games")).json()["games"]
+            assert [g["id"] for g in games] == [gid]
