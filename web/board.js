@@ -96,7 +96,7 @@ export class BoardView extends EventTarget {
     this.ghost = el("circle", { r: 0.47, class: "ghost", visibility: "hidden", "aria-hidden": "true" }, svg);
     this.focusRing = el("circle", { r: 0.5, class: "focus-ring", visibility: "hidden", "aria-hidden": "true" }, svg);
 
-    const hits = el("g", { class: "points" }, svg);
+    const hits = el("g", { class: "points", tabindex: -1 }, svg); // not a tab stop itself
     this.points = [];
     for (let y = 0; y < size; y++) {
       const row = [];
@@ -150,7 +150,7 @@ export class BoardView extends EventTarget {
   onFocus(ev) {
     const p = this.pointFrom(ev);
     if (!p) return;
-    this.focus = { x: p.x, y: p.y };
+    this.moveFocus(p.x, p.y, false); // keep exactly one point in the tab order
     if (p.g.matches(":focus-visible")) {
       this.focusRing.setAttribute("cx", p.x);
       this.focusRing.setAttribute("cy", p.y);
