@@ -130,8 +130,9 @@ export class GameView {
     this.sgf = h("a", { class: "btn btn-small", href: `api/games/${encodeURIComponent(this.gameId)}/sgf`, download: `game-${this.gameId}.sgf` }, "Download SGF");
     const copy = h("button", { class: "btn btn-small", type: "button", onclick: () => this.copyLink() }, "Copy link");
     this.badge = h("span", { class: "badge", hidden: true }, "Spectating");
+    this.confirmOption = h("label", { class: "check" }, confirmBox, "Confirm moves");
     const options = h("div", { class: "options" },
-      h("label", { class: "check" }, confirmBox, "Confirm moves"),
+      this.confirmOption,
       h("label", { class: "check" }, soundBox, "Sound"),
       h("div", { class: "row" }, this.sgf, copy));
 
@@ -142,9 +143,9 @@ export class GameView {
           h("div", { class: "board-wrap" }, this.boardHost, this.overlay),
           h("div", { class: "status-bar" }, this.announce, this.hint)),
         h("aside", { class: "panel" },
+          this.banner, this.waiting, this.undoBox, this.scoring,
+          this.controls, this.undoWaiting,
           h("div", { class: "panel-head" }, this.meta, this.badge),
-          this.banner, this.waiting,
-          this.controls, this.undoWaiting, this.undoBox, this.scoring,
           this.chat.el, options)));
   }
 
@@ -160,9 +161,9 @@ export class GameView {
     const el = h("section", { class: `player player-${colour}`, "aria-label": `${colourName(colour)} player` },
       h("div", { class: "player-top" },
         h("span", { class: `stone-icon ${colour}`, "aria-hidden": "true" }),
-        name, you, dot),
+        name, dot),
       h("div", { class: "clock", role: "timer", "aria-label": `${colourName(colour)} clock` }, digits, detail),
-      h("div", { class: "player-sub" }, captures, turn, accepted));
+      h("div", { class: "player-sub" }, you, captures, turn, accepted));
     return { el, name, you, dot, digits, detail, captures, accepted, turn, clockEl: el.querySelector(".clock") };
   }
 
@@ -389,6 +390,7 @@ export class GameView {
     text(this.meta, [`${size}×${size}`, rulesetName(s.ruleset), s.komi !== undefined ? `komi ${s.komi}` : null,
       s.handicap ? `handicap ${s.handicap}` : null, describeTimeControl(s.time_control)].filter(Boolean).join(" · "));
     show(this.badge, !mine);
+    show(this.confirmOption, !!mine && phase !== "finished");
 
     // Announcements: last move and ko (aria-live).
     text(this.announce, this.describeState(g, last, ko, mine));
