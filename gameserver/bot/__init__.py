@@ -1,5 +1,14 @@
-"""Computer opponents: a client for GTP engines such as GNU Go."""
+"""Computer opponents: a built-in bot, a GTP engine client (GNU Go), and the seat interface.
 
+- :mod:`.builtin`: the built-in bot's move policy (pure: a game and a ``Random`` in, a move out);
+- :mod:`.gtp`: an asyncio client for GTP engines;
+- :mod:`.player`: ``BotPlayer``, what the server asks of a bot seat, and ``BuiltinBot``;
+- :mod:`.gtpbot`: ``GtpBot``, a bot seat played by a GTP engine kept in step with the game;
+- :mod:`.factory`: ``make_bot``, which picks one from the configuration.
+"""
+
+from gameserver.bot.builtin import check_turn, choose_move, is_true_eye
+from gameserver.bot.factory import BOT_KINDS, UnknownBotError, engine_available, make_bot
 from gameserver.bot.gtp import (
     GNUGO_PATH,
     GtpCrashedError,
@@ -13,9 +22,25 @@ from gameserver.bot.gtp import (
     gnugo_argv,
     to_vertex,
 )
+from gameserver.bot.gtpbot import DEFAULT_LEVEL, GtpBot
+from gameserver.bot.player import (
+    BotError,
+    BotPlayer,
+    BotResigns,
+    BuiltinBot,
+    accepts_by_comparison,
+    score_disagreement,
+)
 
 __all__ = [
+    "BOT_KINDS",
+    "DEFAULT_LEVEL",
     "GNUGO_PATH",
+    "BotError",
+    "BotPlayer",
+    "BotResigns",
+    "BuiltinBot",
+    "GtpBot",
     "GtpCrashedError",
     "GtpEngine",
     "GtpEngineFailure",
@@ -23,7 +48,15 @@ __all__ = [
     "GtpProtocolError",
     "GtpStartError",
     "GtpTimeoutError",
+    "UnknownBotError",
+    "accepts_by_comparison",
+    "check_turn",
+    "choose_move",
+    "engine_available",
     "from_vertex",
     "gnugo_argv",
+    "is_true_eye",
+    "make_bot",
+    "score_disagreement",
     "to_vertex",
 ]
