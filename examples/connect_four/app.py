@@ -1,0 +1,22 @@
+"""The game server with connect four added to its games."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+
+from gameserver import Settings
+from gameserver import create_app as create_gameserver
+from gameserver.gorules import GoRules
+from gameserver.rules import Rules
+
+from .rules import ConnectFour
+
+
+def games() -> dict[str, Rules]:
+    return {"go": GoRules(), "connect_four": ConnectFour()}
+
+
+def create_app(settings: Settings | None = None, **options: Any) -> Starlette:
+    return create_gameserver(settings, games=games(), **options)
