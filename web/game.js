@@ -180,6 +180,14 @@ export class GameView {
           g.turn === mine && event.color !== mine) this.sound.yourTurn();
       if (g.phase === "scoring" && previous?.phase !== "scoring") toast("Both players passed: mark the dead stones, then accept the score.", "info", 6000);
       else if (event.kind === "pass" && event.color !== mine) toast(`${colourName(event.color)} passed.`);
+      if (event.kind === "player_joined") {
+        toast(`${event.name ?? colourName(event.color)} joined the game${g.turn === mine ? ". Your move!" : "."}`, "ok");
+        if (mine && g.turn === mine) this.sound.yourTurn();
+      }
+      if (event.kind === "player_disconnected" && event.color !== mine) toast(`${colourName(event.color)} lost the connection.`);
+      if (event.kind === "player_connected" && event.color !== mine && previous?.players?.[event.color]?.connected === false) toast(`${colourName(event.color)} is back.`);
+      if (event.kind === "resign") toast(`${event.color === mine ? "You" : colourName(event.color)} resigned.`);
+      if (event.kind === "timeout") toast(`${event.color === mine ? "You" : colourName(event.color)} ran out of time.`, "error");
       if (event.kind === "undo_requested" && mine && event.color !== mine) toast("Your opponent asks to undo their last move.");
       if (event.kind === "undo_accepted") toast("Undo accepted: the last move was taken back.");
       if (event.kind === "undo_rejected") toast("The undo request was declined.");
