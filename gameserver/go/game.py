@@ -33,7 +33,7 @@ from gameserver.go.board import (
     setup_board,
 )
 from gameserver.go.coords import Color, Point, to_gtp
-from gameserver.go.dead import suggest_dead
+from gameserver.go.dead import dead_group, suggest_dead
 from gameserver.go.errors import (
     EmptyPointError,
     IllegalMoveError,
@@ -301,6 +301,15 @@ class GoGame:
         stones, _ = chain_at(self.board, geo, index)
         return frozenset(geo.point(i) for i in stones)
 
+    def dead_group_at(self, point: Point) -> frozenset[Point]:
+        """The stones one dead-marking click at ``point`` toggles: every stone of that
+        colour reachable without crossing an opponent stone (several chains of one
+        dead group in a territory), or just the chain when that area is more than
+        half the board."""
+        self.group_at(point)  # off-board and empty-point errors
+        geo = self.settings.geo
+        return frozenset(geo.point(i) for i in dead_group(self.board, geo, geo.index(point)))
+
     def score(self) -> Score:
         """The score under this game's ruleset, with the stones in ``dead`` removed."""
         return score_game(self)
@@ -324,9 +333,10 @@ class GoGame:
         """Take back the last move (stone or pass), restoring everything it changed."""
         return _handler(self, "undo")(self)
 
-    def mark_dead(self, point: Point, dead: bool = True) -> GoGame:
-        """Mark (or unmark) the whole chain at ``point`` as dead."""
-        return _handler(self, "mark_dead")(self, point, dead)
+    def mark_dead(self, point: Point, dead: bool = True, chain_only: bool = False) -> GoGame:
+        """Mark (or unmark) the whole group at ``point`` as dead: see :meth:`dead_group_at`
+        (or only the chain, with ``chain_only``)."""
+        return _handler(self, "mark_dead")(self, point, dead, chain_only)
 
     def resume(self) -> GoGame:
         """Leave scoring; the opponent of the last passer moves."""
@@ -438,8 +448,8 @@ def _finish(game: GoGame, result: str) -> GoGame:
     return _finished(game, result)
 
 
-def _mark_dead(game: GoGame, point: Point, dead: bool) -> GoGame:
-    group = game.group_at(point)
+def _mark_dead(game: GoGame, point: Point, dead: bool, chain_only: bool) -> GoGame:
+    group = game.group_at(point) if chain_only else game.dead_group_at(point)
     marked = game.dead | group if dead else game.dead - group
     return _replace(game, dead=marked)
 

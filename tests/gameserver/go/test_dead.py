@@ -79,3 +79,62 @@ def test_a_capturing_race_is_left_to_the_players() -> None:
     """)
     dead = suggest_dead(game)
     assert (4, 3) not in dead or (5, 5) not in dead
+
+
+def test_two_separate_one_eyed_groups_are_both_dead() -> None:
+    """Eyes are counted per group: two one-eyed groups do not make a living one."""
+    game = position("""
+        . . X O . X . X .
+        . . X O . X X X .
+        . . X O . . . . .
+        . . X O . . . . .
+        . . X X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . X X X
+        . . . X O . X . X
+    """)
+    assert suggest_dead(game) == {(5, 0), (7, 0), (5, 1), (6, 1), (7, 1),
+                                  (6, 7), (7, 7), (8, 7), (6, 8), (8, 8)}
+
+
+def test_one_click_marks_every_chain_of_a_dead_group() -> None:
+    """Marking dead toggles all stones of that colour in the enclosed area."""
+    game = position("""
+        . . X O . . . . .
+        . . X O . . . . .
+        . . X O . X . . .
+        . . X O . . X . .
+        . . X X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+    """).pass_move(B).pass_move(W)
+    assert game.dead == {(5, 2), (6, 3)}
+    cleared = game.mark_dead((6, 3), False)
+    assert cleared.dead == frozenset()
+    assert cleared.mark_dead((5, 2), True).dead == {(5, 2), (6, 3)}
+    assert cleared.mark_dead((5, 2), True, chain_only=True).dead == {(5, 2)}
+
+
+def test_in_an_open_position_a_click_marks_one_chain() -> None:
+    game = GoGame.new(size=9).play(B, (2, 2)).play(W, (6, 6)).play(B, (6, 2))
+    game = game.pass_move(W).pass_move(B)
+    assert game.mark_dead((2, 2), True).dead == {(2, 2)}
+
+
+def test_a_dead_stone_in_a_territory_with_an_own_island() -> None:
+    """White's only area holds a black stone and a lone white stone: black's is dead."""
+    game = position("""
+        . . X O . . . . .
+        . X X O . O . . .
+        . X O O . . . X .
+        X X O . . . . . .
+        . X O O O O O O O
+        X . X X X X X X X
+        . X . . . O . . .
+        . X . . . . . . .
+        . X . . . . . . .
+    """)
+    assert suggest_dead(game) == {(7, 2), (5, 6)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameserver.go import Color, GoGame, from_sgf, to_sgf
+from gameserver.go import Color, GoGame, from_sgf, suggest_dead, to_sgf
 from gameserver.go.board import chains
 from tests.gameserver.go.randomgames import legal_successors, random_game, stones_of
 
@@ -83,3 +83,17 @@ def test_positional_superko_never_repeats_a_board(picks: list[int], size: int) -
         if point is not None:
             assert game.board not in boards
             boards.add(game.board)
+
+
+@settings(max_examples=120, deadline=None)
+@given(choices, sizes)
+def test_suggested_dead_stones_are_stones_and_scoring_adds_up(picks: list[int], size: int) -> None:
+    """The prefill only names stones, and area scores cover at most the whole board."""
+    game = random_game(picks, size=size, komi=0)
+    dead = suggest_dead(game)
+    assert all(game.stone_at(p) is not None for p in dead)
+    while game.phase == "playing":
+        game = game.pass_move(game.to_move or B)
+    score = game.score()
+    assert score.black + score.white <= size * size
+    assert not score.black_territory & score.white_territory
