@@ -60,13 +60,36 @@ export class GameView {
     const payload = { game_id: this.gameId };
     if (e.game) payload.since_rev = e.game.rev;
     this.conn.request("watch", payload).then(
-      () => this.store.markSynced(this.gameId),
+      () => {
+        this.store.markSynced(this.gameId);
+        if (payload.since_rev !== undefined) this.verify();
+      },
       (err) => {
         e.resyncing = false;
         if (err.code === "not_found") { this.notFound = true; this.render(); }
         else if (err.code !== "offline") toast(err.message, "error");
       },
     );
+  }
+
+  /**
+   * After catching up with `since_rev`, check our copy against the server's snapshot once: a
+   * server restored from storage may be *behind* what we saw (write-behind durability), and then
+   * no update would ever correct us. A snapshot that is behind or differs at the same rev wins.
+   */
+  async verify() {
+    try {
+      const res = await fetch(`api/games/${encodeURIComponent(this.gameId)}`, { cache: "no-store" });
+      if (!res.ok) return;
+      const snap = await res.json();
+      const mine = this.game;
+      if (!mine || !snap || snap.id !== this.gameId || !Array.isArray(snap.board)) return;
+      const differs = snap.rev === mine.rev &&
+        (snap.board.join("/") !== mine.board.join("/") || (snap.moves?.length ?? 0) !== mine.moves.length);
+      if (snap.rev < mine.rev || differs) this.store.applyGame({ game: snap });
+    } catch {
+      // Offline again: the next reconnect verifies again.
+    }
   }
 
   // ---------------------------------------------------------------- building
