@@ -66,19 +66,20 @@ def test_nothing_is_dead_in_an_open_position() -> None:
     assert game.pass_move(W).pass_move(B).dead == frozenset()
 
 
-def test_a_capturing_race_is_left_to_the_players() -> None:
-    """A white stone in atari next to a black stone in atari: neither is marked."""
+def test_an_eyeless_group_along_the_edge_is_dead() -> None:
+    """Seven white stones with four liberties and no eye inside black's corner."""
     game = position("""
-        . . X O . . .
-        . . X O . . .
-        . . X O . . .
-        . . X O X . .
-        . . X O O X .
-        . . X O X O .
-        . . X O . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O . . . .
+        . . . X O O O O O
+        . . . X X X X X X
+        . . . X O O O O .
+        . . . X X X X O .
+        . . . . . . X O .
+        . . . . . . X O .
     """)
-    dead = suggest_dead(game)
-    assert (4, 3) not in dead or (5, 5) not in dead
+    assert suggest_dead(game) == {(4, 5), (5, 5), (6, 5), (7, 5), (7, 6), (7, 7), (7, 8)}
 
 
 def test_two_separate_one_eyed_groups_are_both_dead() -> None:
