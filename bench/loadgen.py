@@ -1,0 +1,286 @@
+"""Load generator for the game server: N concurrent Go games of two websocket clients each.
+
+Starts `python -m gameserver` in its own process (unless --url is given), opens the games from
+one or more load processes, then every player moves once per `--rate` seconds (alternating
+turns), and each move is timed from the mover's `send` to the opponent receiving its `update`
+(both clients live in the same load process, so one clock). Reports p50/p99/p99.9 of that
+latency, moves/s, the server's CPU and the memory per idle connection.
+
+    .venv/bin/python bench/loadgen.py --games 1000 --seconds 30
+    .venv/bin/python bench/loadgen.py --games 100 --ws websockets --loop asyncio
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = 19
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def point(color: str, n: int) -> tuple[int, int]:
+    """Black fills from the top row down, white from the bottom up: no contact for 171 moves."""
+    x, row = n % SIZE, n // SIZE
+    return (x, row) if color == "black" else (x, SIZE - 1 - row)
+
+
+@dataclass
+class Player:
+    ws: ClientConnection
+    color: str = ""
+    rev: int = 0
+    moves: int = 0
+
+
+@dataclass
+class Game:
+    id: str
+    black: Player
+    white: Player
+    sent_at: dict[int, float] = field(default_factory=dict)
+
+
+async def hello(url: str) -> ClientConnection:
+    ws = await connect(url, compression=None, max_size=None, open_timeout=60)
+    await ws.send('{"type":"hello","id":1,"name":"bench"}')
+    while orjson.loads(await ws.recv())["type"] != "welcome":
+        pass
+    return ws
+
+
+async def reply(ws: ClientConnection, rid: int) -> dict[str, Any]:
+    while True:
+        msg = orjson.loads(await ws.recv())
+        if msg.get("id") == rid:
+            if msg["type"] == "error":
+                raise RuntimeError(msg)
+            return msg  # type: ignore[no-any-return]
+
+
+async def open_game(url: str) -> Game:
+    a, b = await hello(url), await hello(url)
+    await a.send('{"type":"create","id":2,"size":19,"komi":6.5,"color":"black"}')
+    gid = (await reply(a, 2))["game_id"]
+    await b.send(orjson.dumps({"type": "join", "id": 2, "game_id": gid}).decode())
+    await reply(b, 2)
+    return Game(gid, Player(a, "black", 2), Player(b, "white", 2))
+
+
+async def read(game: Game, me: Player, latencies: list[float], stop: asyncio.Event) -> None:
+    async for raw in me.ws:
+        now = time.perf_counter()
+        msg = orjson.loads(raw)
+        if msg.get("type") != "update":
+            continue
+        rev = msg["rev"]
+        me.rev = max(me.rev, rev)
+        event = msg["event"]
+        if event.get("kind") == "move" and event["color"] != me.color:
+            sent = game.sent_at.pop(rev, None)
+            if sent is not None and not stop.is_set():
+                latencies.append(now - sent)
+
+
+async def drive(game: Game, interval: float, offset: float, stop: asyncio.Event) -> None:
+    """One move per `interval` per game, alternating players (each moves every 2*interval)."""
+    loop = asyncio.get_running_loop()
+    next_at = loop.time() + offset
+    turn = game.black
+    while not stop.is_set():
+        await asyncio.sleep(max(0.0, next_at - loop.time()))
+        next_at += interval
+        other = game.white if turn is game.black else game.black
+        rev = max(turn.rev, other.rev)
+        if turn.rev < rev:  # the mover has not seen the opponent's move yet: skip this tick
+            continue
+        if turn.moves >= 170:
+            break
+        x, y = point(turn.color, turn.moves)
+        turn.moves += 1
+        game.sent_at[rev + 1] = time.perf_counter()
+        await turn.ws.send(orjson.dumps({"type": "move", "game_id": game.id, "rev": rev,
+                                         "x": x, "y": y}).decode())
+        turn = other
+
+
+def worker(url: str, games: int, rate: float, seconds: float, warmup: float,
+           out: Any, ready: Any, go: Any) -> None:
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    out.put(asyncio.run(_worker(url, games, rate, seconds, warmup, ready, go)))
+
+
+async def _worker(url: str, n: int, rate: float, seconds: float, warmup: float,
+                  ready: Any, go: Any) -> dict[str, Any]:
+    sem = asyncio.Semaphore(50)
+
+    async def opened() -> Game:
+        async with sem:
+            return await open_game(url)
+
+    games = await asyncio.gather(*(opened() for _ in range(n)))
+    ready.put(True)
+    await asyncio.get_running_loop().run_in_executor(None, go.wait)
+    latencies: list[float] = []
+    stop = asyncio.Event()
+    interval = 1.0 / (2 * rate)  # each player moves once per 1/rate seconds
+    tasks = []
+    for i, game in enumerate(games):
+        for p in (game.black, game.white):
+            tasks.append(asyncio.create_task(read(game, p, latencies, stop)))
+        tasks.append(asyncio.create_task(drive(game, interval, interval * i / n, stop)))
+    await asyncio.sleep(warmup)
+    latencies.clear()
+    t0 = time.perf_counter()
+    await asyncio.sleep(seconds)
+    stop.set()
+    elapsed = time.perf_counter() - t0
+    result = {"latencies": latencies, "elapsed": elapsed}
+    for t in tasks:
+        t.cancel()
+    for game in games:
+        for p in (game.black, game.white):
+            await p.ws.close()
+    return result
+
+
+async def idle_memory(url: str, pid: int, n: int) -> float:
+    """KiB of server RSS per idle connection (hello'd, watching nothing)."""
+    before = rss_kib(pid)
+    sem = asyncio.Semaphore(100)
+
+    async def one() -> ClientConnection:
+        async with sem:
+            return await hello(url)
+
+    sockets = await asyncio.gather(*(one() for _ in range(n)))
+    await asyncio.sleep(1.0)
+    after = rss_kib(pid)
+    for ws in sockets:
+        await ws.close()
+    return (after - before) / n
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+def start_server(args: argparse.Namespace, db: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "gameserver", "--port", str(port), "--db", db,
+           "--log-level", "warning", "--ws", args.ws, "--loop", args.loop]
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise SystemExit("the server did not start")
+    return proc, f"ws://127.0.0.1:{port}/ws"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--games", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=1.0, help="moves per second per player")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--procs", type=int, default=1, help="load processes")
+    parser.add_argument("--ws", default="websockets-sansio")
+    parser.add_argument("--loop", default="uvloop")
+    parser.add_argument("--idle", type=int, default=1000, help="idle connections for memory")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = start_server(args, os.path.join(tmp, "bench.sqlite3"))
+        try:
+            idle = asyncio.run(idle_memory(url, proc.pid, args.idle)) if args.idle else None
+            out: Any = mp.Queue()
+            ready: Any = mp.Queue()
+            go = mp.Event()
+            per = [args.games // args.procs + (1 if i < args.games % args.procs else 0)
+                   for i in range(args.procs)]
+            workers = [mp.Process(target=worker, args=(url, n, args.rate, args.seconds,
+                                                       args.warmup, out, ready, go))
+                       for n in per]
+            for w in workers:
+                w.start()
+            for _ in workers:
+                ready.get(timeout=600)
+            cpu0, t0 = cpu_seconds(proc.pid), time.perf_counter()
+            go.set()
+            results = [out.get(timeout=args.seconds + args.warmup + 600) for _ in workers]
+            server_cpu = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - t0)
+            rss = rss_kib(proc.pid)
+            for w in workers:
+                w.join()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    latencies = [x for r in results for x in r["latencies"]]
+    elapsed = max(r["elapsed"] for r in results)
+    report = {
+        "games": args.games, "rate_per_player": args.rate, "ws": args.ws, "loop": args.loop,
+        "moves": len(latencies), "moves_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1e3, 3),
+        "p99_ms": round(percentile(latencies, 99) * 1e3, 3),
+        "p999_ms": round(percentile(latencies, 99.9) * 1e3, 3),
+        "mean_ms": round(statistics.fmean(latencies) * 1e3, 3) if latencies else None,
+        "server_cpu": round(server_cpu, 3), "server_rss_mib": round(rss / 1024, 1),
+        "idle_kib_per_connection": None if idle is None else round(idle, 1),
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>24}: {value}")
+
+
+if __name__ == "__main__":
+    main()
