@@ -10,8 +10,8 @@ stones border it; a region touching both colours (or none) is neutral.
   group in seki gets no territory for its eyes.
 
 Seki is found the way a player sees it at the end of a game: a neutral point
-where *either* colour playing would be self-atari (or suicide) and capture
-nothing is a shared liberty of a seki; the chains around it are in seki, and
+where playing would be self-atari (or suicide), capturing nothing, for *both*
+colours is a shared liberty of a seki; the chains around it are in seki, and
 regions bordered by a chain in seki count for nobody. Dame that either player
 could fill safely is not seki.
 """

@@ -6,7 +6,8 @@ and one node per move (a pass is ``B[]``/``W[]``), with optional comments.
 Import reads the main line of the first game tree (the first variation at every
 branch), checks the root (``GM[1]``, a square ``SZ`` from 5 to 25, a whole or
 half ``KM``), places ``AB`` stones (or the fixed ``HA`` layout when ``AB`` is
-missing) and ``AW`` setup stones, honours ``PL``, and replays every move through
+missing) and ``AW`` setup stones, takes the first player from ``PL`` (else from
+the first move), and replays every move through
 the rules, so an illegal move in the record is an :class:`SgfError` saying which
 move and why. ``RE`` ends the game with that result. Anything else that cannot be
 honoured (``AE``, setup in mid-game, two moves in one node) is an error rather
@@ -290,6 +291,12 @@ def read_sgf(text: str, superko: Superko = "positional") -> SgfRecord:
     if player not in (None, "B", "W"):
         raise SgfError(f"PL[{player}] is not B or W")
     first = Color.from_letter(player) if player else None
+    if first is None:  # no PL: the first move says who starts (setups, free handicap)
+        for node in nodes:
+            movers = [ident for ident in ("B", "W") if ident in node]
+            if movers:
+                first = Color.from_letter(movers[0])
+                break
     stones: list[Point] | None = None
     if "AB" in root:
         stones = _points(root["AB"], size, "AB")

@@ -141,3 +141,10 @@ def test_results_are_normalised() -> None:
     assert from_sgf("(;SZ[9]RE[W+Time])").result == "W+T"
     assert from_sgf("(;SZ[9]RE[W+3.50])").result == "W+3.5"
     assert from_sgf("(;SZ[9]RE[?])").result is None
+
+
+def test_without_pl_the_first_move_says_who_starts() -> None:
+    game = from_sgf("(;SZ[9]AB[cc][gg]AW[ee];B[dd];W[ff])")
+    assert game.moves == ((B, (3, 3)), (W, (5, 5)))
+    game = from_sgf("(;SZ[9]AB[cc][gg];W[ee])")
+    assert game.moves == ((W, (4, 4)),)
