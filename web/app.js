@@ -43,7 +43,10 @@ conn.addEventListener("message", (e) => {
   const msg = e.detail;
   switch (msg.type) {
     case "game": store.applyGame(msg); break;
-    case "update": store.applyUpdate(msg); break;
+    case "update":
+      store.applyUpdate(msg);
+      maybeOpenJoinedGame(msg);
+      break;
     case "chat": store.applyChat(msg); break;
     case "lobby":
     case "lobby_update":
@@ -58,6 +61,17 @@ conn.addEventListener("message", (e) => {
       break;
   }
 });
+
+/** Someone took the free seat of a game we created while we wait in the lobby: go and play. */
+function maybeOpenJoinedGame(msg) {
+  if (!(view instanceof LobbyView) || msg.event?.kind !== "player_joined") return;
+  const players = msg.game?.players ?? {};
+  const me = store.playerId;
+  const mine = me != null && (players.black?.id === me || players.white?.id === me) && msg.event.player_id !== me;
+  if (!mine) return;
+  toast(`${msg.event.name ?? "Someone"} joined your game.`, "ok");
+  location.hash = `#/game/${encodeURIComponent(msg.game_id)}`;
+}
 
 conn.addEventListener("welcome", (e) => {
   store.playerId = e.detail.player_id;

@@ -429,10 +429,12 @@ export class GameView {
 
     // Result.
     show(this.banner, phase === "finished");
-    if (phase === "finished") {
+    const bannerKey = phase === "finished" ? `${g.result}|${g.score?.black}|${g.score?.white}` : null;
+    if (bannerKey !== this.bannerKey) {
+      this.bannerKey = bannerKey;
       const res = describeResult(g.result) || "Game over";
       const score = g.score ? ` Final score: Black ${g.score.black}, White ${g.score.white}.` : "";
-      replace(this.banner, h("strong", {}, res), score ? h("span", {}, score) : null,
+      if (bannerKey) replace(this.banner, h("strong", {}, res), score ? h("span", {}, score) : null,
         h("a", { href: "#/", class: "btn btn-small" }, "Back to lobby"));
     }
 
