@@ -151,7 +151,7 @@ export class GameView {
       if (e.target.checked) { this.sound.context(); this.sound.stone(); }
     } });
     this.sgf = h("a", { class: "btn btn-small", href: `api/games/${encodeURIComponent(this.gameId)}/sgf`, download: `game-${this.gameId}.sgf` }, "Download SGF");
-    const copy = h("button", { class: "btn btn-small", type: "button", onclick: () => this.copyLink() }, "Copy link");
+    const copy = this.copyBtn = h("button", { class: "btn btn-small", type: "button", onclick: () => this.copyLink() }, "Copy link");
     this.badge = h("span", { class: "badge", hidden: true }, "Spectating");
     this.confirmOption = h("label", { class: "check" }, confirmBox, "Confirm moves");
     const options = h("div", { class: "options" },
@@ -505,6 +505,7 @@ export class GameView {
     const seatOpen = !g.players?.black || !g.players?.white;
     const visible = g.phase === "waiting" && seatOpen;
     show(this.waiting, visible);
+    show(this.copyBtn, !(visible && mine)); // the waiting box has its own "Copy link"
     if (!visible) { this.waitingKey = null; return; }
     const keyNow = `${mine}|${this.conn.state}`;
     if (this.waitingKey === keyNow) return;
