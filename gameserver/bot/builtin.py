@@ -3,14 +3,16 @@
 It reads the position once (chains with their liberties, empty regions with the colours around
 them) and picks the first tier that has a legal move:
 
-1. **Capture**: take the opponent chain in atari with the most stones (ties at random).
-2. **Save**: extend the largest own chain in atari when its last liberty gives it two or more.
-3. **Play**: a weighted random point among the *useful* ones: empty points in a region bordered by
-   both colours (or by none, early on), or in a large opponent region (an invasion that might
-   live). Never an own true eye, never a point inside its own territory, never a self-atari that
-   captures nothing. Points near the last two moves weigh more, the 3rd and 4th lines weigh more
-   in the opening, the first line weighs less, and putting an opponent chain in atari weighs more.
-4. **Pass** when no useful point is left, or when the opponent has just passed and the board is
+1. **Capture or save**, whichever concerns more stones (a capture on a tie, ties among captures
+   at random): take the opponent chain in atari with the most stones, or extend the largest own
+   chain in atari when its last liberty gives it two or more.
+2. **Play**: a weighted random point among the *useful* ones: empty points in a region bordered
+   by both colours (or by none, early on, or larger than half the board), or in an opponent
+   region of at least ``INVADE_MIN`` points (an invasion that might live). Never an own true
+   eye, never a point inside its own territory, never a self-atari that captures nothing.
+   Points near the last two moves weigh more, the 3rd and 4th lines weigh more in the opening,
+   the first line weighs less, and putting an opponent chain in atari weighs more.
+3. **Pass** when no useful point is left, or when the opponent has just passed and the board is
    settled (nothing to capture or save, and every contested empty point already touches both
    colours, i.e. only dame remain).
 
@@ -126,22 +128,19 @@ class _Position:
         )
 
 
-def _captures(pos: _Position, rng: random.Random) -> list[int]:
-    """Points capturing opponent stones, most stones first (ties shuffled)."""
+def _captures(pos: _Position) -> dict[int, int]:
+    """Points capturing opponent stones, and how many each takes."""
     taken: dict[int, int] = {}
     for stones, liberties in pos.chains:
         first = next(iter(stones))
         if pos.board[first] == pos.opponent and len(liberties) == 1:
             (point,) = liberties
             taken[point] = taken.get(point, 0) + len(stones)
-    points = sorted(taken)
-    rng.shuffle(points)
-    points.sort(key=lambda p: -taken[p])
-    return points
+    return taken
 
 
-def _saves(pos: _Position, rng: random.Random) -> list[int]:
-    """Points that pull an own chain out of atari, largest chain first."""
+def _saves(pos: _Position) -> dict[int, int]:
+    """Points that pull an own chain out of atari, and the size of the largest chain saved."""
     found: dict[int, int] = {}
     for stones, liberties in pos.chains:
         first = next(iter(stones))
@@ -152,28 +151,38 @@ def _saves(pos: _Position, rng: random.Random) -> list[int]:
             continue
         if pos.liberties_after(point) >= 2:
             found[point] = max(found.get(point, 0), len(stones))
-    points = sorted(found)
-    rng.shuffle(points)
-    points.sort(key=lambda p: -found[p])
-    return points
+    return found
+
+
+def _urgent(pos: _Position, rng: random.Random) -> list[int]:
+    """Captures and saves, the most stones first; a capture before a save of as many."""
+    taken, saved = _captures(pos), _saves(pos)
+    ranked = [(-stones, 0, point) for point, stones in taken.items()]
+    ranked += [(-stones, 1, point) for point, stones in saved.items() if point not in taken]
+    ranked.sort()
+    rng.shuffle(ranked)  # random among equals: shuffle, then a stable sort on the rank
+    ranked.sort(key=lambda item: item[:2])
+    return [point for _, _, point in ranked]
 
 
 def _useful(pos: _Position, settled_only: bool) -> list[int]:
-    """Ordinary candidate points and their weights (see the module docstring)."""
-    board, geo, code = pos.board, pos.geo, pos.code
-    own_bit, opponent_bit = code, pos.opponent
-    neighbours = geo.neighbours
+    """Ordinary candidate points (see the module docstring)."""
+    board, code, opponent = pos.board, pos.code, pos.opponent
+    neighbours = pos.geo.neighbours
+    half = len(board) // 2
     points: list[int] = []
     for region, border in pos.regions:
-        if border == own_bit:
-            continue  # own territory (and own eyes)
-        if border == opponent_bit:
-            if settled_only or len(region) < INVADE_MIN:
+        if len(region) <= half:  # a larger region is nobody's yet, whoever borders it
+            if border == code:
+                continue  # own territory (and own eyes)
+            if border == opponent:
+                if not settled_only and len(region) >= INVADE_MIN:
+                    points.extend(region)  # an invasion with room to live
                 continue
-            points.extend(region)
-            continue
-        if settled_only and all(
-            {board[n] for n in neighbours[p]} >= {own_bit, opponent_bit} for p in region
+        if settled_only and border == code | opponent and all(
+            any(board[n] == code for n in neighbours[p])
+            and any(board[n] == opponent for n in neighbours[p])
+            for p in region
         ):
             continue  # dame only
         points.extend(region)
@@ -230,7 +239,7 @@ def choose_move(game: GoGame, color: Color, rng: random.Random) -> Point | None:
     def legal(index: int) -> bool:
         return game.is_legal(color, geo.point(index))
 
-    for index in (*_captures(pos, rng), *_saves(pos, rng)):
+    for index in _urgent(pos, rng):
         if legal(index):
             return geo.point(index)
 
