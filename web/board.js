@@ -49,18 +49,18 @@ export class BoardView extends EventTarget {
     });
     const defs = el("defs", {}, svg);
     defs.innerHTML = `
-      <radialGradient id="${id}-b" cx="0.36" cy="0.32" r="0.75">
-        <stop offset="0" stop-color="#6f7073"/><stop offset="0.38" stop-color="#27282a"/>
-        <stop offset="1" stop-color="#050505"/></radialGradient>
-      <radialGradient id="${id}-w" cx="0.36" cy="0.32" r="0.8">
-        <stop offset="0" stop-color="#ffffff"/><stop offset="0.55" stop-color="#f1efe9"/>
-        <stop offset="1" stop-color="#bdb8ac"/></radialGradient>
+      <radialGradient id="${id}-b" cx="0.5" cy="0.5" fx="0.34" fy="0.3" r="0.62">
+        <stop offset="0" stop-color="#84868a"/><stop offset="0.22" stop-color="#3b3d40"/>
+        <stop offset="0.7" stop-color="#151617"/><stop offset="1" stop-color="#050505"/></radialGradient>
+      <radialGradient id="${id}-w" cx="0.5" cy="0.5" fx="0.34" fy="0.3" r="0.62">
+        <stop offset="0" stop-color="#ffffff"/><stop offset="0.45" stop-color="#f4f2ec"/>
+        <stop offset="0.85" stop-color="#d9d4c9"/><stop offset="1" stop-color="#b9b3a6"/></radialGradient>
       <linearGradient id="${id}-wood" x1="0" y1="0" x2="1" y2="1">
-        <stop offset="0" stop-color="#e8c07a"/><stop offset="0.5" stop-color="#dcaf63"/>
-        <stop offset="1" stop-color="#cf9f51"/></linearGradient>
+        <stop offset="0" stop-color="#ebc57f"/><stop offset="0.5" stop-color="#dfb266"/>
+        <stop offset="1" stop-color="#d0a052"/></linearGradient>
       <filter id="${id}-grain" x="0" y="0" width="1" height="1">
-        <feTurbulence type="fractalNoise" baseFrequency="0.012 0.35" numOctaves="3" seed="7"/>
-        <feColorMatrix type="matrix" values="0 0 0 0 0.45  0 0 0 0 0.28  0 0 0 0 0.1  0 0 0 0.55 -0.12"/>
+        <feTurbulence type="fractalNoise" baseFrequency="0.03 0.9" numOctaves="4" seed="11"/>
+        <feColorMatrix type="matrix" values="0 0 0 0 0.42  0 0 0 0 0.25  0 0 0 0 0.08  0 0 0 1.6 -0.62"/>
         <feComposite in2="SourceGraphic" operator="in"/></filter>
       <filter id="${id}-shadow" x="-0.5" y="-0.5" width="2" height="2">
         <feGaussianBlur stdDeviation="0.05"/></filter>`;
