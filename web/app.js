@@ -24,7 +24,9 @@ const netDot = document.getElementById("net-dot");
 let view = null;
 
 function route() {
-  const m = /^#\/game\/(.+)$/.exec(location.hash);
+  const hash = location.hash;
+  if (hash && !hash.startsWith("#/")) return; // an in-page anchor, not a route
+  const m = /^#\/game\/(.+)$/.exec(hash);
   view?.destroy();
   view = null;
   if (m) {
@@ -109,6 +111,10 @@ conn.addEventListener("status", (e) => {
 });
 
 document.getElementById("retry-now").addEventListener("click", () => conn.retryNow());
+document.querySelector(".skip-link").addEventListener("click", (e) => {
+  e.preventDefault(); // keep the route in the hash
+  main.focus();
+});
 window.addEventListener("hashchange", route);
 
 if (new URLSearchParams(location.search).has("debug")) {

@@ -552,7 +552,8 @@ export class GameView {
       let elapsed;
       if (stamp != null) elapsed = this.conn.serverNow() - (Number(stamp) < 1e11 ? Number(stamp) * 1000 : Number(stamp));
       else if (e.serverStamp != null) elapsed = this.conn.serverNow() - e.serverStamp;
-      else elapsed = Date.now() - e.receivedAt;
+      // The push left the server about half a round trip before it reached us.
+      else elapsed = Date.now() - e.receivedAt + (this.conn.rttMs ?? 0) / 2;
       // Time keeps passing while we are offline: the server's clock does not stop for us.
       const running = clock.running && g.phase === "playing";
       const view = clockView({ ...clock, running }, tc, elapsed);
