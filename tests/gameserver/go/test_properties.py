@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameserver.go import Color, GoGame, from_sgf, suggest_dead, to_sgf
+from gameserver.go import Color, GoGame, IllegalMoveError, from_sgf, suggest_dead, to_sgf
 from gameserver.go.board import chains
 from tests.gameserver.go.randomgames import legal_successors, random_game, stones_of
 
@@ -97,3 +100,66 @@ def test_suggested_dead_stones_are_stones_and_scoring_adds_up(picks: list[int], 
     score = game.score()
     assert score.black + score.white <= size * size
     assert not score.black_territory & score.white_territory
+
+
+def check_superko_against_brute_force(picks: list[int], size: int, superko: str) -> int:
+    """Play ``picks`` (a pass when ``pick % 17 == 0``, else the first empty point from
+    ``pick``, or for one pick in five that point even if occupied) on a
+    game with ``superko`` and on a copy without superko. A move must be refused as
+    superko exactly when the board it makes (with the side to move, if situational)
+    was seen before. Returns how many superko refusals it checked."""
+    game = GoGame.new(size=size, superko=superko)  # type: ignore[arg-type]
+    plain = GoGame.new(size=size, superko="none")
+    situational = superko == "situational"
+    history = {(game.board, B if situational else None)}
+    refusals = 0
+    for pick in picks:
+        color = game.to_move
+        assert color is not None
+        if pick % 17 == 0:
+            game, plain = game.pass_move(color), plain.pass_move(color)
+            if situational:
+                history.add((game.board, color.opponent))
+            if game.phase == "scoring":
+                game, plain = game.resume(), plain.resume()
+            continue
+        area = size * size
+        i = pick % area
+        while game.board[i] and pick % 5:  # mostly the next empty point, sometimes any
+            i = (i + 1) % area
+        point = (i % size, i // size)
+        try:
+            after_plain = plain.play(color, point)
+        except IllegalMoveError:
+            assert not game.is_legal(color, point)
+            continue
+        key = (after_plain.board, color.opponent if situational else None)
+        try:
+            after = game.play(color, point)
+        except IllegalMoveError as exc:
+            assert exc.reason == "superko" and key in history
+            refusals += 1
+            continue
+        assert key not in history
+        history.add(key)
+        game, plain = after, after_plain
+    return refusals
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 10_000), min_size=20, max_size=300), st.sampled_from([5, 6]),
+       superkos)
+def test_superko_verdicts_match_a_brute_force_history(
+        picks: list[int], size: int, superko: str) -> None:
+    check_superko_against_brute_force(picks, size, superko)
+
+
+@pytest.mark.parametrize("superko", ["positional", "situational"])
+def test_superko_brute_force_on_long_random_games(superko: str) -> None:
+    """Long seeded games on 5x5 run into many superko refusals; all must be right."""
+    refusals = 0
+    for seed in range(60):
+        rng = random.Random(seed)
+        picks = [rng.randrange(10_000) for _ in range(400)]
+        refusals += check_superko_against_brute_force(picks, 5, superko)
+    assert refusals > 20
