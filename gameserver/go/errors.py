@@ -51,11 +51,18 @@ def _name(point: Point, size: int | None) -> str:
 
 
 class GoError(Exception):
-    """Root of every error raised by :mod:`gameserver.go`."""
+    """Root of every error raised by :mod:`gameserver.go`.
+
+    ``code`` is the protocol error code the game server sends for it.
+    """
+
+    code: str = "bad_request"
 
 
 class IllegalMoveError(GoError):
     """A stone may not be placed there; ``reason`` says why (protocol ``illegal_move``)."""
+
+    code = "illegal_move"
 
     def __init__(self, reason: IllegalReason, point: Point, size: int | None = None) -> None:
         self.reason: IllegalReason = reason
@@ -79,6 +86,8 @@ class IllegalMoveError(GoError):
 class NotYourTurnError(GoError):
     """``color`` tried to act while it is ``to_move``'s turn."""
 
+    code = "not_your_turn"
+
     def __init__(self, color: Color, to_move: Color | None) -> None:
         self.color = color
         self.to_move = to_move
@@ -88,6 +97,8 @@ class NotYourTurnError(GoError):
 
 class WrongPhaseError(GoError):
     """``action`` is not allowed while the game is in ``phase``."""
+
+    code = "wrong_phase"
 
     def __init__(self, action: str, phase: str, detail: str = "") -> None:
         self.action = action

@@ -334,3 +334,17 @@ def test_stone_at_and_group_at() -> None:
     assert game.group_at((0, 0)) == {(0, 0), (1, 0), (1, 1)}
     assert game.is_legal(B, (2, 2)) and not game.is_legal(W, (2, 2))
     assert not game.is_legal(B, (0, 0))
+
+
+def test_errors_carry_their_protocol_codes() -> None:
+    game = GoGame.new(size=9).play(B, (0, 0))
+    failures = [
+        (lambda: game.play(W, (0, 0)), "illegal_move"),
+        (lambda: game.play(B, (1, 1)), "not_your_turn"),
+        (lambda: game.mark_dead((0, 0), True), "wrong_phase"),
+        (lambda: GoGame.new(size=3), "bad_request"),
+    ]
+    for attempt, code in failures:
+        with pytest.raises(GoError) as info:
+            attempt()
+        assert info.value.code == code
