@@ -181,13 +181,14 @@ export class GameView {
     const captures = h("span", { class: "captures" });
     const accepted = h("span", { class: "accepted", hidden: true }, "✓ Accepted");
     const turn = h("span", { class: "turn-flag", hidden: true }, "to play");
+    const away = h("span", { class: "away", hidden: true }, "disconnected");
     const el = h("section", { class: `player player-${colour}`, "aria-label": `${colourName(colour)} player` },
       h("div", { class: "player-top" },
         h("span", { class: `stone-icon ${colour}`, "aria-hidden": "true" }),
         name, dot),
       h("div", { class: "clock", role: "timer", "aria-label": `${colourName(colour)} clock` }, digits, detail),
-      h("div", { class: "player-sub" }, you, captures, turn, accepted));
-    return { el, name, you, dot, digits, detail, captures, accepted, turn, clockEl: el.querySelector(".clock") };
+      h("div", { class: "player-sub" }, you, captures, turn, accepted, away));
+    return { el, name, you, dot, digits, detail, captures, accepted, turn, away, clockEl: el.querySelector(".clock") };
   }
 
   // ---------------------------------------------------------------- state changes
@@ -408,6 +409,7 @@ export class GameView {
       c.dot.className = `conn-dot ${p ? (online ? "on" : "off") : "none"}`;
       c.dot.setAttribute("aria-label", p ? (online ? "connected" : "disconnected") : "seat open");
       c.dot.title = p ? (online ? "Connected" : "Disconnected") : "Seat open";
+      show(c.away, !!p && !online && phase !== "finished");
       text(c.captures, `${p?.captures ?? 0} capture${(p?.captures ?? 0) === 1 ? "" : "s"}`);
       c.el.classList.toggle("to-move", phase === "playing" && g.turn === colour);
       c.el.classList.toggle("is-me", mine === colour);
