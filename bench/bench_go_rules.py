@@ -4,6 +4,7 @@
 
 Measures, on 19x19 with positional superko (the default):
 
+* a single move capturing an 85-stone block;
 * one ``GoGame.play`` in mid-game positions of random games (every move of the
   game, timed separately; captures and superko checks included), median and p90,
   and the median of the capturing moves alone;
@@ -95,6 +96,18 @@ def bench_play(games: list[list[GoGame]]) -> dict[str, float]:
     }
 
 
+def bench_big_capture() -> float:
+    """Black fills the last liberty of an 85-stone white block on 19x19."""
+    rows = ["X" * 19]
+    rows += ["X" + "O" * 17 + "X" for _ in range(5)]
+    rows += ["X" * 9 + "." + "X" * 9]
+    rows += ["." * 19 for _ in range(12)]
+    game = GoGame.from_rows(rows, Color.BLACK)
+    after = game.play(Color.BLACK, (9, 6))
+    assert after.captures[Color.BLACK] == 85
+    return per_call_us(lambda: game.play(Color.BLACK, (9, 6)), 200)
+
+
 def bench_replay(games: list[list[GoGame]]) -> dict[str, float]:
     times = []
     for positions in games:
@@ -145,6 +158,7 @@ def main() -> None:
     print(f"play one move:  median {play['median']:.1f} us, p90 {play['p90']:.1f} us "
           f"over {play['moves']:.0f} moves; capturing moves ({play['capturing_moves']:.0f}) "
           f"median {play['capturing_median']:.1f} us   [target median < {TARGETS['play']:.0f} us]")
+    print(f"capture of 85 stones in one move: {bench_big_capture():.0f} us")
     replay = bench_replay(games)
     print(f"replay 250 moves: median {replay['median'] / 1000:.2f} ms, max "
           f"{replay['max'] / 1000:.2f} ms   [target < {TARGETS['replay'] / 1000:.0f} ms]")
