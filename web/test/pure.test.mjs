@@ -1,0 +1,112 @@
+// Tests for the pure modules of the web client (no browser needed):
+//   node --test web/test/
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { clockView, formatMs, urgency } from "../clock.js";
+import { pointName, describeResult, territory, groupAt, starPoints } from "../rules.js";
+import { GameStore } from "../store.js";
+
+const BYO = { system: "byoyomi", main: 600, periods: 3, period: 30 };
+
+test("points are named as players write them: GTP letters without I, rows from the bottom", () => {
+  assert.equal(pointName(0, 0, 9), "A9");
+  assert.equal(pointName(3, 5, 9), "D4");
+  assert.equal(pointName(15, 3, 19), "Q16");
+  assert.equal(pointName(8, 8, 9), "J1");
+});
+
+test("star points: 5 on 9x9 and 13x13, 9 on 19x19", () => {
+  assert.equal(starPoints(9).length, 5);
+  assert.equal(starPoints(13).length, 5);
+  assert.equal(starPoints(19).length, 9);
+});
+
+test("byo-yomi counts main time, then the current period, then whole periods", () => {
+  const clock = { remaining_ms: 5000, running: true, periods: 3, period_ms: 30000 };
+  assert.deepEqual([clockView(clock, BYO, 2000).stage, clockView(clock, BYO, 2000).ms], ["main", 3000]);
+  const v = clockView(clock, BYO, 40000); // 5 s main + 30 s first period + 5 s of the second
+  assert.equal(v.stage, "overtime");
+  assert.equal(v.periods, 2);
+  assert.equal(v.ms, 25000);
+  assert.equal(clockView(clock, BYO, 96000).flagged, true);
+});
+
+test("a clock that is not running does not move", () => {
+  const v = clockView({ remaining_ms: 50000, running: false }, { system: "absolute", main: 300 }, 99000);
+  assert.equal(v.ms, 50000);
+});
+
+test("canadian overtime keeps the stones the server reports", () => {
+  const tc = { system: "canadian", main: 60, stones: 10, period: 120 };
+  const v = clockView({ remaining_ms: 0, running: true, period_ms: 50000, stones: 4 }, tc, 3000);
+  assert.deepEqual([v.stage, v.ms, v.stones], ["overtime", 47000, 4]);
+});
+
+test("no time limit shows infinity and never warns", () => {
+  const v = clockView({ remaining_ms: null, running: true }, { system: "none" }, 1e9);
+  assert.equal(formatMs(v.ms), "∞");
+  assert.equal(urgency(v), "");
+});
+
+test("formatting: tenths under ten seconds, hours when needed", () => {
+  assert.equal(formatMs(9400), "0:09.4");
+  assert.equal(formatMs(65000), "1:05");
+  assert.equal(formatMs(3723000), "1:02:03");
+});
+
+test("results read as sentences", () => {
+  assert.equal(describeResult("B+3.5"), "Black wins by 3.5 points");
+  assert.equal(describeResult("W+R"), "White wins by resignation");
+  assert.equal(describeResult("B+T"), "Black wins on time");
+});
+
+test("territory: regions bordered by one colour, dead stones removed", () => {
+  const board = [
+    ".X.O.",
+    ".X.O.",
+    ".XOO.",
+    "XXO..",
+    "..O.X",
+  ];
+  const owner = territory(board, new Set(["4,4"]));
+  assert.equal(owner.get("0,0"), "X");
+  assert.equal(owner.get("4,0"), "O");
+  assert.equal(owner.get("4,4"), "O"); // the dead black stone is white's
+  assert.equal(owner.get("2,0"), undefined); // between the walls: dame
+  assert.equal(groupAt(board, 1, 0).length, 5);
+});
+
+function snapshot(rev, extra = {}) {
+  return { id: "g1", rev, phase: "playing", board: ["...", "...", "..."], moves: [], players: {}, ...extra };
+}
+
+test("store: updates append moves, duplicates are ignored, a gap asks for a resync", () => {
+  const asked = [];
+  const store = new GameStore({ resync: (id, since) => { asked.push([id, since]); return new Promise(() => {}); } });
+  store.applyGame({ game: snapshot(5) });
+  const g = (rev, board) => ({ id: "g1", rev, phase: "playing", board, players: {} });
+  assert.equal(store.applyUpdate({ game_id: "g1", rev: 6, event: { kind: "move", color: "black", x: 1, y: 1 }, game: g(6, ["...", ".X.", "..."]) }), "applied");
+  assert.equal(store.applyUpdate({ game_id: "g1", rev: 6, event: { kind: "move", color: "black", x: 1, y: 1 }, game: g(6, ["...", ".X.", "..."]) }), "duplicate");
+  assert.equal(store.applyUpdate({ game_id: "g1", rev: 7, event: { kind: "pass", color: "white" }, game: g(7, ["...", ".X.", "..."]) }), "applied");
+  assert.deepEqual(store.get("g1").game.moves, [{ color: "black", x: 1, y: 1 }, { color: "white", pass: true }]);
+  assert.equal(store.applyUpdate({ game_id: "g1", rev: 9, event: { kind: "pass", color: "black" }, game: g(9, ["...", ".X.", "..."]) }), "gap");
+  assert.deepEqual(asked, [["g1", 7]]);
+  assert.equal(store.get("g1").game.rev, 7);
+});
+
+test("store: an accepted undo drops the last move; a game push replaces everything", () => {
+  const store = new GameStore({ resync: () => Promise.resolve() });
+  store.applyGame({ game: snapshot(1, { moves: [{ color: "black", x: 0, y: 0 }] }) });
+  store.applyUpdate({ game_id: "g1", rev: 2, event: { kind: "undo_accepted", color: "black", moves: 1 }, game: snapshot(2) });
+  assert.deepEqual(store.get("g1").game.moves, []);
+  store.applyGame({ game: snapshot(1, { moves: [{ color: "black", pass: true }] }) });
+  assert.equal(store.get("g1").game.rev, 1);
+  assert.equal(store.get("g1").game.moves.length, 1);
+});
+
+test("store: score acceptance follows the server's list", () => {
+  const store = new GameStore({ resync: () => Promise.resolve() });
+  store.applyGame({ game: snapshot(1, { phase: "scoring", accepted: ["white"] }) });
+  assert.deepEqual(store.get("g1").accepted, { black: false, white: true });
+});
