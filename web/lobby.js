@@ -157,16 +157,19 @@ export class LobbyView {
 
   async saveName() {
     const name = this.nameInput.value.trim().slice(0, 32);
-    if (!name || name === (this.conn.welcome?.name ?? "")) return;
+    if (!name || name === (this.conn.welcome?.name ?? "") || name === this.savingName) return;
     if (!/^[\p{L}\p{N}\p{M} _\-.']+$/u.test(name)) {
       toast("A name may only hold letters, digits, spaces and _ - . '", "error");
       return;
     }
+    this.savingName = name; // Enter fires both "change" and "submit"
     try {
       await this.conn.rename(name);
       toast(`You are now “${this.conn.welcome?.name ?? name}”.`, "ok");
     } catch (err) {
       toast(err.message, "error");
+    } finally {
+      this.savingName = null;
     }
   }
 

@@ -83,7 +83,9 @@ export class Connection extends EventTarget {
       return;
     }
     this.ws = ws;
-    ws.onopen = () => this.onOpen(ws);
+    // A connect that hangs (black-holed network) counts as a failure after 10 s.
+    const stuck = setTimeout(() => { if (ws === this.ws && ws.readyState === 0) { ws.close(); this.onClose(ws); } }, 10000);
+    ws.onopen = () => { clearTimeout(stuck); this.onOpen(ws); };
     ws.onmessage = (ev) => this.onFrame(ws, ev.data);
     ws.onclose = () => this.onClose(ws);
     ws.onerror = () => {}; // a close always follows
@@ -122,7 +124,6 @@ export class Connection extends EventTarget {
     this.dispatchEvent(new CustomEvent("welcome", { detail: this.welcome }));
   }
 
-  /** Change the display name: stored locally, sent with hello now and on every reconnect. */
   /**
    * Change the display name. The server takes a name only with `hello`, once per socket, so we
    * store it and reconnect at once (no backoff, no offline banner); `welcome` carries the result.
@@ -131,7 +132,8 @@ export class Connection extends EventTarget {
     this.storage.setItem(NAME_KEY, name);
     if (!this.ws) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => { this.removeEventListener("welcome", done); resolve(); };
+      const done = () => { clearTimeout(timer); this.removeEventListener("welcome", done); resolve(); };
+      const timer = setTimeout(done, 10000); // offline: the name goes with the next hello
       this.addEventListener("welcome", done);
       this.quickReconnect = true;
       this.ws.close(1000, "rename");
