@@ -46,6 +46,7 @@ export class BoardView extends EventTarget {
       viewBox: `${-pad} ${-pad} ${size - 1 + 2 * pad} ${size - 1 + 2 * pad}`,
       role: "group",
       "aria-label": `Go board, ${size} by ${size}`,
+      "aria-description": "Arrow keys move between points; Enter or Space plays or marks the point.",
     });
     const defs = el("defs", {}, svg);
     defs.innerHTML = `
