@@ -28,7 +28,7 @@ from gameserver.go.errors import (
 )
 from gameserver.go.game import TRANSITIONS, GameSettings, GoGame, Move, Phase, Ruleset, Superko
 from gameserver.go.scoring import Score, format_result
-from gameserver.go.sgf import from_sgf, to_sgf
+from gameserver.go.sgf import SgfRecord, from_sgf, read_sgf, to_sgf
 
 __all__ = [
     "TRANSITIONS",
@@ -48,6 +48,7 @@ __all__ = [
     "Score",
     "SettingsError",
     "SgfError",
+    "SgfRecord",
     "Superko",
     "WrongPhaseError",
     "format_result",
@@ -55,6 +56,7 @@ __all__ = [
     "from_sgf",
     "from_sgf_coord",
     "handicap_points",
+    "read_sgf",
     "suggest_dead",
     "to_gtp",
     "to_sgf",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import sgfmill.sgf
 
-from gameserver.go import Color, GoGame, SgfError, from_sgf, to_sgf
-from gameserver.go.sgf import read_sgf
+from gameserver.go import Color, GoGame, SgfError, from_sgf, read_sgf, to_sgf
 
 B, W = Color.BLACK, Color.WHITE
 
