@@ -92,12 +92,11 @@ export function clockDetail(view, tc) {
     case "absolute": return "Sudden death";
     case "fischer": return `+${shortSeconds(tc.increment)} per move`;
     case "byoyomi":
-      return view.stage === "overtime"
-        ? `Byo-yomi · ${view.periods} period${view.periods === 1 ? "" : "s"} left`
-        : `then ${view.periods} × ${shortSeconds(view.periodMs / 1000)}`;
+      if (view.stage !== "overtime") return `then ${view.periods} × ${shortSeconds(view.periodMs / 1000)}`;
+      return view.periods <= 1 ? "Last period" : `${view.periods} periods left`;
     case "canadian":
       return view.stage === "overtime"
-        ? `${view.stones} stone${view.stones === 1 ? "" : "s"} in this period`
+        ? `${view.stones} stone${view.stones === 1 ? "" : "s"} to play`
         : `then ${tc.stones ?? view.stones} stones / ${shortSeconds(view.periodMs / 1000)}`;
     default: return "";
   }
