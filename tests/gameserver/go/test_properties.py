@@ -163,3 +163,24 @@ def test_superko_brute_force_on_long_random_games(superko: str) -> None:
         picks = [rng.randrange(10_000) for _ in range(400)]
         refusals += check_superko_against_brute_force(picks, 5, superko)
     assert refusals > 20
+
+
+def _transform(rows: list[str], swap: bool) -> list[str]:
+    """Rotate a diagram a quarter turn (and swap the colours when asked)."""
+    size = len(rows)
+    turned = ["".join(rows[size - 1 - x][y] for x in range(size)) for y in range(size)]
+    if swap:
+        turned = [row.translate(str.maketrans("XO", "OX")) for row in turned]
+    return turned
+
+
+@settings(max_examples=80, deadline=None)
+@given(choices, sizes, st.booleans())
+def test_dead_suggestion_ignores_orientation_and_colour(
+        picks: list[int], size: int, swap: bool) -> None:
+    """Turning the board, or swapping the colours, turns the suggestion the same way."""
+    game = random_game(picks, size=size, komi=0)
+    rows = game.board_rows()
+    other = GoGame.from_rows(_transform(rows, swap))
+    turned = {(size - 1 - y, x) for x, y in suggest_dead(GoGame.from_rows(rows))}
+    assert suggest_dead(other) == turned
