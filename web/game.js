@@ -59,10 +59,11 @@ export class GameView {
     e.resyncing = true;
     const payload = { game_id: this.gameId };
     if (e.game) payload.since_rev = e.game.rev;
+    const afterDrop = !!e.game && !e.synced; // our copy predates a lost connection
     this.conn.request("watch", payload).then(
       () => {
         this.store.markSynced(this.gameId);
-        if (payload.since_rev !== undefined) this.verify();
+        if (afterDrop) this.verify();
       },
       (err) => {
         e.resyncing = false;
