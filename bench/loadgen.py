@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -34,6 +35,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 19
+TRACE: list[tuple[float, float]] | None = [] if os.environ.get("LOADGEN_TRACE") else None
 
 
 def free_port() -> int:
@@ -115,6 +117,8 @@ async def read(game: Game, me: Player, latencies: list[float], stop: asyncio.Eve
             sent = game.sent_at.pop(rev, None)
             if sent is not None and not stop.is_set():
                 latencies.append(now - sent)
+                if TRACE is not None:
+                    TRACE.append((sent, now - sent))
 
 
 async def drive(game: Game, interval: float, offset: float, stop: asyncio.Event) -> None:
@@ -157,6 +161,10 @@ async def _worker(url: str, n: int, rate: float, seconds: float, warmup: float,
             return await open_game(url)
 
     games = await asyncio.gather(*(opened() for _ in range(n)))
+    # the load process must not add collector pauses of its own to what it measures
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
     ready.put(True)
     await asyncio.get_running_loop().run_in_executor(None, go.wait)
     latencies: list[float] = []
@@ -169,11 +177,16 @@ async def _worker(url: str, n: int, rate: float, seconds: float, warmup: float,
         tasks.append(asyncio.create_task(drive(game, interval, interval * i / n, stop)))
     await asyncio.sleep(warmup)
     latencies.clear()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.sleep(seconds)
     stop.set()
     elapsed = time.perf_counter() - t0
-    result = {"latencies": latencies, "elapsed": elapsed}
+    result = {"latencies": latencies, "elapsed": elapsed,
+              "cpu": (time.process_time() - c0) / elapsed}
+    if TRACE is not None:
+        lines = "\n".join(f"{s - t0:.4f} {d * 1e3:.3f}" for s, d in TRACE if s >= t0)
+        with open(os.environ["LOADGEN_TRACE"], "w") as f:  # noqa: ASYNC230 (after the run)
+            f.write(lines)
     for t in tasks:
         t.cancel()
     for game in games:
@@ -208,7 +221,11 @@ def percentile(values: list[float], p: float) -> float:
 
 def start_server(args: argparse.Namespace, db: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "gameserver", "--port", str(port), "--db", db,
+    launcher = ["-m", "gameserver"]
+    if args.server_gc == "off":  # an experiment: how much of the tail is the collector's
+        launcher = ["-c", "import gc, sys; gc.disable(); from gameserver.__main__ import main; "
+                          "main(sys.argv[1:])"]
+    cmd = [sys.executable, *launcher, "--port", str(port), "--db", db,
            "--log-level", "warning", "--ws", args.ws, "--loop", args.loop]
     proc = subprocess.Popen(cmd, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
@@ -234,13 +251,20 @@ def main() -> None:
     parser.add_argument("--ws", default="websockets-sansio")
     parser.add_argument("--loop", default="uvloop")
     parser.add_argument("--idle", type=int, default=1000, help="idle connections for memory")
+    parser.add_argument("--server-gc", choices=["tuned", "off"], default="tuned")
+    parser.add_argument("--url", help="use a running server (ws://host:port/ws) and --pid")
+    parser.add_argument("--pid", type=int, help="the running server's pid (for CPU/RSS)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_server(args, os.path.join(tmp, "bench.sqlite3"))
+        if args.url:
+            proc, url = None, args.url
+        else:
+            proc, url = start_server(args, os.path.join(tmp, "bench.sqlite3"))
+        pid = args.pid if proc is None else proc.pid
         try:
-            idle = asyncio.run(idle_memory(url, proc.pid, args.idle)) if args.idle else None
+            idle = asyncio.run(idle_memory(url, pid, args.idle)) if args.idle and pid else None
             out: Any = mp.Queue()
             ready: Any = mp.Queue()
             go = mp.Event()
@@ -253,16 +277,17 @@ def main() -> None:
                 w.start()
             for _ in workers:
                 ready.get(timeout=600)
-            cpu0, t0 = cpu_seconds(proc.pid), time.perf_counter()
+            cpu0, t0 = (cpu_seconds(pid) if pid else 0.0), time.perf_counter()
             go.set()
             results = [out.get(timeout=args.seconds + args.warmup + 600) for _ in workers]
-            server_cpu = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - t0)
-            rss = rss_kib(proc.pid)
+            server_cpu = ((cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)) if pid else 0.0
+            rss = rss_kib(pid) if pid else 0
             for w in workers:
                 w.join()
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
     latencies = [x for r in results for x in r["latencies"]]
     elapsed = max(r["elapsed"] for r in results)
     report = {
@@ -272,7 +297,9 @@ def main() -> None:
         "p99_ms": round(percentile(latencies, 99) * 1e3, 3),
         "p999_ms": round(percentile(latencies, 99.9) * 1e3, 3),
         "mean_ms": round(statistics.fmean(latencies) * 1e3, 3) if latencies else None,
-        "server_cpu": round(server_cpu, 3), "server_rss_mib": round(rss / 1024, 1),
+        "server_cpu": round(server_cpu, 3),
+        "loadgen_cpu": [round(r["cpu"], 3) for r in results],
+        "server_rss_mib": round(rss / 1024, 1),
         "idle_kib_per_connection": None if idle is None else round(idle, 1),
     }
     if args.json:

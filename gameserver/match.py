@@ -59,7 +59,9 @@ class Match:
     rev: int = 1
     black: Seat | None = None
     white: Seat | None = None
-    actions: tuple[tuple[Color, r.Action], ...] = ()
+    #: the recorded actions as JSON list items, comma-separated: appending one per commit keeps
+    #: the stored record O(1) to extend instead of re-encoding every action every move
+    actions_json: str = ""
     undo: PendingUndo | None = None
     connected: frozenset[Color] = field(default_factory=frozenset)
 
@@ -106,7 +108,9 @@ def _check_rev(match: Match, rev: int) -> None:
 
 def _act(match: Match, rules: Rules, color: Color, action: r.Action) -> tuple[Match, Event]:
     state, event = rules.apply(match.state, color, action)
-    return replace(match, state=state, actions=(*match.actions, (color, action)), undo=None), event
+    item = orjson.dumps(r.encode_action(color, action)).decode()
+    actions = f"{match.actions_json},{item}" if match.actions_json else item
+    return replace(match, state=state, actions_json=actions, undo=None), event
 
 
 def join(match: Match, rules: Rules, seat: Seat) -> tuple[Match, Event]:
@@ -286,7 +290,7 @@ def to_record(match: Match) -> str:
     def seat(s: Seat | None) -> Json:
         return None if s is None else {"id": s.player_id, "name": s.name}
 
-    return orjson.dumps({
+    head = orjson.dumps({
         "v": RECORD_VERSION,
         "id": match.id,
         "game": match.game,
@@ -295,9 +299,9 @@ def to_record(match: Match) -> str:
         "created_at": match.created_at,
         "rev": match.rev,
         "seats": {"black": seat(match.black), "white": seat(match.white)},
-        "actions": [r.encode_action(color, action) for color, action in match.actions],
         "undo": None if match.undo is None else [match.undo.color, match.undo.rev],
     }).decode()
+    return f'{head[:-1]},"actions":[{match.actions_json}]}}'
 
 
 def from_record(text: str | bytes, rules_by_name: Mapping[str, Rules]) -> Match:
@@ -305,11 +309,9 @@ def from_record(text: str | bytes, rules_by_name: Mapping[str, Rules]) -> Match:
     data = orjson.loads(text)
     rules = rules_by_name[data["game"]]
     state = rules.new(data["options"])
-    actions: list[tuple[Color, r.Action]] = []
     for item in data["actions"]:
         color, action = r.decode_action(item)
         state, _ = rules.apply(state, color, action)
-        actions.append((color, action))
 
     def seat(s: Json) -> Seat | None:
         return None if s is None else Seat(s["id"], s["name"])
@@ -319,7 +321,8 @@ def from_record(text: str | bytes, rules_by_name: Mapping[str, Rules]) -> Match:
         id=data["id"], game=data["game"], options=data["options"],
         time_control=c.parse_time_control(data["time_control"]), created_at=data["created_at"],
         state=state, rev=data["rev"], black=seat(data["seats"]["black"]),
-        white=seat(data["seats"]["white"]), actions=tuple(actions),
+        white=seat(data["seats"]["white"]),
+        actions_json=",".join(orjson.dumps(item).decode() for item in data["actions"]),
         undo=None if undo is None else PendingUndo(undo[0], undo[1]),
     )
 

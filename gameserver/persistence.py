@@ -11,11 +11,13 @@ from gameserver.settings import Settings
 def make_driver(settings: Settings) -> MemoryDriver:
     """The engine's driver for `settings.db` / `settings.durability`.
 
-    Today: the in-memory driver. When flowstate's SQLite snapshots land this becomes
+    Today: the in-memory driver, keeping the newest `history_limit` versions (plus every
+    state's latest) so memory stays bounded however long the server runs. When flowstate's
+    SQLite snapshots land this becomes
     `MemoryDriver(snapshots=SqliteSnapshots(settings.db, ...))` with `durability` choosing
     write-behind or group commit; nothing else in the server changes.
     """
-    return MemoryDriver()
+    return MemoryDriver(history_limit=settings.history_limit)
 
 
 def health(driver: MemoryDriver) -> dict[str, Any]:

@@ -15,6 +15,7 @@ class Settings:
     db: str = "gameserver.sqlite3"
     durability: str = "default"  # "default" (write-behind) | "strict" (group commit)
     log_level: str = "info"
+    history_limit: int = 100_000  # state versions the engine keeps besides each latest one
     web_dir: str = str(WEB_DIR)
 
     # websocket limits
