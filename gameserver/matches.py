@@ -284,7 +284,11 @@ class Matches:
         """Subscribe; send the updates after `since_rev` if kept, else a full snapshot."""
         hub = self.hub(game_id)
         current = hub.match.rev
-        if since_rev is not None and since_rev <= current:
+        if since_rev == current:  # up to date: later updates only
+            hub.watchers[conn] = current
+            conn.watching.add(game_id)
+            return
+        if since_rev is not None and since_rev < current:
             kept = [(rev, text) for rev, text in hub.history if rev > since_rev]
             delivered = kept[-1][0] if kept else (hub.history[-1][0] if hub.history else None)
             first = kept[0][0] if kept else None

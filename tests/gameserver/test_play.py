@@ -180,6 +180,10 @@ async def test_watch_since_rev_sends_only_missed_updates(game_server: RunningSer
     await late.request("watch", game_id=gid, since_rev=2)
     assert [(await late.next_push("update"))["rev"] for _ in range(2)] == [3, 4]
     assert late.pending("game") == []
+    current = await game_server.client("Current")
+    await current.request("watch", game_id=gid, since_rev=4)
+    await play(alice, [bob, current], gid, 4, 3, 3)  # the next update is the first push
+    assert current.pending() == []
     fresh = await game_server.client("Fresh")
     await fresh.request("watch", game_id=gid)
-    assert (await fresh.next_push("game"))["game"]["rev"] == 4
+    assert (await fresh.next_push("game"))["game"]["rev"] == 5
