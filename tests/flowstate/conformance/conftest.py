@@ -19,9 +19,7 @@ from flowstate import Engine, FlowRegistry, MemoryDriver
 from flowstate.sqlite import SqliteSnapshots
 from flowstate.testing import FakeClock
 
-from .support import Tracker
-
-DriverFactory = Callable[[Path, Any], Any]
+from .support import DriverFactory, Tracker
 
 DRIVER_FACTORIES: dict[str, DriverFactory] = {
     "memory": lambda tmp_path, previous: previous if previous is not None else MemoryDriver(),

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
 
 from flowstate import Engine, State, StateCtx, get_states
+
+# A driver factory gets the test's tmp_path and the previous engine's driver (or None).
+DriverFactory = Callable[[Path, Any], Any]
 
 # Only a guard against a hung test: every wait below is woken by the engine, never polled.
 GUARD_SECONDS = 1.0
