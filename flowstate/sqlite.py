@@ -154,6 +154,7 @@ class SqliteSnapshots:
         self._ticket = 0
         self._durable = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._attempt_waiters: list[asyncio.Future[SnapshotWriteError | None]] = []
         self._synchronous = ""
         # health
         self._healthy = True
@@ -314,7 +315,13 @@ class SqliteSnapshots:
 
     @property
     def durable_ticket(self) -> int:
+        """The newest ticket known to be on disk."""
         return self._durable
+
+    @property
+    def synchronous(self) -> str:
+        """SQLite's `synchronous` level of the last flush: "FULL" (fsynced) or "NORMAL"."""
+        return self._synchronous
 
     # -- the driver's side -------------------------------------------------------------------
 
@@ -380,6 +387,15 @@ class SqliteSnapshots:
             error = await self._flush_locked(db)
         if error is not None:
             raise error
+
+    async def wait_flush_attempt(self) -> SnapshotWriteError | None:
+        """Wait for the next flush attempt (by the writer or `flush()`): None if it wrote,
+        else its error. For monitoring and tests; it does not trigger a flush."""
+        future: asyncio.Future[SnapshotWriteError | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._attempt_waiters.append(future)
+        return await future
 
     # -- the writer --------------------------------------------------------------------------
 
@@ -458,6 +474,7 @@ class SqliteSnapshots:
                 "%s (attempt %d, retrying in %.3f s)", error, self._failures, backoff, exc_info=exc
             )
             self._fail_waiters(error)
+            self._attempted(error)
             return error
         if self._failures:
             log.warning(
@@ -472,7 +489,14 @@ class SqliteSnapshots:
         self.flushes += 1
         self.rows_written += len(job.states) + len(job.datas) + len(job.delays_added)
         self._wake_waiters()
+        self._attempted(None)
         return None
+
+    def _attempted(self, outcome: SnapshotWriteError | None) -> None:
+        waiters, self._attempt_waiters = self._attempt_waiters, []
+        for future in waiters:
+            if not future.done():
+                future.set_result(outcome)
 
     async def _write(self, db: aiosqlite.Connection, job: _Job, strict: bool) -> None:
         await self._set_synchronous(db, "FULL" if strict else "NORMAL")
