@@ -187,3 +187,30 @@ async def test_watch_since_rev_sends_only_missed_updates(game_server: RunningSer
     fresh = await game_server.client("Fresh")
     await fresh.request("watch", game_id=gid)
     assert (await fresh.next_push("game"))["game"]["rev"] == 5
+
+
+async def test_scoring_changes_clear_acceptances_and_resume_returns_to_play(
+        game_server: RunningServer) -> None:
+    """A dead-stone change clears both acceptances; resume_play goes back to playing."""
+    alice, bob, gid = await start_game(game_server)
+    await play(alice, [bob], gid, 2, 2, 2)
+    await play(bob, [alice], gid, 3, 6, 6)
+    await play(alice, [bob], gid, 4)
+    update = await play(bob, [alice], gid, 5)
+    assert update["game"]["phase"] == "scoring"
+    # one stone each and no territory: 1 to 1 + 6.5 komi
+    assert update["game"]["score"] == {"black": 1, "white": 7.5, "result": "W+6.5"}
+    await alice.request("accept_score", game_id=gid, rev=6)
+    update = await bob.next_push("update", rev=7)
+    assert update["game"]["accepted"] == ["black"]
+    with pytest.raises(ProtocolError) as error:
+        await bob.request("accept_score", game_id=gid, rev=6)
+    assert error.value.code == "stale_rev"
+    await bob.request("mark_dead", game_id=gid, x=2, y=2, dead=True)
+    update = await alice.next_push("update", rev=8)
+    assert update["game"]["accepted"] == [] and update["game"]["dead"] == [{"x": 2, "y": 2}]
+    await bob.request("resume_play", game_id=gid)
+    update = await alice.next_push("update", rev=9)
+    assert update["event"] == {"kind": "play_resumed", "color": "white"}
+    assert update["game"]["phase"] == "playing" and update["game"]["turn"] == "black"
+    await play(alice, [bob], gid, 9, 4, 4)
