@@ -4,6 +4,12 @@ own writer task.
 `send(text)` never blocks: it appends to the queue, and when the queue is full the connection is
 cut off (its tasks are cancelled, the socket closed) so a client that stops reading never delays
 anybody else. The connection's reader and writer run in one `asyncio.TaskGroup` owned by `run()`.
+
+Fast path: when the writer is idle and nothing is queued, `send` steps the ASGI send coroutine
+once itself instead of waking the writer (one event-loop hop less per push: ~50 us of the
+move -> opponent latency at 1,000 games). Only with uvicorn's `websockets-sansio` backend, whose
+send either completes without suspending or suspends *before* writing anything (waiting for a
+paused transport): then the step is abandoned and the frame queued for the writer as usual.
 """
 
 from __future__ import annotations
@@ -32,9 +38,9 @@ CLOSE_TOO_BIG = 1009
 class Connection:
     """The server's view of one socket. Handlers receive it; pushes go through `send`."""
 
-    __slots__ = ("_abort", "_close", "_queue", "_tasks", "_wakeup", "_ws", "bucket", "closed",
-                 "id", "lobby", "metrics", "player", "present", "refused", "settings",
-                 "watching")
+    __slots__ = ("_abort", "_close", "_idle", "_queue", "_tasks", "_wakeup", "_ws", "bucket",
+                 "closed", "eager", "id", "lobby", "metrics", "player", "present", "refused",
+                 "settings", "watching")
 
     def __init__(self, ws: WebSocket, conn_id: int, settings: Settings, metrics: Metrics,
                  now: float) -> None:
@@ -53,6 +59,8 @@ class Connection:
         self._wakeup = asyncio.Event()
         self._close: tuple[int, str] | None = None
         self._abort = False
+        self._idle = False
+        self.eager = settings.ws_backend == "websockets-sansio"
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- sending ---------------------------------------------------------------------------
@@ -66,8 +74,23 @@ class Connection:
             log.info("connection %d cut off: it stopped reading", self.id)
             self.abort()
             return
+        if self._idle and self.eager and not self._queue and self._send_now(text):
+            return
         self._queue.append(text)
         self._wakeup.set()
+
+    def _send_now(self, text: str) -> bool:
+        """Write `text` without waking the writer task, if the transport takes it at once."""
+        step = self._ws.send({"type": "websocket.send", "text": text})
+        try:
+            step.send(None)
+        except StopIteration:
+            return True
+        except (WebSocketDisconnect, OSError, RuntimeError):
+            self.closed = True
+            return True
+        step.close()  # it waited for the transport to drain before writing anything
+        return False
 
     def close(self, code: int, reason: str) -> None:
         """Send what is queued, then the close frame (abuse: flood, oversize)."""
@@ -99,7 +122,11 @@ class Connection:
                     await ws.close(code, reason)
                     return
                 self._wakeup.clear()
-                await self._wakeup.wait()
+                self._idle = True
+                try:
+                    await self._wakeup.wait()
+                finally:
+                    self._idle = False
         except (WebSocketDisconnect, OSError, RuntimeError):
             self.closed = True  # the peer went away; the reader sees it too
 

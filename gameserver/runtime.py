@@ -21,7 +21,7 @@ from gameserver.matches import Matches
 from gameserver.metrics import Metrics
 from gameserver.persistence import make_driver
 from gameserver.rules import Rules
-from gameserver.server import tune_gc
+from gameserver.server import freeze_survivors, tune_gc
 from gameserver.session import Session
 from gameserver.settings import Settings
 from gameserver.websocket import SocketServer
@@ -68,8 +68,11 @@ class Runtime:
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
                           sockets)
             async with asyncio.TaskGroup() as tg:
-                task = tg.create_task(broadcaster.run(), name="gameserver-broadcaster")
+                tasks = [tg.create_task(broadcaster.run(), name="gameserver-broadcaster")]
+                if settings.tune_gc:
+                    tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
                 try:
                     yield runtime
                 finally:
-                    task.cancel()
+                    for task in tasks:
+                        task.cancel()

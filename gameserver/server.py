@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib.util
 from typing import Any
@@ -39,3 +40,20 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+
+
+async def freeze_survivors(interval: float = 1.0, full_every: float = 600.0) -> None:
+    """Every `interval` seconds move what survived into the permanent generation, so the
+    collector never rescans the engine's ever-growing store of committed states (measured:
+    15-40 ms gen1 pauses every ~1 s at 2,000 moves/s without this). Committed states are
+    acyclic and freed by reference counting when trimmed; the cyclic garbage a freeze may catch
+    (rare: exceptions with tracebacks) is reclaimed by a full collection every `full_every`."""
+    loop = asyncio.get_running_loop()
+    full_at = loop.time() + full_every
+    while True:
+        await asyncio.sleep(interval)
+        if loop.time() >= full_at:
+            gc.unfreeze()
+            gc.collect()
+            full_at = loop.time() + full_every
+        gc.freeze()
