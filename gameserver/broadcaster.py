@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flowstate import Engine, WatcherLaggedError, get_states
+from flowstate import Engine, State, WatcherLaggedError, get_states
 from gameserver.lobby import Lobby
 from gameserver.matches import REV, Hub, Matches
 from gameserver.metrics import Metrics
@@ -37,15 +37,18 @@ class Broadcaster:
                     async for state in watcher:
                         hub = self._matches.hubs.get(state.id)
                         if hub is not None:
-                            self.deliver(hub, int(state.annotation(REV, "0")))
+                            self.deliver(hub, state)
             except WatcherLaggedError as error:
                 log.warning("game watcher fell behind at rev %s; resending snapshots",
                             error.args[0] if error.args else "?")
                 self.resync()
 
-    def deliver(self, hub: Hub, rev: int) -> None:
+    def deliver(self, hub: Hub, state: State) -> None:
+        rev = int(state.annotation(REV, "0"))
         item = self._matches.delivered(hub, rev)
-        if item is None:
+        if item is None:  # committed by another writer (e.g. a timer flow): adopt it
+            if rev > hub.match.rev:
+                self._matches.adopt(hub, state)
             self._resync_hub(hub)
             return
         text, t0 = item

@@ -25,6 +25,7 @@ import orjson
 from flowstate import (
     Engine,
     RevMismatchError,
+    State,
     StateCtx,
     commit,
     get_state_by_id,
@@ -270,8 +271,14 @@ class Matches:
     async def _reload(self, hub: Hub) -> None:
         ctx = StateCtx.new(hub.match.id)
         await self._engine.do(get_state_by_id(ctx, hub.match.id))
-        hub.ctx = StateCtx.from_state(ctx.committed)
-        hub.match = from_record(ctx.committed.annotation(RECORD), self.games)
+        self.adopt(hub, ctx.committed)
+
+    def adopt(self, hub: Hub, state: State) -> None:
+        """Take a version committed by another writer as the hub's match."""
+        hub.ctx = StateCtx.from_state(state)
+        connected = hub.match.connected
+        hub.match = replace(from_record(state.annotation(RECORD), self.games),
+                            connected=connected)
 
     # -- watching and presence ---------------------------------------------------------------
 

@@ -130,3 +130,28 @@ async def test_restart_mid_game_keeps_board_and_pending_undo(fake_clock: FakeClo
         async with httpx.AsyncClient(base_url=server.url) as http:
             games = (await http.get("/api/games")).json()["games"]
             assert [g["id"] for g in games] == [gid]
+
+
+async def test_a_commit_by_another_writer_is_adopted(game_server: RunningServer) -> None:
+    """A game version committed outside the server's own path (e.g. a future timer flow) is
+    adopted: watchers get a fresh snapshot, and the next command is judged against it."""
+    from flowstate import StateCtx, commit, park
+    from gameserver.match import bump, to_record
+    from gameserver.matches import RECORD, REV
+
+    alice, bob, gid = await start_game(game_server)
+    runtime = game_server.runtime
+    hub = runtime.matches.hubs[gid]
+    foreign = bump(hub.match)
+    ctx = StateCtx.from_state(hub.ctx.committed)
+    ctx.current.annotations = {RECORD: to_record(foreign), REV: str(foreign.rev)}
+    await runtime.engine.do(commit(park(ctx)))
+    snapshot = (await alice.next_push("game"))["game"]
+    assert snapshot["rev"] == 3
+    error = None
+    try:
+        await alice.request("move", game_id=gid, rev=2, x=0, y=0)
+    except ProtocolError as e:
+        error = e
+    assert error is not None and error.code == "stale_rev"
+    await play(alice, [bob], gid, 3, 0, 0)
