@@ -192,6 +192,8 @@ class Matches:
             await self._commit(hub)
         except BaseException:
             self.hubs.pop(game_id, None)
+            if conn is not None:
+                conn.watching.discard(game_id)
             raise
         self._install(hub)
         if conn is not None:
