@@ -211,6 +211,8 @@ class Engine:
                 if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]
                     raise
             self._timer_task = None
+        # Watchers end first, so flows waiting on one return instead of holding shutdown up.
+        self._hub.close_all()
         pending = [t for t in self._tasks if not t.done()]
         if pending:
             _, still = await asyncio.wait(pending, timeout=self.shutdown_timeout)
@@ -218,7 +220,6 @@ class Engine:
                 task.cancel()
             if still:
                 await asyncio.wait(still)
-        self._hub.close_all()
         await self.driver.close()
         self._started = False
 
@@ -313,15 +314,29 @@ class Engine:
         return len(self._hub)
 
     async def wait_idle(self) -> None:
-        """Return when no engine-owned execution runs and no timer is overdue."""
+        """Return when nothing the engine started can make progress and no timer is overdue.
+
+        "Can make progress" means the event loop has callbacks ready to run: a flow blocked
+        on something that has not happened (a watcher, a lock, a socket) counts as idle, as
+        with trio's autojump clock. On loops that do not expose their ready queue, waits for
+        every engine-owned task to finish instead.
+        """
         clock = self.clock
+        loop = asyncio.get_running_loop()
+        ready = getattr(loop, "_ready", None)
         while True:
             for _ in range(3):
                 await asyncio.sleep(0)
-            pending = [t for t in self._tasks if not t.done()]
-            if pending:
-                await asyncio.wait(pending)
-                continue
+            if ready is not None:
+                spins = 0
+                while ready and spins < 100_000:
+                    await asyncio.sleep(0)
+                    spins += 1
+            else:
+                pending = [t for t in self._tasks if not t.done()]
+                if pending:
+                    await asyncio.wait(pending)
+                    continue
             due = self._next_due()
             if self._started and not self._stopping and due is not None and due <= clock.now():
                 continue
@@ -518,6 +533,19 @@ class Engine:
                     handler(sub)
             if conflicts:
                 raise RevMismatchError(conflicts)
+            if delay_cmds and batch.states:
+                # A delay committed with its own state snapshots the version this commit
+                # writes, wherever it is listed: the commit is one step, not a sequence.
+                written = {state.id: state for state in batch.states}
+                for n, (delay_cmd, entry) in enumerate(delay_cmds):
+                    version = written.get(entry.state.id)
+                    if version is not None and entry.state.rev != version.rev:
+                        snapshot = entry.state.copy()
+                        snapshot.rev = version.rev
+                        snapshot.committed_at = version.committed_at
+                        fixed = DelayedEntry(entry.seq, entry.at, snapshot.frozen(), entry.commit)
+                        batch.delays_added[batch.delays_added.index(entry)] = fixed
+                        delay_cmds[n] = (delay_cmd, fixed)
         except BaseException:
             for undo in undos.values():
                 undo.restore()

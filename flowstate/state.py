@@ -75,7 +75,7 @@ class Transition:
         return cls(str(raw.get("to", "")), dict(raw.get("annotations") or {}))
 
 
-@dataclass(slots=True, eq=True)
+@dataclass(slots=True, eq=False)
 class State:
     """One version of a state. `rev` 0 means never committed."""
 
@@ -93,6 +93,25 @@ class State:
             return value
         return self.annotations.get(name, default)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, State):
+            return NotImplemented
+        return (
+            self.id == other.id
+            and self.rev == other.rev
+            and self.labels == other.labels
+            and self.annotations == other.annotations
+            and self.committed_at == other.committed_at
+            and self.transition == other.transition
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def is_frozen(self) -> bool:
+        """True for committed versions handed out by the engine (read-only, shared)."""
+        return False
+
     def copy(self) -> State:
         """A deep, mutable copy."""
         return State(
@@ -105,18 +124,18 @@ class State:
         )
 
     def frozen(self) -> State:
-        """A copy whose maps are read-only: the form the store keeps and shares."""
-        return State(
-            self.id,
-            self.rev,
-            FrozenDict(self.labels) if self.labels else EMPTY,
-            FrozenDict(self.annotations) if self.annotations else EMPTY,
-            self.committed_at,
-            Transition(
-                self.transition.to,
-                FrozenDict(self.transition.annotations) if self.transition.annotations else EMPTY,
-            ),
+        """A read-only copy (fields and maps): the form the store keeps and shares."""
+        frozen = object.__new__(_FrozenState)
+        _set(frozen, "id", self.id)
+        _set(frozen, "rev", self.rev)
+        _set(frozen, "labels", FrozenDict(self.labels) if self.labels else EMPTY)
+        _set(frozen, "annotations", FrozenDict(self.annotations) if self.annotations else EMPTY)
+        _set(frozen, "committed_at", self.committed_at)
+        ann = self.transition.annotations
+        _set(
+            frozen, "transition", Transition(self.transition.to, FrozenDict(ann) if ann else EMPTY)
         )
+        return frozen
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -138,6 +157,38 @@ class State:
             float(raw.get("committed_at", 0.0)),
             Transition.from_json(raw.get("transition") or {}),
         )
+
+
+_set = object.__setattr__
+
+
+class _FrozenState(State):
+    """A committed version: shared by every reader, so nothing about it can change."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"state {self.id!r} rev {self.rev} is a committed version and read-only; "
+            "edit a StateCtx (StateCtx.from_state(state)) instead"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"state {self.id!r} rev {self.rev} is read-only")
+
+    @property
+    def is_frozen(self) -> bool:
+        return True
+
+    def frozen(self) -> State:
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_thaw_frozen, (self.copy(),))
+
+
+def _thaw_frozen(state: State) -> State:
+    return state.frozen()
 
 
 class Data:
@@ -223,7 +274,7 @@ class StateCtx:
     @classmethod
     def from_state(cls, state: State) -> StateCtx:
         """A ctx whose current and committed are that version (current is a private copy)."""
-        committed = state if isinstance(state.labels, FrozenDict) else state.frozen()
+        committed = state.frozen()
         return cls(state.copy(), committed)
 
     def copy(self) -> StateCtx:
