@@ -25,6 +25,7 @@ from flowstate import (
     transit,
 )
 from flowstate.testing import FakeClock
+from flowstate.watcher import Watcher
 
 from .support import GUARD_SECONDS, all_states, collect, view
 
@@ -137,9 +138,11 @@ async def test_shutdown_ends_flows_waiting_on_watchers(
     driver: Any, registry: FlowRegistry, clock: FakeClock
 ) -> None:
     """Shutdown does not wait out a flow blocked on a watcher (Go closes `stateCtx.Done()`)."""
+    opened: list[Watcher] = []
 
     async def actor(ctx: StateCtx, engine: Engine) -> object:
         async with engine.watch(get_states({"inbox": "nobody-writes-here"})) as inbox:
+            opened.append(inbox)
             async for _ in inbox:
                 pass
         return noop()
@@ -150,12 +153,16 @@ async def test_shutdown_ends_flows_waiting_on_watchers(
     actor_ctx = StateCtx.new("actorTID")
     await engine.do(commit(transit(actor_ctx, "actor")), execute(actor_ctx))
     await asyncio.sleep(0)
+    assert opened, "the actor flow did not start"
 
-    try:
-        async with asyncio.timeout(GUARD_SECONDS):
-            await engine.shutdown()
-    except TimeoutError:
+    shutdown = asyncio.create_task(engine.shutdown())
+    done, _ = await asyncio.wait({shutdown}, timeout=GUARD_SECONDS)
+    if not done:
+        # Let the engine close properly (its files too) before reporting.
+        await opened[0].close()
+        await shutdown
         pytest.fail(f"shutdown took over {GUARD_SECONDS} s with a flow waiting on a watcher")
+    await shutdown
 
 
 async def test_stored_versions_are_read_only(engine: Engine) -> None:
