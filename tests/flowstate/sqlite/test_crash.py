@@ -99,8 +99,8 @@ async def check_file(path: Path, mode: str, cycle: Cycle) -> int:
     assert present == set(range(count)), "the file must hold a prefix of the sequence"
     assert count >= cycle.start, "a restart never loses what an earlier run wrote"
     if mode == "strict":
-        missing = [n for n, _ in cycle.acks if n not in present]
-        assert missing == [], f"acknowledged strict commits lost: {missing[:10]}"
+        lost = [n for n, _ in cycle.acks if n not in present]
+        assert lost == [], f"acknowledged strict commits lost: {lost[:10]}"
     else:
         bound = cycle.killed_at - (FLUSH_INTERVAL + FLUSH_SLACK)
         missing = [(n, t) for n, t in cycle.acks if n not in present and t < bound]
