@@ -18,6 +18,7 @@ from flowstate import (
     StateCtx,
     commit,
     disable_recovery,
+    execute,
     get_state_by_id,
     noop,
     park,
@@ -273,3 +274,26 @@ async def test_recovery_resumes_after_restart(
         await clock.advance(HOUR)
         assert engine.recovery_stats().retried == 30
         assert sorted(ran) == sorted(f"aTID{i}" for i in range(30))
+
+
+async def test_recovery_retries_crashed_execution(
+    engine: Engine, registry: FlowRegistry, clock: FakeClock
+) -> None:
+    """An engine-run execution whose flow raises is retried once retry_after has passed."""
+    calls: list[float] = []
+    start = clock.now()
+
+    async def flaky(ctx: StateCtx, engine: Engine) -> object:
+        calls.append(clock.now() - start)
+        if len(calls) == 1:
+            raise RuntimeError("crashed mid-flow")
+        return commit(park(ctx))
+
+    registry.set_flow("aFlow", flaky)
+    ctx = StateCtx.new("aTID")
+    await engine.do(commit(transit(ctx, "aFlow")), execute(ctx))
+
+    await clock.advance(HOUR)
+
+    assert calls == [0, 120]
+    assert stats(engine) == expect(added=2, retried=1, completed=1)
