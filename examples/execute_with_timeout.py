@@ -20,6 +20,7 @@ from flowstate import (
     StateCtx,
     commit,
     delay,
+    execute,
     get_state_by_id,
     park,
     transit,
@@ -55,13 +56,16 @@ async def main() -> Outcome:
     registry.set_flow("timed_out", timed_out)
 
     async with Engine(MemoryDriver(), registry, clock=clock) as engine:
-        async with asyncio.TaskGroup() as workers:
-            for job, seconds in JOBS.items():
-                ctx = StateCtx.new(job, annotations={"work_seconds": str(seconds)})
-                # The transit comes first: the delay snapshots the version this commit writes.
-                await engine.do(commit(transit(ctx, "work"), delay(ctx, "timed_out", TIMEOUT)))
-                workers.create_task(engine.execute(ctx))
-            await clock.advance(20)
+        for job, seconds in JOBS.items():
+            ctx = StateCtx.new(job, annotations={"work_seconds": str(seconds)})
+            await engine.do(
+                # One atomic step: start the work and arm its timeout.
+                commit(transit(ctx, "work"), delay(ctx, "timed_out", TIMEOUT)),
+                # Run the work in an engine-owned task.
+                execute(ctx),
+            )
+        # Runs every timer that falls due, and the flows they wake, up to 20 s.
+        await clock.advance(20)
 
         outcomes = {}
         for job in JOBS:
