@@ -41,6 +41,9 @@ class Tracker:
             if len(self._visited) >= count and not future.done():
                 future.set_result(None)
 
+    def clear(self) -> None:
+        self._visited.clear()
+
     @property
     def visited(self) -> list[str]:
         return list(self._visited)

@@ -13,7 +13,9 @@ from flowstate import (
     FlowstateError,
     StateCtx,
     commit,
+    delay,
     execute,
+    get_data,
     get_state_by_id,
     get_states,
     park,
@@ -128,10 +130,10 @@ async def test_negative_revs(seeded: Engine) -> None:
 
 
 async def test_negative_committed_rev(seeded: Engine) -> None:
-    """A ctx whose committed rev was set negative by hand cannot be committed."""
+    """A ctx whose committed rev was set negative by hand is misuse, not a rev conflict."""
     ctx = StateCtx.new("aTID")
     ctx.committed.rev = -5
-    with pytest.raises((*MISUSE,), match=r"(?i)rev"):
+    with pytest.raises((ValueError, TypeError), match=r"(?i)rev.*(-5|negative|>= ?0)"):
         await seeded.do(commit(park(ctx)))
 
 
@@ -168,3 +170,54 @@ async def test_wrong_types(seeded: Engine) -> None:
     await _misuse(seeded, state_id_int, r"(?i)id.*str")
     await _misuse(seeded, store_missing_alias, r"(?i)nothing|alias")
     assert ctx.committed.rev == 0
+
+
+async def test_empty_and_duplicate_commands(seeded: Engine) -> None:
+    """Empty commits, empty do(), one state twice in a commit and non-queries are rejected."""
+    ctx = StateCtx.new("aTID")
+
+    async def empty_commit() -> object:
+        return await seeded.do(commit())
+
+    async def empty_do() -> object:
+        return await seeded.do()
+
+    async def same_state_twice() -> object:
+        return await seeded.do(commit(park(ctx), transit(ctx, "somewhere")))
+
+    async def watch_a_park() -> object:
+        return seeded.watch(park(ctx))  # type: ignore[arg-type]
+
+    await _misuse(seeded, empty_commit, r"(?i)commit.*(at least|empty|no command)")
+    await _misuse(seeded, empty_do, r"(?i)do.*(at least|empty|no command)")
+    await _misuse(seeded, same_state_twice, r"aTID")
+    await _misuse(seeded, watch_a_park, r"(?i)get_states|GetStates|query")
+    assert ctx.committed.rev == 0
+    assert ctx.transitions == []
+
+
+async def test_bad_query_and_delay_arguments(seeded: Engine) -> None:
+    """Bad limits, times and delays, and loading data never referenced, name the argument."""
+    ctx = StateCtx.new("aTID")
+
+    async def zero_limit() -> object:
+        return get_states(limit=0)
+
+    async def since_time_text() -> object:
+        return get_states(since_time="yesterday")  # type: ignore[arg-type]
+
+    async def delay_backwards() -> object:
+        return await seeded.do(delay(ctx, "later", -1))
+
+    async def delay_nowhere() -> object:
+        return await seeded.do(delay(ctx, "", 5))
+
+    async def data_never_stored() -> object:
+        return await seeded.do(get_data(ctx, "nothing"))
+
+    await _misuse(seeded, zero_limit, r"limit")
+    await _misuse(seeded, since_time_text, r"since_time")
+    await _misuse(seeded, delay_backwards, r"seconds")
+    await _misuse(seeded, delay_nowhere, r"(?i)flow.*empty|empty.*flow")
+    await _misuse(seeded, data_never_stored, r"nothing")
+    assert seeded.delayer_stats().added == 0

@@ -126,7 +126,7 @@ async def test_condition(engine: Engine, registry: FlowRegistry, tracker: Tracke
     await engine.execute(true_ctx)
     assert tracker.visited == ["first", "second"]
 
-    tracker = Tracker()
+    tracker.clear()
     false_ctx = StateCtx.new("aFalseTID", annotations={"condition": "false"})
     await engine.do(transit(false_ctx, "first"))
     await engine.execute(false_ctx)
