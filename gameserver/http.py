@@ -10,7 +10,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from gameserver.errors import NotFound
 from gameserver.match import snapshot_view
 from gameserver.matches import Hub
-from gameserver.persistence import health
+from gameserver.persistence import flush_figures, health
 from gameserver.runtime import Runtime
 
 
@@ -82,6 +82,7 @@ async def metrics(request: Request) -> PlainTextResponse:
         ("gameserver_persistence_healthy", "1 when persistence keeps up.",
          1.0 if runtime.driver.healthy else 0.0),
         ("flowstate_delays_pending", "Delayed flows waiting to fire.", float(delayer.pending)),
+        *flush_figures(runtime.driver),
     ]
     text = runtime.metrics.render(runtime.matches.count_by_phase(), extra)
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

@@ -12,7 +12,7 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
-    db: str = "gameserver.sqlite3"
+    db: str = "gameserver.sqlite3"  # ":memory:" keeps nothing on disk
     durability: str = "default"  # "default" (write-behind) | "strict" (group commit)
     log_level: str = "info"
     history_limit: int = 100_000  # state versions the engine keeps besides each latest one

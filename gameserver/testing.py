@@ -183,7 +183,7 @@ async def serve(settings: Settings | None = None, *, clock: Clock | None = None,
                 games: Mapping[str, Rules] | None = None,
                 driver: MemoryDriver | None = None) -> AsyncIterator[RunningServer]:
     """A real uvicorn server on a free 127.0.0.1 port, in this event loop."""
-    settings = settings or Settings(loop="none")
+    settings = settings or Settings(db=":memory:", loop="none")
     clock = clock or FakeClock()
     app = create_app(settings, clock=clock, games=games, driver=driver)
     # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose listening

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gameserver.settings import Settings
 from gameserver.testing import GameClient, RunningServer
 
 
@@ -32,3 +33,8 @@ async def play(client: GameClient, others: list[GameClient], game_id: str, rev: 
     for other in others:
         assert await other.next_push("update", rev=rev + 1) == update
     return update
+
+
+def memory_settings(**overrides: Any) -> Settings:
+    """Settings for a test server that keeps nothing on disk."""
+    return Settings(db=":memory:", loop="none", **overrides)

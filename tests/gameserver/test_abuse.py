@@ -9,9 +9,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from flowstate.testing import FakeClock
-from gameserver.settings import Settings
 from gameserver.testing import GameClient, RunningServer, serve
-from tests.gameserver.helpers import play, start_game
+from tests.gameserver.helpers import memory_settings, play, start_game
 
 
 async def closed_with(client: GameClient) -> tuple[int | None, str | None]:
@@ -31,7 +30,7 @@ async def test_oversize_frame_closes_with_1009(game_server: RunningServer) -> No
 
 async def test_app_checks_the_frame_size_too(fake_clock: FakeClock) -> None:
     """Behind a server configured with a larger limit, the app itself closes with 1009."""
-    async with serve(Settings(loop="none", max_frame_bytes=1000), clock=fake_clock) as server:
+    async with serve(memory_settings(max_frame_bytes=1000), clock=fake_clock) as server:
         client = await server.connect(max_size=None)
         await client.send_raw('{"type":"ping","pad":"' + "é" * 600 + '"}')
         code, _ = await closed_with(client)
@@ -40,7 +39,7 @@ async def test_app_checks_the_frame_size_too(fake_clock: FakeClock) -> None:
 
 async def test_flood_closes_with_1008(fake_clock: FakeClock) -> None:
     """Refused messages in a row beyond the strike limit close the socket: 1008 flood."""
-    settings = Settings(loop="none", messages_per_second=1, message_burst=2, flood_strikes=5)
+    settings = memory_settings(messages_per_second=1, message_burst=2, flood_strikes=5)
     async with serve(settings, clock=fake_clock) as server:
         client = await server.connect()
         for t in range(10):
@@ -58,7 +57,7 @@ async def test_flood_closes_with_1008(fake_clock: FakeClock) -> None:
 async def test_a_client_that_stops_reading_is_cut_off(fake_clock: FakeClock) -> None:
     """Pushes pile up for a non-reading spectator until its queue is full; it is dropped and
     the players never wait for it."""
-    settings = Settings(loop="none", send_queue=8, message_burst=10_000, max_chat_length=4000)
+    settings = memory_settings(send_queue=8, message_burst=10_000, max_chat_length=4000)
     async with serve(settings, clock=fake_clock) as server:
         alice, bob, gid = await start_game(server)
         sock = socket.socket()

@@ -11,9 +11,8 @@ import pytest
 from flowstate.testing import FakeClock
 from gameserver.gorules import GoRules
 from gameserver.rules import Action, Color
-from gameserver.settings import Settings
 from gameserver.testing import GameClient, ProtocolError, RunningServer, serve
-from tests.gameserver.helpers import play, start_game
+from tests.gameserver.helpers import memory_settings, play, start_game
 
 
 async def error_of(client: GameClient, type: str, **fields: Any) -> ProtocolError:
@@ -121,7 +120,7 @@ async def test_ko_is_refused_with_its_reason(game_server: RunningServer) -> None
 
 async def test_rate_limited_then_refilled(fake_clock: FakeClock) -> None:
     """Beyond the burst a message is refused with rate_limited; time refills the bucket."""
-    settings = Settings(loop="none", messages_per_second=2, message_burst=3, flood_strikes=10)
+    settings = memory_settings(messages_per_second=2, message_burst=3, flood_strikes=10)
     async with serve(settings, clock=fake_clock) as server:
         client = await server.connect()
         for t in range(3):

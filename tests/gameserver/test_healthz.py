@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from starlette.testclient import TestClient
 
 from gameserver import Settings, create_app
@@ -7,7 +9,7 @@ from tests.gameserver.helpers import play, start_game
 
 def test_healthz_answers_ok() -> None:
     """The server answers /healthz with its persistence health."""
-    with TestClient(create_app(Settings())) as client:
+    with TestClient(create_app(Settings(db=":memory:"))) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
@@ -15,9 +17,21 @@ def test_healthz_answers_ok() -> None:
     assert body["persistence"] == {"driver": "memory", "durable": False, "healthy": True}
 
 
+def test_healthz_and_metrics_report_sqlite_persistence(tmp_path: Path) -> None:
+    """With a --db file the engine writes SQLite snapshots; health and flushes are reported."""
+    db = tmp_path / "games.sqlite3"
+    with TestClient(create_app(Settings(db=str(db)))) as client:
+        persistence = client.get("/healthz").json()["persistence"]
+        metrics = client.get("/metrics").text
+    assert persistence == {"driver": "SqliteSnapshots", "durable": True, "healthy": True,
+                           "path": str(db), "durability": "default"}
+    assert "flowstate_snapshot_flushes" in metrics
+    assert db.exists()
+
+
 def test_unknown_game_is_404() -> None:
     """The JSON API answers 404 with the protocol's code for an unknown game."""
-    with TestClient(create_app(Settings())) as client:
+    with TestClient(create_app(Settings(db=":memory:"))) as client:
         response = client.get("/api/games/nope")
         assert response.status_code == 404
         assert response.json() == {"code": "not_found", "message": "no game 'nope'"}

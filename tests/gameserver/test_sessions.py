@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx2 as httpx
 
-from flowstate import MemoryDriver
 from flowstate.testing import FakeClock
+from gameserver.settings import Settings
 from gameserver.testing import ProtocolError, RunningServer, serve
-from tests.gameserver.helpers import play, start_game
+from tests.gameserver.helpers import memory_settings, play, start_game
 
 
 async def test_two_clients_racing_the_same_move(game_server: RunningServer) -> None:
@@ -79,9 +80,7 @@ async def test_a_second_tab_does_not_flap_presence(game_server: RunningServer) -
 
 async def test_games_per_identity_are_limited(fake_clock: FakeClock) -> None:
     """A player cannot hold more unfinished games than the limit."""
-    from gameserver.settings import Settings
-
-    async with serve(Settings(loop="none", max_open_games_per_player=2),
+    async with serve(memory_settings(max_open_games_per_player=2),
                      clock=fake_clock) as server:
         alice = await server.client("Alice")
         await alice.request("create", size=9)
@@ -95,22 +94,20 @@ async def test_games_per_identity_are_limited(fake_clock: FakeClock) -> None:
             raise AssertionError("a third game was created")
 
 
-async def test_restart_mid_game_keeps_board_and_pending_undo(fake_clock: FakeClock) -> None:
-    """Stop the server mid-game and start a new one on the same store: players get their seats,
-    the board and the pending undo back; a spectator resumes with watch since_rev.
-
-    With today's MemoryDriver the store is the same driver object; once flowstate's SQLite
-    snapshots land, make_driver(settings) reopens the same --db file and this test keeps its
-    meaning across a real process restart."""
-    driver = MemoryDriver()
-    async with serve(clock=fake_clock, driver=driver) as server:
+async def test_restart_mid_game_keeps_board_and_pending_undo(fake_clock: FakeClock,
+                                                              tmp_path: Path) -> None:
+    """Stop the server mid-game and start a new one on the same --db file: players get their
+    seats, the board and the pending undo back; a spectator resumes with watch since_rev.
+    (test_restart.py does the same across a killed process.)"""
+    settings = Settings(db=str(tmp_path / "games.sqlite3"), loop="none")
+    async with serve(settings, clock=fake_clock) as server:
         alice, bob, gid = await start_game(server)
         await play(alice, [bob], gid, 2, 2, 2)
         await play(bob, [alice], gid, 3, 6, 6)
         await bob.request("undo_request", game_id=gid, rev=4)
         before = (await alice.next_push("update", rev=5))["game"]
         tokens = (alice.token, bob.token)
-    async with serve(clock=fake_clock, driver=driver) as server:
+    async with serve(settings, clock=fake_clock) as server:
         alice = await server.client(token=tokens[0])
         after = (await alice.next_push("game"))["game"]
         assert after["board"] == before["board"]
