@@ -164,12 +164,15 @@ export class LobbyView {
     }
     this.savingName = name; // Enter fires both "change" and "submit"
     try {
-      await this.conn.rename(name);
+      // Remembered so a create clicked while the rename reconnects waits for it.
+      this.renaming = this.conn.rename(name);
+      await this.renaming;
       toast(`You are now “${this.conn.welcome?.name ?? name}”.`, "ok");
     } catch (err) {
       toast(err.message, "error");
     } finally {
       this.savingName = null;
+      this.renaming = null;
     }
   }
 
@@ -248,6 +251,11 @@ export class LobbyView {
       if (opponent.value === "bot") payload.opponent = "bot";
       submit.disabled = true;
       try {
+        // Leaving the Name field for this button starts a rename (a quick reconnect): wait
+        // for it, or the create would be sent into the closing socket.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (this.renaming) await this.renaming;
+        await this.conn.whenOpen();
         const reply = await this.conn.request("create", payload);
         this.onOpenGame(reply.game_id ?? reply.game?.id);
       } catch (err) {

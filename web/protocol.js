@@ -124,6 +124,24 @@ export class Connection extends EventTarget {
     this.dispatchEvent(new CustomEvent("welcome", { detail: this.welcome }));
   }
 
+  /** Resolves once the socket is open and has said hello (at once if it already is). */
+  whenOpen(timeoutMs = 10000) {
+    if (this.state === "open") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.removeEventListener("status", onStatus);
+        reject(new RequestError({ code: "offline", message: "Not connected. Reconnecting…" }));
+      }, timeoutMs);
+      const onStatus = () => {
+        if (this.state !== "open") return;
+        clearTimeout(timer);
+        this.removeEventListener("status", onStatus);
+        resolve();
+      };
+      this.addEventListener("status", onStatus);
+    });
+  }
+
   /**
    * Change the display name. The server takes a name only with `hello`, once per socket, so we
    * store it and reconnect at once (no backoff, no offline banner); `welcome` carries the result.
