@@ -297,3 +297,24 @@ async def test_recovery_retries_crashed_execution(
 
     assert calls == [0, 120]
     assert stats(engine) == expect(added=2, retried=1, completed=1)
+
+
+async def test_recovery_retry_after_is_clamped(
+    engine: Engine, registry: FlowRegistry, clock: FakeClock
+) -> None:
+    """retry_after is clamped to 60-300 s: asking for 10 s retries at 60, for 1000 s at 300."""
+    start = clock.now()
+    retried_at: dict[str, float] = {}
+
+    async def a_flow(ctx: StateCtx, engine: Engine) -> object:
+        retried_at[ctx.current.id] = clock.now() - start
+        return commit(park(ctx))
+
+    registry.set_flow("aFlow", a_flow)
+    for state_id, seconds in (("quick", 10), ("slow", 1000)):
+        ctx = StateCtx.new(state_id)
+        set_retry_after(ctx, seconds)
+        await engine.do(commit(transit(ctx, "aFlow")))
+
+    await clock.advance(HOUR)
+    assert retried_at == {"quick": 60, "slow": 300}
