@@ -81,8 +81,8 @@ async def test_delay_fires_when_state_untouched(
 async def test_delay_in_commit_does_not_depend_on_order(
     engine: Engine, registry: FlowRegistry, clock: FakeClock
 ) -> None:
-    """A delay committed together with a transit of the same state fires, listed before it
-    or after it: the commit is one atomic step, not a sequence of versions."""
+    """A delay committed with a transit of its state fires whether listed before or after."""
+    # The commit is one atomic step, not a sequence of versions.
     ran = _recording_flow(registry, "timeout")
 
     async def work(ctx: StateCtx, engine: Engine) -> object:
@@ -103,8 +103,8 @@ async def test_delay_in_commit_does_not_depend_on_order(
 async def test_clock_advance_while_flow_waits_on_watcher(
     engine: Engine, registry: FlowRegistry, clock: FakeClock
 ) -> None:
-    """FakeClock.advance returns while a long-running flow awaits a watcher: that flow is not
-    something that "fell due", and the message it waits for comes from a delay."""
+    """FakeClock.advance returns while a long-running flow awaits a watcher."""
+    # That flow is not something that "fell due"; the message it waits for comes from a delay.
     received: list[str] = []
 
     async def actor(ctx: StateCtx, engine: Engine) -> object:
@@ -166,8 +166,7 @@ async def test_shutdown_ends_flows_waiting_on_watchers(
 
 
 async def test_stored_versions_are_read_only(engine: Engine) -> None:
-    """States handed out by the engine refuse map mutation, and nothing done to them reaches
-    the store."""
+    """Stored versions handed out refuse mutation, and nothing done to them reaches the store."""
     ctx = StateCtx.new("aTID", labels={"k": "v"}, annotations={"a": "1"})
     await engine.do(commit(park(ctx)))
     before = [view(s) for s in await all_states(engine)]
@@ -196,8 +195,7 @@ async def test_stored_versions_are_read_only(engine: Engine) -> None:
 
 
 async def test_slow_watcher_gets_everything_once(engine: Engine) -> None:
-    """A watcher far behind its buffer still yields every match once, in rev order, and
-    commits never wait for it."""
+    """A watcher far behind its buffer yields every match once, in order; commits never wait."""
     async with engine.watch(get_states({"k": "v"}), buffer=2) as watcher:
         for i in range(10):
             await engine.do(commit(park(StateCtx.new(f"s{i}", labels={"k": "v"}))))

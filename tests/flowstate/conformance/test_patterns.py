@@ -183,12 +183,10 @@ async def test_queue(engine: Engine, registry: FlowRegistry) -> None:
 
 
 async def test_rate_limit(engine: Engine, registry: FlowRegistry, clock: FakeClock) -> None:
-    """A limiter resumes parked states at most one per 100 ms, scheduling each with a delay.
-
-    Go waits on a token bucket inside the flow; here the limiter books the next free slot as a
-    durable delay, so after 0.45 s exactly five of the ten states (slots 0, .1, .2, .3, .4 s)
-    have been resumed: the same 15 visits the Go case counts.
-    """
+    """A limiter resumes parked states at most one per 100 ms, scheduling each with a delay."""
+    # Go waits on a token bucket inside the flow; here the limiter books the next free slot
+    # as a durable delay, so after 0.45 s exactly five of the ten states (slots 0, .1, .2, .3,
+    # .4 s) have been resumed: the same 15 visits the Go case counts.
     tracker = Tracker(include_state=True)
     interval = 0.1
 

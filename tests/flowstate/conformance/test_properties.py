@@ -151,8 +151,8 @@ def test_watcher_matches_model(
     buffer: int,
     ops: list[tuple[str, int]],
 ) -> None:
-    """Whatever the interleaving of commits and reads, and however small its buffer, a
-    watcher yields exactly the matching versions after its start, in rev order, once."""
+    """A watcher yields exactly the matching versions after its start, in order, once."""
+    # Whatever the interleaving of commits and reads, and however small its buffer.
     with tempfile.TemporaryDirectory() as tmp:
         driver = driver_factory(Path(tmp), None)
         asyncio.run(_check_watcher(driver, query_index, prefix, buffer, ops))
