@@ -13,8 +13,10 @@ from flowstate import (
     commit,
     delay,
     park,
+    stack,
     store_data,
     transit,
+    unstack,
 )
 from flowstate.testing import FakeClock
 
@@ -117,3 +119,35 @@ async def test_successful_commit_updates_every_ctx(engine: Engine, clock: FakeCl
 
     await engine.do(commit(park(a), park(b)))
     assert a.committed.rev > max(revs) and b.committed.rev > max(revs)
+
+
+async def test_failed_commit_rolls_back_stack_and_unstack(engine: Engine) -> None:
+    """Stack and unstack inside a failed commit leave carrier and target ctxs as they were."""
+    inner = StateCtx.new("innerTID")
+    await engine.do(commit(park(inner)))
+    carrier = StateCtx.new("carrierTID")
+    await engine.do(commit(stack(carrier, inner, "stacked"), park(carrier)))
+    stale = StateCtx.new("staleTID")
+    await engine.do(commit(park(stale)))
+    await _update_behind_the_back(engine, stale)
+
+    target, fresh = StateCtx(), StateCtx.new("freshTID")
+    ctxs = (carrier, target, stale, fresh)
+    before_ctx = [ctx_view(x) for x in ctxs]
+    before_store = [view(s) for s in await all_states(engine)]
+
+    with pytest.raises(RevMismatchError) as caught:
+        await engine.do(
+            commit(
+                unstack(carrier, target, "stacked"),
+                park(target),
+                stack(fresh, stale, "caller"),
+                park(carrier),
+                park(fresh),
+                park(stale),
+            )
+        )
+
+    assert caught.value.ids == ("staleTID",)
+    assert [ctx_view(x) for x in ctxs] == before_ctx
+    assert [view(s) for s in await all_states(engine)] == before_store
