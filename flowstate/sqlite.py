@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import logging
 import os
 import sqlite3
@@ -75,6 +74,11 @@ _INSERT_DELAY = (
 )
 _DELETE_DELAY = "DELETE FROM delays WHERE seq = ?"
 _DELETE_STATE = "DELETE FROM states WHERE rev = ?"
+# versions in the newly trimmed rev range that a newer version of the same state supersedes
+_COMPACT_RANGE = (
+    "DELETE FROM states WHERE rev >= ? AND rev < ? AND EXISTS"
+    " (SELECT 1 FROM states AS newer WHERE newer.id = states.id AND newer.rev > states.rev)"
+)
 _SET_COUNTER = "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)"
 
 
@@ -86,7 +90,7 @@ class _Job:
     datas: list[DataRow] = field(default_factory=list)
     delays_added: list[DelayRow] = field(default_factory=list)
     delays_removed: list[tuple[int]] = field(default_factory=list)
-    compacted: list[tuple[int]] = field(default_factory=list)
+    superseded: list[tuple[int]] = field(default_factory=list)  # below the retention
     batches: int = 0
     ticket: int = 0
     # counters as of the last batch in the job
@@ -94,6 +98,7 @@ class _Job:
     data_rev: int = 0
     delay_seq: int = 0
     oldest_rev: int = 1
+    compact_from: int = 1  # the trimmed range [compact_from, oldest_rev) is compacted
 
     def absorb(self, other: _Job) -> None:
         """Append `other` (recorded later) so that both are written in one transaction."""
@@ -101,7 +106,7 @@ class _Job:
         self.datas.extend(other.datas)
         self.delays_added.extend(other.delays_added)
         self.delays_removed.extend(other.delays_removed)
-        self.compacted.extend(other.compacted)
+        self.superseded.extend(other.superseded)
         self.batches += other.batches
         self.ticket = max(self.ticket, other.ticket)
 
@@ -165,10 +170,11 @@ class SqliteSnapshots:
         self._head_rev = 0
         self._data_rev = 0
         self._delay_seq = 0
-        # compaction: superseded revs (a newer version of the same id exists), min-heap
+        # compaction: the latest rev of every id, the retention's oldest rev, and how far
+        # the file has been compacted (every rev below it is latest or gone)
         self._latest_rev: dict[str, int] = {}
-        self._superseded: list[int] = []
         self._oldest_rev = 1
+        self._compacted_to = 1
         # statistics
         self.flushes = 0
         self.rows_written = 0
@@ -259,9 +265,8 @@ class SqliteSnapshots:
         self._data_rev = max([counters.get("data_rev", 0), *(d[0] for d in datas)])
         self._delay_seq = max([counters.get("delay_seq", 0), *(d.seq for d in delays)])
         self._oldest_rev = history[0].rev if history else head + 1
+        self._compacted_to = min(counters.get("oldest_rev", 1), self._oldest_rev)
         self._latest_rev = {id: s.rev for id, s in latest.items()}
-        self._superseded = [s.rev for s in states if latest[s.id] is not s]
-        heapq.heapify(self._superseded)
         return Loaded(
             history=history,
             latest=list(latest.values()),
@@ -331,13 +336,13 @@ class SqliteSnapshots:
             raise UsageError(f"snapshot file {self.path!r} is not open")
         job = self._pending
         latest_rev = self._latest_rev
-        superseded = self._superseded
+        oldest = self._oldest_rev
         for state in batch.states:
             job.states.append(encode_state(state))
             previous = latest_rev.get(state.id)
             latest_rev[state.id] = state.rev
-            if previous is not None:
-                heapq.heappush(superseded, previous)
+            if previous is not None and previous < oldest:
+                job.superseded.append((previous,))  # kept only as the latest: now it goes
             if state.rev > self._head_rev:
                 self._head_rev = state.rev
         for rev, blob, anns in batch.datas:
@@ -372,8 +377,9 @@ class SqliteSnapshots:
         await future
 
     def trimmed(self, oldest_rev: int) -> None:
-        """History before `oldest_rev` may go: superseded versions are deleted with the next
-        flush (the latest version of every state is always kept)."""
+        """History before `oldest_rev` may go: the next flush deletes, on the writer's thread,
+        the versions of that range that a newer version supersedes (the latest version of
+        every state is always kept, and deleted once superseded)."""
         if oldest_rev > self._oldest_rev:
             self._oldest_rev = oldest_rev
 
@@ -400,11 +406,7 @@ class SqliteSnapshots:
     # -- the writer --------------------------------------------------------------------------
 
     def _has_work(self) -> bool:
-        return (
-            self._retry is not None
-            or self._pending.batches > 0
-            or bool(self._superseded and self._superseded[0] < self._oldest_rev)
-        )
+        return self._retry is not None or self._pending.batches > 0
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -445,13 +447,11 @@ class SqliteSnapshots:
             retry, self._retry = self._retry, None
             retry.absorb(job)
             job = retry
-        superseded, oldest = self._superseded, self._oldest_rev
-        while superseded and superseded[0] < oldest:
-            job.compacted.append((heapq.heappop(superseded),))
-        if not job.batches and not job.compacted:
+        if not job.batches:
             return None
         job.head_rev, job.data_rev = self._head_rev, self._data_rev
-        job.delay_seq, job.oldest_rev = self._delay_seq, oldest
+        job.delay_seq, job.oldest_rev = self._delay_seq, self._oldest_rev
+        job.compact_from = self._compacted_to
         return job
 
     async def _flush_locked(self, db: aiosqlite.Connection) -> SnapshotWriteError | None:
@@ -486,6 +486,7 @@ class SqliteSnapshots:
         self._healthy = True
         self._last_error = None
         self._durable = max(self._durable, job.ticket)
+        self._compacted_to = max(self._compacted_to, job.oldest_rev)
         self.flushes += 1
         self.rows_written += len(job.states) + len(job.datas) + len(job.delays_added)
         self._wake_waiters()
@@ -510,8 +511,10 @@ class SqliteSnapshots:
                 await db.executemany(_INSERT_DELAY, job.delays_added)
             if job.delays_removed:
                 await db.executemany(_DELETE_DELAY, job.delays_removed)
-            if job.compacted:
-                await db.executemany(_DELETE_STATE, job.compacted)
+            if job.superseded:
+                await db.executemany(_DELETE_STATE, job.superseded)
+            if job.compact_from < job.oldest_rev:
+                await db.execute(_COMPACT_RANGE, (job.compact_from, job.oldest_rev))
             await db.executemany(
                 _SET_COUNTER,
                 (

@@ -154,6 +154,14 @@ async def test_history_beyond_the_retention_is_deleted_from_the_file(
         await engine.do(page)
         assert page.result is not None
         assert [s.rev for s in page.result.states] == list(range(10, 15))
+        # a latest version kept below the retention goes once it is superseded
+        ctx = StateCtx()
+        await engine.do(get_state_by_id(ctx, "s1"), commit(park(ctx)))
+        await snapshots_of(engine).flush()
+    with sqlite3.connect(db_path) as conn:
+        revs = [rev for (rev,) in conn.execute("SELECT rev FROM states ORDER BY rev")]
+    conn.close()
+    assert revs == [3, 4, *range(11, 16)]
 
 
 async def test_default_mode_acknowledges_before_disk(open_engine: OpenEngine) -> None:

@@ -62,7 +62,8 @@ async def test_an_older_file_is_migrated_forward(
     await snapshots.close()
     assert [s.id for s in loaded.latest] == ["a"]
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM flowstate_schema").fetchone()[0] == 2
+        version = conn.execute("SELECT version FROM flowstate_schema").fetchone()[0]
+        assert version == schema.SCHEMA_VERSION + 1
         assert conn.execute("SELECT x FROM extra").fetchone()[0] == 42
     conn.close()
 
