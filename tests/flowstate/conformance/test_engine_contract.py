@@ -12,7 +12,9 @@ import pytest
 from flowstate import (
     Engine,
     FlowRegistry,
+    MemoryDriver,
     StateCtx,
+    WatcherLaggedError,
     commit,
     delay,
     delayed,
@@ -269,3 +271,26 @@ async def test_execute_command_runs_a_copy(
     assert ctx.committed.rev == 0
     assert ctx.current.transition.to == "first"
     assert [s.id for s in await all_states(engine)] == ["aTID"]
+
+
+async def test_lagged_watcher_can_resync_from_current_states(
+    registry: FlowRegistry, clock: FakeClock
+) -> None:
+    """After WatcherLaggedError, re-reading the current states and watching again works."""
+    # History trimming is an option of the memory driver, so this one builds its own.
+    async with Engine(MemoryDriver(history_limit=5), registry, clock=clock) as engine:
+        lagging = engine.watch(get_states({"k": "v"}), buffer=2)
+        for i in range(20):
+            await engine.do(commit(park(StateCtx.new(f"s{i}", labels={"k": "v"}))))
+        with pytest.raises(WatcherLaggedError):
+            await collect(lagging, 20)
+        await lagging.close()
+
+        current = get_states({"k": "v"}, latest_only=True, limit=100)
+        await engine.do(current)
+        assert sorted(s.id for s in current.result.states) == sorted(f"s{i}" for i in range(20))
+
+        head = max(s.rev for s in current.result.states)
+        async with engine.watch(get_states({"k": "v"}, since_rev=head)) as resumed:
+            await engine.do(commit(park(StateCtx.new("s20", labels={"k": "v"}))))
+            assert [s.id for s in await collect(resumed, 1)] == ["s20"]
