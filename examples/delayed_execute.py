@@ -9,7 +9,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from flowstate import Engine, FlowRegistry, MemoryDriver, StateCtx, commit, delay, delayed, park
+from flowstate import (
+    Command,
+    Engine,
+    FlowRegistry,
+    MemoryDriver,
+    StateCtx,
+    commit,
+    delay,
+    delayed,
+    park,
+)
 from flowstate.testing import FakeClock
 
 
@@ -24,7 +34,7 @@ async def main() -> Outcome:
     start = clock.now()
     outcome = Outcome([], False)
 
-    async def remind(ctx: StateCtx, engine: Engine) -> object:
+    async def remind(ctx: StateCtx, engine: Engine) -> Command:
         outcome.ran_at.append(clock.now() - start)
         outcome.was_delayed = delayed(ctx.current)
         return commit(park(ctx))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     MemoryDriver,
@@ -21,7 +22,7 @@ from flowstate import (
 )
 
 
-async def send_receipt(ctx: StateCtx, engine: Engine) -> object:
+async def send_receipt(ctx: StateCtx, engine: Engine) -> Command:
     # The business logic goes here. Committing the park tells the engine the work is done,
     # so recovery will not run it again.
     ctx.current.annotations["receipt"] = f"sent to {ctx.current.labels['customer']}"

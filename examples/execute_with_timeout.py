@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     MemoryDriver,
@@ -41,13 +42,13 @@ class Outcome:
 async def main() -> Outcome:
     clock = FakeClock()
 
-    async def work(ctx: StateCtx, engine: Engine) -> object:
+    async def work(ctx: StateCtx, engine: Engine) -> Command:
         started = ctx.committed.committed_at
         # Stand-in for the real work: it just takes its time on the engine's clock.
         await clock.sleep_until(started + float(ctx.current.annotations["work_seconds"]))
         return commit(park(ctx, {"outcome": "done"}))
 
-    async def timed_out(ctx: StateCtx, engine: Engine) -> object:
+    async def timed_out(ctx: StateCtx, engine: Engine) -> Command:
         # Timeout handling goes here (alert, compensate...).
         return commit(park(ctx, {"outcome": "timed out"}))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     MemoryDriver,
@@ -25,7 +26,7 @@ QUEUE = {"queue": "emails"}
 async def main() -> list[str]:
     processed: list[str] = []
 
-    async def send_email(ctx: StateCtx, engine: Engine) -> object:
+    async def send_email(ctx: StateCtx, engine: Engine) -> Command:
         processed.append(ctx.current.id)
         return commit(park(ctx))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowstate import (
+    Command,
     Data,
     Engine,
     FlowRegistry,
@@ -41,7 +42,7 @@ async def test_stale_rev_fails_whole_commit(
     """With one stale state of three: no state, no data, no delay; ctxs as they were."""
     ran: list[str] = []
 
-    async def later(ctx: StateCtx, engine: Engine) -> object:
+    async def later(ctx: StateCtx, engine: Engine) -> Command:
         ran.append(ctx.current.id)
         return park(ctx)
 

@@ -4,6 +4,7 @@ CallFlowWithWatch from the Go suite."""
 from __future__ import annotations
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     StateCtx,
@@ -24,7 +25,7 @@ from .support import Tracker
 async def test_call_flow(engine: Engine, registry: FlowRegistry, tracker: Tracker) -> None:
     """A caller stacked into the callee's annotation is unstacked and resumed, all in memory."""
 
-    async def call(ctx: StateCtx, engine: Engine) -> object:
+    async def call(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if ctx.current.annotation("state") == "resumed":
             return transit(ctx, "callEnd")
@@ -37,11 +38,11 @@ async def test_call_flow(engine: Engine, registry: FlowRegistry, tracker: Tracke
         )
         return noop()
 
-    async def called(ctx: StateCtx, engine: Engine) -> object:
+    async def called(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return transit(ctx, "calledEnd")
 
-    async def called_end(ctx: StateCtx, engine: Engine) -> object:
+    async def called_end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if ctx.current.annotations.get("caller_state"):
             caller = StateCtx()
@@ -54,7 +55,7 @@ async def test_call_flow(engine: Engine, registry: FlowRegistry, tracker: Tracke
             return noop()
         return park(ctx)
 
-    async def call_end(ctx: StateCtx, engine: Engine) -> object:
+    async def call_end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -75,7 +76,7 @@ async def test_call_flow_with_commit(
 ) -> None:
     """Call and return between two states, each hand-over one atomic commit."""
 
-    async def call(ctx: StateCtx, engine: Engine) -> object:
+    async def call(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if ctx.current.annotation("state") == "resumed":
             return transit(ctx, "callEnd")
@@ -90,12 +91,12 @@ async def test_call_flow_with_commit(
         )
         return noop()
 
-    async def called(ctx: StateCtx, engine: Engine) -> object:
+    async def called(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         await engine.do(transit(ctx, "calledEnd"), execute(ctx))
         return noop()
 
-    async def called_end(ctx: StateCtx, engine: Engine) -> object:
+    async def called_end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if ctx.current.annotations.get("caller_state"):
             caller = StateCtx()
@@ -110,7 +111,7 @@ async def test_call_flow_with_commit(
             return noop()
         return park(ctx)
 
-    async def call_end(ctx: StateCtx, engine: Engine) -> object:
+    async def call_end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -138,7 +139,7 @@ async def test_call_flow_with_watch(
 ) -> None:
     """A caller waits on a watcher for the callee to park, then carries on itself."""
 
-    async def call(ctx: StateCtx, engine: Engine) -> object:
+    async def call(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if not ctx.current.annotations.get("called"):
             callee = StateCtx.new("aNextTID", labels={"theWatchLabel": ctx.current.id})
@@ -157,15 +158,15 @@ async def test_call_flow_with_watch(
                 return commit(transit(ctx, "callEnd"))
         raise AssertionError("the watcher ended before the callee parked")
 
-    async def called(ctx: StateCtx, engine: Engine) -> object:
+    async def called(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return transit(ctx, "calledEnd")
 
-    async def called_end(ctx: StateCtx, engine: Engine) -> object:
+    async def called_end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return commit(park(ctx))
 
-    async def call_end(ctx: StateCtx, engine: Engine) -> object:
+    async def call_end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return commit(park(ctx))
 

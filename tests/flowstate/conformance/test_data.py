@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from flowstate import (
+    Command,
     Data,
     Engine,
     FlowRegistry,
@@ -27,21 +28,22 @@ DATA_REF = "flowstate.data."
 def _register_store_get(
     registry: FlowRegistry, tracker: Tracker, loaded: list[Data], *, with_commit: bool
 ) -> None:
-    async def store(ctx: StateCtx, engine: Engine) -> object:
+    def wrap(*cmds: Command) -> tuple[Command, ...]:
+        return (commit(*cmds),) if with_commit else cmds
+
+    async def store(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         ctx.datas["aDataKey"] = Data(blob=b"foo")
-        cmds = (store_data(ctx, "aDataKey"), transit(ctx, "get"))
-        await (engine.do(commit(*cmds)) if with_commit else engine.do(*cmds))
+        await engine.do(*wrap(store_data(ctx, "aDataKey"), transit(ctx, "get")))
         return execute(ctx)
 
-    async def get(ctx: StateCtx, engine: Engine) -> object:
+    async def get(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
-        cmds = (get_data(ctx, "aDataKey"), transit(ctx, "end"))
-        await (engine.do(commit(*cmds)) if with_commit else engine.do(*cmds))
+        await engine.do(*wrap(get_data(ctx, "aDataKey"), transit(ctx, "end")))
         loaded.append(ctx.datas["aDataKey"])
         return execute(ctx)
 
-    async def end(ctx: StateCtx, engine: Engine) -> object:
+    async def end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -86,7 +88,7 @@ async def test_data_flow_config(engine: Engine, registry: FlowRegistry, tracker:
     revs: list[int] = []
     result: list[Data] = []
 
-    async def foo(ctx: StateCtx, engine: Engine) -> object:
+    async def foo(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         await engine.do(get_data(ctx, "config_set"), get_data(ctx, "data"))
         factor = json.loads(ctx.datas["config_set"].blob)["foo"]["a"]
@@ -96,7 +98,7 @@ async def test_data_flow_config(engine: Engine, registry: FlowRegistry, tracker:
         revs.append(ctx.datas["data"].rev)
         return execute(ctx)
 
-    async def bar(ctx: StateCtx, engine: Engine) -> object:
+    async def bar(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         await engine.do(get_data(ctx, "config_set"), get_data(ctx, "data"))
         divisor = json.loads(ctx.datas["config_set"].blob)["bar"]["b"]
@@ -107,7 +109,7 @@ async def test_data_flow_config(engine: Engine, registry: FlowRegistry, tracker:
         result.append(ctx.datas["data"].copy())
         return execute(ctx)
 
-    async def end(ctx: StateCtx, engine: Engine) -> object:
+    async def end(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     StateCtx,
@@ -33,13 +34,13 @@ async def test_delay(engine: Engine, registry: FlowRegistry, clock: FakeClock) -
     """A flow returning a delay stops; the delayed flow runs when the clock reaches it."""
     tracker = Tracker()
 
-    async def first(ctx: StateCtx, engine: Engine) -> object:
+    async def first(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if delayed(ctx.current):
             return transit(ctx, "second")
         return delay(ctx, "first", 0.2)
 
-    async def second(ctx: StateCtx, engine: Engine) -> object:
+    async def second(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -74,7 +75,7 @@ class Fired:
 def _delayed_flow(registry: FlowRegistry, clock: FakeClock) -> Fired:
     fired = Fired(clock.now(), clock, {})
 
-    async def delayed_flow(ctx: StateCtx, engine: Engine) -> object:
+    async def delayed_flow(ctx: StateCtx, engine: Engine) -> Command:
         fired.record(ctx)
         return commit(park(ctx))
 
@@ -224,7 +225,7 @@ async def test_delayer_concurrency(
     """500 future and 500 past delays added at staggered times all fire exactly once."""
     counts = {"future": 0, "past": 0}
 
-    async def delayed_flow(ctx: StateCtx, engine: Engine) -> object:
+    async def delayed_flow(ctx: StateCtx, engine: Engine) -> Command:
         counts[ctx.current.labels["delay"]] += 1
         return commit(park(ctx))
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     MemoryDriver,
@@ -35,7 +36,7 @@ from .support import GUARD_SECONDS, all_states, collect, view
 def _recording_flow(registry: FlowRegistry, flow_id: str) -> list[str]:
     ran: list[str] = []
 
-    async def flow(ctx: StateCtx, engine: Engine) -> object:
+    async def flow(ctx: StateCtx, engine: Engine) -> Command:
         ran.append(ctx.current.id)
         return commit(park(ctx, {"by": flow_id}))
 
@@ -66,7 +67,7 @@ async def test_delay_fires_when_state_untouched(
     """A committing delay fires on the version it was committed with, marked as delayed."""
     seen: list[bool] = []
 
-    async def timeout(ctx: StateCtx, engine: Engine) -> object:
+    async def timeout(ctx: StateCtx, engine: Engine) -> Command:
         seen.append(delayed(ctx.current))
         return commit(park(ctx))
 
@@ -87,7 +88,7 @@ async def test_delay_in_commit_does_not_depend_on_order(
     # The commit is one atomic step, not a sequence of versions.
     ran = _recording_flow(registry, "timeout")
 
-    async def work(ctx: StateCtx, engine: Engine) -> object:
+    async def work(ctx: StateCtx, engine: Engine) -> Command:
         return noop()
 
     registry.set_flow("work", work)
@@ -109,14 +110,14 @@ async def test_clock_advance_while_flow_waits_on_watcher(
     # That flow is not something that "fell due"; the message it waits for comes from a delay.
     received: list[str] = []
 
-    async def actor(ctx: StateCtx, engine: Engine) -> object:
+    async def actor(ctx: StateCtx, engine: Engine) -> Command:
         async with engine.watch(get_states({"inbox": "actor"})) as inbox:
             async for message in inbox:
                 received.append(message.id)
                 break
         return commit(park(ctx))
 
-    async def deliver(ctx: StateCtx, engine: Engine) -> object:
+    async def deliver(ctx: StateCtx, engine: Engine) -> Command:
         ctx.current.labels["inbox"] = "actor"
         return commit(park(ctx))
 
@@ -142,7 +143,7 @@ async def test_shutdown_ends_flows_waiting_on_watchers(
     """Shutdown does not wait out a flow blocked on a watcher (Go closes `stateCtx.Done()`)."""
     opened: list[Watcher] = []
 
-    async def actor(ctx: StateCtx, engine: Engine) -> object:
+    async def actor(ctx: StateCtx, engine: Engine) -> Command:
         async with engine.watch(get_states({"inbox": "nobody-writes-here"})) as inbox:
             opened.append(inbox)
             async for _ in inbox:
@@ -215,7 +216,7 @@ async def test_slow_watcher_gets_everything_once(engine: Engine) -> None:
 async def test_flow_error_propagates(engine: Engine, registry: FlowRegistry) -> None:
     """An error raised by a flow (other than a rev mismatch) propagates out of execute."""
 
-    async def broken(ctx: StateCtx, engine: Engine) -> object:
+    async def broken(ctx: StateCtx, engine: Engine) -> Command:
         raise LookupError("the flow broke")
 
     registry.set_flow("broken", broken)
@@ -231,12 +232,12 @@ async def test_commit_with_two_transits_stops_execution(
     """A returned commit continues only when it holds exactly one transit."""
     ran: list[str] = []
 
-    async def split(ctx: StateCtx, engine: Engine) -> object:
+    async def split(ctx: StateCtx, engine: Engine) -> Command:
         ran.append("split")
         other = ctx.new_to("otherTID")
         return commit(transit(ctx, "next"), transit(other, "next"))
 
-    async def nxt(ctx: StateCtx, engine: Engine) -> object:
+    async def nxt(ctx: StateCtx, engine: Engine) -> Command:
         ran.append("next")
         return park(ctx)
 
@@ -257,7 +258,7 @@ async def test_execute_command_runs_a_copy(
     """engine.do(execute(ctx)) runs the flow on a copy: the caller's ctx is not touched."""
     done = asyncio.Event()
 
-    async def first(ctx: StateCtx, engine: Engine) -> object:
+    async def first(ctx: StateCtx, engine: Engine) -> Command:
         done.set()
         return commit(park(ctx))
 

@@ -4,6 +4,7 @@ ForkJoinFirstWins and ForkJoinLastWins from the Go suite."""
 from __future__ import annotations
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     StateCtx,
@@ -19,11 +20,11 @@ from .support import Tracker
 
 
 def _register_origin_and_forked(registry: FlowRegistry, tracker: Tracker) -> None:
-    async def origin(ctx: StateCtx, engine: Engine) -> object:
+    async def origin(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
-    async def forked(ctx: StateCtx, engine: Engine) -> object:
+    async def forked(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -34,7 +35,7 @@ def _register_origin_and_forked(registry: FlowRegistry, tracker: Tracker) -> Non
 async def test_fork(engine: Engine, registry: FlowRegistry, tracker: Tracker) -> None:
     """A flow starts an in-memory copy under a new id; both executions run to their end."""
 
-    async def fork(ctx: StateCtx, engine: Engine) -> object:
+    async def fork(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         forked_ctx = ctx.new_to("forkedTID")
         await engine.do(
@@ -59,7 +60,7 @@ async def test_fork(engine: Engine, registry: FlowRegistry, tracker: Tracker) ->
 async def test_fork_with_commit(engine: Engine, registry: FlowRegistry, tracker: Tracker) -> None:
     """The origin and its fork are committed together, then both are executed."""
 
-    async def fork(ctx: StateCtx, engine: Engine) -> object:
+    async def fork(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         forked_ctx = ctx.new_to("forkedTID")
         await engine.do(
@@ -88,7 +89,7 @@ def _register_fork_join(registry: FlowRegistry, tracker: Tracker, *, winner_at: 
     """Fork into three states that all reach `join`; the one whose own `join` commit is the
     `winner_at`-th seen goes on to `joined`, the others park."""
 
-    async def fork(ctx: StateCtx, engine: Engine) -> object:
+    async def fork(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         ctx.current.labels["theForkJoinLabel"] = ctx.current.id
         forked_ctx = ctx.new_to("forkedTID")
@@ -106,11 +107,11 @@ def _register_fork_join(registry: FlowRegistry, tracker: Tracker, *, winner_at: 
         )
         return noop()
 
-    async def forked(ctx: StateCtx, engine: Engine) -> object:
+    async def forked(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return transit(ctx, "join")
 
-    async def join(ctx: StateCtx, engine: Engine) -> object:
+    async def join(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if ctx.committed.transition.to != "join":
             await engine.do(commit(transit(ctx, "join")))
@@ -129,7 +130,7 @@ def _register_fork_join(registry: FlowRegistry, tracker: Tracker, *, winner_at: 
                 return commit(park(ctx))
         raise AssertionError("the watcher ended before this state's join was seen")
 
-    async def joined(ctx: StateCtx, engine: Engine) -> object:
+    async def joined(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 

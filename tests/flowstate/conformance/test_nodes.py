@@ -3,7 +3,7 @@ ThreeConsequentNodes and Condition from the Go suite."""
 
 from __future__ import annotations
 
-from flowstate import Engine, FlowRegistry, StateCtx, commit, park, transit
+from flowstate import Command, Engine, FlowRegistry, StateCtx, commit, park, transit
 
 from .support import Tracker
 
@@ -11,7 +11,7 @@ from .support import Tracker
 async def test_single_node(engine: Engine, registry: FlowRegistry, tracker: Tracker) -> None:
     """A flow that parks is visited once and ends the execution."""
 
-    async def first(ctx: StateCtx, engine: Engine) -> object:
+    async def first(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -29,11 +29,11 @@ async def test_two_consequent_nodes(
 ) -> None:
     """A transit returned by a flow continues the same execution with the next flow."""
 
-    async def first(ctx: StateCtx, engine: Engine) -> object:
+    async def first(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return transit(ctx, "second")
 
-    async def second(ctx: StateCtx, engine: Engine) -> object:
+    async def second(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -52,11 +52,11 @@ async def test_two_consequent_nodes_with_commit(
 ) -> None:
     """A commit holding exactly one transit, returned by a flow, commits and continues."""
 
-    async def first(ctx: StateCtx, engine: Engine) -> object:
+    async def first(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return commit(transit(ctx, "second"))
 
-    async def second(ctx: StateCtx, engine: Engine) -> object:
+    async def second(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -78,15 +78,15 @@ async def test_three_consequent_nodes(
 ) -> None:
     """Transits chain through any number of flows until one parks."""
 
-    async def first(ctx: StateCtx, engine: Engine) -> object:
+    async def first(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return transit(ctx, "second")
 
-    async def second(ctx: StateCtx, engine: Engine) -> object:
+    async def second(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return transit(ctx, "third")
 
-    async def third(ctx: StateCtx, engine: Engine) -> object:
+    async def third(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
@@ -104,16 +104,16 @@ async def test_three_consequent_nodes(
 async def test_condition(engine: Engine, registry: FlowRegistry, tracker: Tracker) -> None:
     """A flow picks the next flow from the state's annotations."""
 
-    async def first(ctx: StateCtx, engine: Engine) -> object:
+    async def first(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         nxt = "second" if ctx.current.annotations.get("condition") == "true" else "third"
         return transit(ctx, nxt)
 
-    async def second(ctx: StateCtx, engine: Engine) -> object:
+    async def second(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 
-    async def third(ctx: StateCtx, engine: Engine) -> object:
+    async def third(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return park(ctx)
 

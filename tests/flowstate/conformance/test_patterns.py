@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     RevMismatchError,
@@ -35,7 +36,7 @@ async def test_actor(engine: Engine, registry: FlowRegistry) -> None:
     """A running flow receives messages committed under its inbox label through a watcher."""
     tracker = Tracker(include_id=True)
 
-    async def actor(ctx: StateCtx, engine: Engine) -> object:
+    async def actor(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         received = 0
         async with engine.watch(get_states({"actor.foo": "inbox"})) as inbox:
@@ -46,7 +47,7 @@ async def test_actor(engine: Engine, registry: FlowRegistry) -> None:
                     break
         return commit(park(ctx))
 
-    async def inbox(ctx: StateCtx, engine: Engine) -> object:
+    async def inbox(ctx: StateCtx, engine: Engine) -> Command:
         raise AssertionError("messages are parked: the inbox flow must never run")
 
     registry.set_flow("actor", actor)
@@ -66,10 +67,10 @@ async def test_mutex(engine: Engine, registry: FlowRegistry, tracker: Tracker) -
     inside = 0
     max_inside = 0
 
-    async def mutex(ctx: StateCtx, engine: Engine) -> object:
+    async def mutex(ctx: StateCtx, engine: Engine) -> Command:
         raise AssertionError("the mutex state is always parked: its flow must never run")
 
-    async def lock(ctx: StateCtx, engine: Engine) -> object:
+    async def lock(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         query = get_states({"mutex": "theName"}, since_latest=True)
         async with engine.watch(query) as watcher:
@@ -93,14 +94,14 @@ async def test_mutex(engine: Engine, registry: FlowRegistry, tracker: Tracker) -
                 return execute(locker)
         raise AssertionError("the mutex watcher ended")
 
-    async def protected(ctx: StateCtx, engine: Engine) -> object:
+    async def protected(ctx: StateCtx, engine: Engine) -> Command:
         nonlocal inside, max_inside
         tracker.track(ctx)
         inside += 1
         max_inside = max(max_inside, inside)
         return transit(ctx, "unlock")
 
-    async def unlock(ctx: StateCtx, engine: Engine) -> object:
+    async def unlock(ctx: StateCtx, engine: Engine) -> Command:
         nonlocal inside
         tracker.track(ctx)
         inside -= 1
@@ -138,12 +139,12 @@ async def test_queue(engine: Engine, registry: FlowRegistry) -> None:
     """A worker watching the queue label takes the oldest queued state and executes it."""
     tracker = Tracker(include_id=True)
 
-    async def enqueue(ctx: StateCtx, engine: Engine) -> object:
+    async def enqueue(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         ctx.current.labels["queue"] = "theName"
         return commit(park(ctx))
 
-    async def queue(ctx: StateCtx, engine: Engine) -> object:
+    async def queue(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         async with engine.watch(get_states({"queue": "theName"})) as watcher:
             async for queued_state in watcher:
@@ -156,7 +157,7 @@ async def test_queue(engine: Engine, registry: FlowRegistry) -> None:
                 return noop()
         raise AssertionError("the queue watcher ended")
 
-    async def dequeued(ctx: StateCtx, engine: Engine) -> object:
+    async def dequeued(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return commit(park(ctx))
 
@@ -190,7 +191,7 @@ async def test_rate_limit(engine: Engine, registry: FlowRegistry, clock: FakeClo
     tracker = Tracker(include_state=True)
     interval = 0.1
 
-    async def limiter(ctx: StateCtx, engine: Engine) -> object:
+    async def limiter(ctx: StateCtx, engine: Engine) -> Command:
         next_slot = clock.now()
         handled = 0
         async with engine.watch(get_states({"limiter": "theName"})) as watcher:
@@ -209,7 +210,7 @@ async def test_rate_limit(engine: Engine, registry: FlowRegistry, clock: FakeClo
                     return commit(park(ctx))
         raise AssertionError("the limiter watcher ended")
 
-    async def limited(ctx: StateCtx, engine: Engine) -> object:
+    async def limited(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         if ctx.current.annotation("state") != "resumed":
             ctx.current.labels["limiter"] = "theName"
@@ -245,7 +246,7 @@ async def test_cron(engine: Engine, registry: FlowRegistry, clock: FakeClock) ->
     """A cron state parks with a delay to its next tick and starts a task state at each tick."""
     tracker = Tracker()
 
-    async def cron(ctx: StateCtx, engine: Engine) -> object:
+    async def cron(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         now = clock.now()
         try:
@@ -276,7 +277,7 @@ async def test_cron(engine: Engine, registry: FlowRegistry, clock: FakeClock) ->
         await engine.do(commit(park(ctx), delay_until(ctx, "cron", ticks[0])))
         return noop()
 
-    async def task(ctx: StateCtx, engine: Engine) -> object:
+    async def task(ctx: StateCtx, engine: Engine) -> Command:
         tracker.track(ctx)
         return commit(park(ctx))
 

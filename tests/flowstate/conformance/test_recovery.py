@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flowstate import (
+    Command,
     Engine,
     FlowRegistry,
     StateCtx,
@@ -47,7 +48,7 @@ def _parking_flow(registry: FlowRegistry) -> list[str]:
     """Register `aFlow`, which commits a park; return the ids it ran for, in order."""
     ran: list[str] = []
 
-    async def a_flow(ctx: StateCtx, engine: Engine) -> object:
+    async def a_flow(ctx: StateCtx, engine: Engine) -> Command:
         ran.append(ctx.current.id)
         return commit(park(ctx))
 
@@ -60,7 +61,7 @@ async def test_recovery_nothing_committed(
 ) -> None:
     """With no commits, recovery does nothing for an hour."""
 
-    async def a_flow(ctx: StateCtx, engine: Engine) -> object:
+    async def a_flow(ctx: StateCtx, engine: Engine) -> Command:
         raise AssertionError("no state was committed: no flow may run")
 
     registry.set_flow("aFlow", a_flow)
@@ -135,7 +136,7 @@ async def _commit_never_finishing(
 ) -> tuple[StateCtx, list[str]]:
     ran: list[str] = []
 
-    async def a_flow(ctx: StateCtx, engine: Engine) -> object:
+    async def a_flow(ctx: StateCtx, engine: Engine) -> Command:
         ran.append(ctx.current.id)
         return noop()
 
@@ -283,7 +284,7 @@ async def test_recovery_retries_crashed_execution(
     calls: list[float] = []
     start = clock.now()
 
-    async def flaky(ctx: StateCtx, engine: Engine) -> object:
+    async def flaky(ctx: StateCtx, engine: Engine) -> Command:
         calls.append(clock.now() - start)
         if len(calls) == 1:
             raise RuntimeError("crashed mid-flow")
@@ -306,7 +307,7 @@ async def test_recovery_retry_after_is_clamped(
     start = clock.now()
     retried_at: dict[str, float] = {}
 
-    async def a_flow(ctx: StateCtx, engine: Engine) -> object:
+    async def a_flow(ctx: StateCtx, engine: Engine) -> Command:
         retried_at[ctx.current.id] = clock.now() - start
         return commit(park(ctx))
 

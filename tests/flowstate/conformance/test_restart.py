@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from flowstate import (
+    Command,
     Data,
     Engine,
     FlowRegistry,
@@ -78,7 +79,7 @@ async def test_pending_delay_fires_after_restart(
     """A delay not yet due when the engine stops fires on time under the next engine."""
     ran: list[float] = []
 
-    async def later(ctx: StateCtx, engine: Engine) -> object:
+    async def later(ctx: StateCtx, engine: Engine) -> Command:
         ran.append(clock.now())
         return commit(park(ctx))
 
