@@ -18,10 +18,12 @@ async def all_states(engine: Engine, page_size: int) -> AsyncIterator[list[State
     while True:
         page = get_states(since_rev=since_rev, limit=page_size)
         await engine.do(page)
-        if page.result.states:
-            yield list(page.result.states)
-            since_rev = page.result.states[-1].rev
-        if not page.result.more:
+        result = page.result
+        assert result is not None  # set by engine.do
+        if result.states:
+            yield list(result.states)
+            since_rev = result.states[-1].rev
+        if not result.more:
             return
 
 
