@@ -64,6 +64,7 @@ async def _check_against_model(driver: object, steps: list[dict[str, int]]) -> N
 @settings(
     max_examples=40,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(steps=steps_strategy)
@@ -136,6 +137,7 @@ async def _check_watcher(
 @settings(
     max_examples=60,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
