@@ -187,6 +187,12 @@ class GetStatesCommand(Command):
     limit: int = 50
     result: GetStatesResult | None = None
 
+    def must_result(self) -> GetStatesResult:
+        """The result, once the command ran (raises if it has not)."""
+        if self.result is None:
+            raise UsageError("get_states result read before the command ran: engine.do(cmd) first")
+        return self.result
+
     def matches(self, state: State) -> bool:
         if self.since_time is not None and state.committed_at < self.since_time:
             return False

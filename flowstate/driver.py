@@ -230,33 +230,60 @@ class MemoryDriver:
 
     def query(self, cmd: GetStatesCommand) -> GetStatesResult:
         """Answer a `get_states` command from the indexes."""
-        states: list[State] = []
         since = cmd.since_rev
+        first: State | None = None
         if cmd.since_latest:
             latest = self.latest_by_labels_any(cmd.labels)
             if latest is None:
                 return GetStatesResult([], False)
             since = latest.rev
             if cmd.since_time is None or latest.committed_at >= cmd.since_time:
-                if not cmd.latest_only or self._latest[latest.id].rev == latest.rev:
-                    states.append(latest)
+                first = latest
         elif since < self._first_rev - 1:
+            if cmd.latest_only:
+                return self._query_latest(cmd, since)
             raise HistoryTrimmedError(since, self._first_rev)
         if cmd.since_time is not None:
             since = max(since, self._rev_before_time(cmd.since_time))
         limit = cmd.limit
-        for rev in self._revs_after(cmd.labels, since):
+        since_time = cmd.since_time
+        ors = cmd.labels
+        if cmd.latest_only:
+            # The latest matching version of each state (as Go's drivers answer): re-inserting
+            # keeps the dict ordered by each state's last matching rev.
+            last: dict[str, State] = {}
+            if first is not None:
+                last[first.id] = first
+            for rev in self._revs_after(ors, since):
+                state = self._at(rev)
+                if since_time is not None and state.committed_at < since_time:
+                    continue
+                if ors and not labels_match(ors, state.labels):
+                    continue
+                last.pop(state.id, None)
+                last[state.id] = state
+            found = list(last.values())
+            return GetStatesResult(found[:limit], len(found) > limit)
+        states: list[State] = [first] if first is not None else []
+        for rev in self._revs_after(ors, since):
             state = self._at(rev)
-            if cmd.since_time is not None and state.committed_at < cmd.since_time:
+            if since_time is not None and state.committed_at < since_time:
                 continue
-            if cmd.labels and not labels_match(cmd.labels, state.labels):
-                continue
-            if cmd.latest_only and self._latest[state.id].rev != rev:
+            if ors and not labels_match(ors, state.labels):
                 continue
             states.append(state)
             if len(states) > limit:
                 return GetStatesResult(states[:limit], True)
         return GetStatesResult(states, False)
+
+    def _query_latest(self, cmd: GetStatesCommand, since: int) -> GetStatesResult:
+        """`latest_only` over trimmed history: answered from the latest versions, which are
+        always kept (a state whose latest version no longer matches is not returned)."""
+        found = sorted(
+            (s for s in self._latest.values() if s.rev > since and cmd.matches(s)),
+            key=lambda s: s.rev,
+        )
+        return GetStatesResult(found[: cmd.limit], len(found) > cmd.limit)
 
     def _rev_before_time(self, since_time: float) -> int:
         """The last rev committed before `since_time` (so later ones are >= it)."""

@@ -501,6 +501,10 @@ class Engine:
                     if cur.id in seen:
                         raise UsageError(f"state {cur.id!r} is committed twice in one commit")
                     seen.add(cur.id)
+                    if ctx.committed.rev < 0:
+                        raise UsageError(
+                            f"state {cur.id!r}: committed rev {ctx.committed.rev} is negative"
+                        )
                     if driver.latest_rev(cur.id) != ctx.committed.rev:
                         conflicts.append(cur.id)
                         continue

@@ -179,6 +179,7 @@ class SqliteSnapshots:
         self.flushes = 0
         self.rows_written = 0
         self.failed_flushes = 0
+        self.longest_flush = 0.0  # seconds, of a successful flush (the loss-window term)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -459,6 +460,8 @@ class SqliteSnapshots:
         if job is None:
             return None
         strict = self.durability == "strict" or bool(self._waiters)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             await self._write(db, job, strict)
         except Exception as exc:
@@ -467,7 +470,7 @@ class SqliteSnapshots:
             self.failed_flushes += 1
             self._healthy = False
             backoff = min(self.retry_max, self.retry_initial * 2 ** (self._failures - 1))
-            self._retry_at = asyncio.get_running_loop().time() + backoff
+            self._retry_at = loop.time() + backoff
             error = SnapshotWriteError(self.path, *describe(exc), self.queued_batches)
             self._last_error = error
             log.error(
@@ -486,6 +489,7 @@ class SqliteSnapshots:
         self._healthy = True
         self._last_error = None
         self._durable = max(self._durable, job.ticket)
+        self.longest_flush = max(self.longest_flush, loop.time() - started)
         self._compacted_to = max(self._compacted_to, job.oldest_rev)
         self.flushes += 1
         self.rows_written += len(job.states) + len(job.datas) + len(job.delays_added)
