@@ -89,11 +89,12 @@ async def bench_throughput(tmp: Path) -> None:
         await snapshots.flush()
         on_disk = time.perf_counter() - start
         flushes, rows = snapshots.flushes, snapshots.rows_written
+        longest = snapshots.longest_flush
     print(
         f"throughput: {n} single-state commits, default mode: committed in {committed:.2f} s "
         f"({n / committed:,.0f}/s), all on disk after {on_disk:.2f} s "
         f"({n / on_disk:,.0f} revisions/s written), {flushes} flushes, "
-        f"{rows / flushes:,.0f} rows/flush"
+        f"{rows / flushes:,.0f} rows/flush, longest flush {longest * 1e3:.0f} ms"
     )
     # the writer alone: big batches straight into the store
     path = fresh(tmp, "writer.sqlite3")
@@ -265,6 +266,8 @@ async def bench_crash(tmp: Path, cycles: int) -> None:
         lost = 0
         oldest_lost = 0.0
         acked = 0
+        widest = 0.0
+        longest = 0.0
         for _ in range(cycles):
             cycle = await crash.crash_once(path, mode, rng.uniform(0.02, 0.4))
             count = await crash.check_file(path, mode, cycle)
@@ -272,10 +275,14 @@ async def bench_crash(tmp: Path, cycles: int) -> None:
             gone = [cycle.killed_at - t for n, t in cycle.acks if n >= count]
             lost += len(gone)
             oldest_lost = max([oldest_lost, *gone])
+            if cycle.flushes:
+                widest = max(widest, cycle.window())
+            longest = max(longest, cycle.longest_flush())
         print(
             f"crash: {mode:7} {cycles} SIGKILL cycles, {acked:,} acknowledged commits, "
-            f"{lost} lost (oldest acknowledged {oldest_lost * 1e3:.0f} ms before the kill), "
-            f"integrity_check ok every time"
+            f"{lost:,} lost (oldest acknowledged {oldest_lost * 1e3:.0f} ms before the kill); "
+            f"widest window (kill - start of the last completed flush) {widest * 1e3:.0f} ms, "
+            f"longest flush {longest * 1e3:.0f} ms; integrity_check ok every time"
         )
 
 

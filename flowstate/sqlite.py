@@ -180,6 +180,8 @@ class SqliteSnapshots:
         self.rows_written = 0
         self.failed_flushes = 0
         self.longest_flush = 0.0  # seconds, of a successful flush (the loss-window term)
+        self.last_flush = (0.0, 0.0)  # (started, finished) of the last successful flush,
+        # on the loop's clock; every batch recorded before `started` is on disk
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -489,7 +491,9 @@ class SqliteSnapshots:
         self._healthy = True
         self._last_error = None
         self._durable = max(self._durable, job.ticket)
-        self.longest_flush = max(self.longest_flush, loop.time() - started)
+        finished = loop.time()
+        self.longest_flush = max(self.longest_flush, finished - started)
+        self.last_flush = (started, finished)
         self._compacted_to = max(self._compacted_to, job.oldest_rev)
         self.flushes += 1
         self.rows_written += len(job.states) + len(job.datas) + len(job.delays_added)
