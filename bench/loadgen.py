@@ -226,7 +226,8 @@ def start_server(args: argparse.Namespace, db: str) -> tuple[subprocess.Popen[by
         launcher = ["-c", "import gc, sys; gc.disable(); from gameserver.__main__ import main; "
                           "main(sys.argv[1:])"]
     cmd = [sys.executable, *launcher, "--port", str(port), "--db", db,
-           "--log-level", "warning", "--ws", args.ws, "--loop", args.loop]
+           "--log-level", "warning", "--ws", args.ws, "--loop", args.loop,
+           "--durability", args.durability]
     proc = subprocess.Popen(cmd, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -251,6 +252,9 @@ def main() -> None:
     parser.add_argument("--ws", default="websockets-sansio")
     parser.add_argument("--loop", default="uvloop")
     parser.add_argument("--idle", type=int, default=1000, help="idle connections for memory")
+    parser.add_argument("--durability", choices=["default", "strict"], default="default")
+    parser.add_argument("--db", default="", help="SQLite file (default: a temporary one; "
+                        "':memory:' for none)")
     parser.add_argument("--server-gc", choices=["tuned", "off"], default="tuned")
     parser.add_argument("--url", help="use a running server (ws://host:port/ws) and --pid")
     parser.add_argument("--pid", type=int, help="the running server's pid (for CPU/RSS)")
@@ -261,7 +265,7 @@ def main() -> None:
         if args.url:
             proc, url = None, args.url
         else:
-            proc, url = start_server(args, os.path.join(tmp, "bench.sqlite3"))
+            proc, url = start_server(args, args.db or os.path.join(tmp, "bench.sqlite3"))
         pid = args.pid if proc is None else proc.pid
         try:
             idle = asyncio.run(idle_memory(url, pid, args.idle)) if args.idle and pid else None
@@ -292,6 +296,7 @@ def main() -> None:
     elapsed = max(r["elapsed"] for r in results)
     report = {
         "games": args.games, "rate_per_player": args.rate, "ws": args.ws, "loop": args.loop,
+        "db": "memory" if args.db == ":memory:" else f"sqlite/{args.durability}",
         "moves": len(latencies), "moves_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(percentile(latencies, 50) * 1e3, 3),
         "p99_ms": round(percentile(latencies, 99) * 1e3, 3),
