@@ -189,12 +189,13 @@ class SqliteSnapshots:
         """Open (creating or migrating if needed), prove the file writable, load everything."""
         if self._db is not None or self._closed:
             raise UsageError(f"snapshot file {self.path!r} is already open or was closed")
+        uri = self.path.startswith("file:")
         try:
+            # Probe on a worker thread first: when aiosqlite's own connect fails, its thread
+            # outlives the failure and may report to a closed loop.
+            await asyncio.to_thread(_probe, self.path, uri)
             db = await aiosqlite.connect(
-                self.path,
-                isolation_level=None,
-                uri=self.path.startswith("file:"),
-                timeout=self.busy_timeout,
+                self.path, isolation_level=None, uri=uri, timeout=self.busy_timeout
             )
         except sqlite3.Error as exc:
             raise SnapshotOpenError(self.path, *describe(exc)) from exc
@@ -559,6 +560,10 @@ class SqliteSnapshots:
         for _, future in waiters:
             if not future.done():
                 future.set_exception(error)
+
+
+def _probe(path: str, uri: bool) -> None:
+    sqlite3.connect(path, uri=uri).close()
 
 
 def _dumps(annotations: dict[str, str]) -> bytes:

@@ -5,8 +5,8 @@ random moments; after every kill the file is intact and holds what was promised.
 - in default mode, every commit of a flush the child saw complete is in the file, and only
   commits acknowledged after the last completed flush took its rows may be missing: the
   window is the time since that flush started, at most `flush_interval` plus the flush in
-  progress (plus the one before, when the writer falls behind); the test also bounds it in
-  seconds by `flush_interval + max(FLUSH_SLACK, 2 x the longest flush the child reported)`;
+  progress (plus the one before, when the writer falls behind); a sanity bound in seconds
+  (`WINDOW_BOUND`) catches a writer that stopped flushing;
 - in both modes the file holds a prefix of the sequence (no holes) and passes
   `PRAGMA integrity_check`.
 
@@ -33,9 +33,11 @@ from flowstate.sqlite import SqliteSnapshots
 
 ROOT = Path(__file__).resolve().parents[3]
 FLUSH_INTERVAL = 0.05
-# One flush in progress at the kill, generously: a flush here writes a few hundred rows
-# (< 10 ms), but two shared cores under a test run can stall a process for tens of ms.
-FLUSH_SLACK = 0.25
+# A sanity bound in seconds on the exact window below. The window is flush_interval plus the
+# flush in progress at the kill (plus the one before when the writer is behind); the child
+# saturates its loop, which slows the writer's thread (GIL), and the machine is shared, so
+# flushes of 100-400 ms happen: the bound only catches a writer that stopped flushing.
+WINDOW_BOUND = 2.0
 CYCLES_PER_MODE = 10
 
 
@@ -121,7 +123,7 @@ async def check_file(path: Path, mode: str, cycle: Cycle) -> int:
         on_disk = max((n for n, _, end in cycle.flushes if end <= cycle.killed_at), default=-1)
         assert count > on_disk, f"commits up to {on_disk} were flushed, the file has {count}"
         window = cycle.window()
-        bound = FLUSH_INTERVAL + max(FLUSH_SLACK, 2 * cycle.longest_flush())
+        bound = WINDOW_BOUND
         ages = [(n, cycle.killed_at - t) for n, t in cycle.acks if n >= count]
         too_old = [(n, round(age, 6)) for n, age in ages if age > window or age > bound]
         assert too_old == [], (
