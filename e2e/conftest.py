@@ -131,8 +131,9 @@ def new_page(browser: Browser) -> Iterator[object]:
     assert not errors, f"uncaught page errors: {errors}"
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
+    """Save `artifacts/e2e/<name>.png`; `full_page=False` keeps it to the viewport's size."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
