@@ -39,8 +39,9 @@ def point(color: str, n: int) -> tuple[int, int]:
     return (x, row) if color == "black" else (x, SIZE - 1 - row)
 
 
-async def run(games: int, moves: int) -> dict[str, Any]:
-    async with Runtime.running(Settings(db=":memory:"), clock=FakeClock()) as rt:
+async def run(games: int, moves: int, db: str, durability: str) -> dict[str, Any]:
+    settings = Settings(db=db, durability=durability)
+    async with Runtime.running(settings, clock=FakeClock()) as rt:
         matches = rt.matches
         hubs = []
         for i in range(games):
@@ -76,7 +77,8 @@ async def run(games: int, moves: int) -> dict[str, Any]:
         def pct(p: float) -> float:
             return round(lat[min(total - 1, int(total * p / 100))] * 1e6, 1)
 
-        return {"games": games, "moves": total, "cpu_us_per_move": round(cpu / total * 1e6, 1),
+        return {"games": games, "db": db, "durability": durability, "moves": total,
+                "cpu_us_per_move": round(cpu / total * 1e6, 1),
                 "moves_per_s_one_core": round(total / cpu),
                 "command_to_both_queued_p50_us": pct(50), "p99_us": pct(99),
                 "p999_us": pct(99.9), "wall_s": round(wall, 2)}
@@ -86,8 +88,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=1000)
     parser.add_argument("--moves", type=int, default=40, help="moves per game")
+    parser.add_argument("--db", default=":memory:", help="a SQLite file, or :memory:")
+    parser.add_argument("--durability", choices=["default", "strict"], default="default")
     args = parser.parse_args()
-    for key, value in asyncio.run(run(args.games, args.moves)).items():
+    result = asyncio.run(run(args.games, args.moves, args.db, args.durability))
+    for key, value in result.items():
         print(f"{key:>32}: {value}")
 
 
