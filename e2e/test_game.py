@@ -8,7 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import ServerProcess, screenshot
-from e2e.helpers import board_names, play_sequence, point, start_game
+from e2e.helpers import board_names, play, play_sequence, point, start_game, toasts
 
 
 def test_full_game_through_scoring(server: ServerProcess, new_page: Callable[..., Page]) -> None:
@@ -66,3 +66,28 @@ def test_full_game_through_scoring(server: ServerProcess, new_page: Callable[...
     assert alice.get_by_role("status").filter(has_text="wins").inner_text() == (
         bob.get_by_role("status").filter(has_text="wins").inner_text()
     )
+
+
+def test_resign_after_confirmation(server: ServerProcess, new_page: Callable[..., Page]) -> None:
+    """Resign asks first: "Keep playing" changes nothing, "Yes, resign" ends the game for both."""
+    alice, bob = start_game(new_page, server)
+    play_sequence(alice, bob, ["E5"])
+
+    bob.get_by_role("button", name="Resign").click()
+    dialog = bob.get_by_role("dialog", name="Resign this game?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Keep playing").click()
+    expect(dialog).to_have_count(0)
+    play(bob, "C3", "white", alice)
+
+    alice.get_by_role("button", name="Resign").click()
+    dialog = alice.get_by_role("dialog", name="Resign this game?")
+    dialog.get_by_role("button", name="Yes, resign").click()
+    for page in (alice, bob):
+        banner = page.get_by_role("status").filter(has_text="White wins by resignation")
+        expect(banner).to_be_visible()
+        expect(page.get_by_role("button", name="Resign")).to_have_count(0)
+        expect(page.get_by_role("button", name="Pass")).to_have_count(0)
+    point(bob, "D4").click()
+    expect(toasts(bob)).to_contain_text("The game is over.")
+    assert board_names(alice) == board_names(bob)
