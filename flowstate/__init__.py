@@ -57,6 +57,7 @@ from flowstate.errors import (
 from flowstate.recovery import RecoveryStats
 from flowstate.registry import Flow, FlowFunc, FlowRegistry
 from flowstate.snapshots import CommitBatch, DelayedEntry, Loaded, Snapshots
+from flowstate.sqlite import SqliteSnapshots
 from flowstate.state import Data, FrozenDict, State, StateCtx, Transition
 from flowstate.watcher import Watcher
 
@@ -93,6 +94,7 @@ __all__ = [
     "RecoveryStats",
     "RevMismatchError",
     "Snapshots",
+    "SqliteSnapshots",
     "StackCommand",
     "State",
     "StateCtx",
