@@ -176,6 +176,17 @@ async def test_default_mode_acknowledges_before_disk(open_engine: OpenEngine) ->
         assert snapshots.durable_ticket == 1
 
 
+async def test_the_writer_flushes_on_its_own(open_engine: OpenEngine) -> None:
+    """Without any waiter, the background writer writes within its interval."""
+    async with open_engine(flush_interval=0.001) as engine:
+        snapshots = snapshots_of(engine)
+        await engine.do(commit(park(StateCtx.new("a"))))
+        async with asyncio.timeout(5):  # a guard only: the writer wakes the waiter
+            assert await snapshots.wait_flush_attempt() is None
+        assert (snapshots.durable_ticket, snapshots.queued_batches) == (1, 0)
+        assert snapshots.synchronous == "NORMAL"
+
+
 async def test_durable_commit_waits_for_its_batch(open_engine: OpenEngine, db_path: Path) -> None:
     """commit(..., durable=True) returns only once its row is in the file."""
     async with open_engine(flush_interval=3600) as engine:
