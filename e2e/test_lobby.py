@@ -8,6 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import ServerProcess, screenshot
+from e2e.helpers import create_game, start_game
 
 
 def test_created_game_appears_live_and_can_be_joined(
@@ -29,3 +30,25 @@ def test_created_game_appears_live_and_can_be_joined(
     join.first.click()
     expect(bob.get_by_role("button", name="E5", exact=True)).to_be_visible()
     expect(alice.get_by_role("button", name="Pass")).to_be_visible()
+
+
+def test_lobby_lists_open_and_running_games(
+    server: ServerProcess, new_page: Callable[..., Page]
+) -> None:
+    """A newcomer's lobby offers Join for an open game and Watch for a game in progress."""
+    carol = new_page()
+    start_game(new_page, server)  # Alice vs Bob, in progress
+    create_game(carol, server, name="Carol", colour="White", ruleset="Japanese (territory)",
+                time_control="Blitz · 3 min + 10 s Fischer")
+    dave = new_page(1280, 800)
+    dave.goto(server.url + "/")
+    open_games = dave.get_by_role("list", name="Open games")
+    expect(open_games.get_by_role("listitem")).to_have_count(1)
+    expect(open_games).to_contain_text("Carol")
+    expect(open_games.get_by_role("button", name="Join")).to_be_visible()
+    running = dave.get_by_role("list", name="Games in progress")
+    expect(running.get_by_role("listitem")).to_have_count(1)
+    expect(running).to_contain_text("Alice")
+    expect(running).to_contain_text("Bob")
+    expect(running.get_by_role("link", name="Watch")).to_be_visible()
+    screenshot(dave, "lobby-full", full_page=False)
