@@ -131,9 +131,14 @@ def new_page(browser: Browser) -> Iterator[object]:
     assert not errors, f"uncaught page errors: {errors}"
 
 
-def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
-    """Save `artifacts/e2e/<name>.png`; `full_page=False` keeps it to the viewport's size."""
+def screenshot(page: Page, name: str, full_page: bool = True, clean: bool = False) -> Path:
+    """Save `artifacts/e2e/<name>.png`; `full_page=False` keeps it to the viewport's size and
+    `clean=True` (pictures for the docs) hides toasts and finishes animations."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    if clean:
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled",
+                        style="#toasts { visibility: hidden; }")
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -18,9 +18,7 @@ def test_full_game_through_scoring(server: ServerProcess, new_page: Callable[...
     walls = []
     for row in range(9, 0, -1):
         walls += [f"E{row}", f"F{row}"]
-    play_sequence(alice, bob, walls[:8])
-    screenshot(alice, "game", full_page=False)
-    play_sequence(alice, bob, walls[8:])
+    play_sequence(alice, bob, walls)
     play_sequence(alice, bob, ["H5"])
 
     bob.get_by_role("button", name="Pass").click()
@@ -45,7 +43,7 @@ def test_full_game_through_scoring(server: ServerProcess, new_page: Callable[...
     for page in (alice, bob):
         expect(point(page, "H5 black")).to_have_attribute("aria-description", dead)
         expect(scoring[page]).to_contain_text("Black leads by 1.5")
-    screenshot(alice, "scoring", full_page=False)
+    screenshot(alice, "scoring", full_page=False, clean=True)
 
     alice.get_by_role("button", name="Accept score").click()
     expect(alice.get_by_role("button", name="Accept score")).to_be_disabled()

@@ -51,4 +51,4 @@ def test_lobby_lists_open_and_running_games(
     expect(running).to_contain_text("Alice")
     expect(running).to_contain_text("Bob")
     expect(running.get_by_role("link", name="Watch")).to_be_visible()
-    screenshot(dave, "lobby-full", full_page=False)
+    screenshot(dave, "lobby-full", full_page=False, clean=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ServerProcess
+from e2e.conftest import ServerProcess, screenshot
 from e2e.helpers import announce, play, play_sequence, point, start_game, toasts
 
 
@@ -14,14 +14,16 @@ def test_illegal_moves_show_their_reason(
     server: ServerProcess, new_page: Callable[..., Page]
 ) -> None:
     """Playing on a stone says it is occupied; retaking a ko at once says ko; nothing changes."""
-    alice, bob = start_game(new_page, server)
-    # A ko at E5/F5: black captures the white stone at E5 by playing F5.
-    play_sequence(alice, bob, ["E6", "F6", "D5", "G5", "E4", "F4", "A1", "E5", "F5"])
+    alice, bob = start_game(lambda: new_page(1280, 800), server)
+    # An opening, then a ko at E5/F5: black captures the white stone at E5 by playing F5.
+    play_sequence(alice, bob, ["C3", "G7", "C7", "G3"])
+    play_sequence(alice, bob, ["E6", "F6", "D5", "G5", "E4", "F4", "B2", "E5", "F5"])
     for page in (alice, bob):
         expect(point(page, "E5")).to_have_attribute("aria-description", "ko")
         expect(announce(page)).to_contain_text("Ko at E5.")
     expect(bob.get_by_role("region", name="White player")).to_contain_text("0 captures")
     expect(alice.get_by_role("region", name="Black player")).to_contain_text("1 capture")
+    screenshot(bob, "game", full_page=False, clean=True)
 
     point(bob, "E6 black").click()
     expect(toasts(bob)).to_contain_text("There is already a stone at E6.")
