@@ -114,12 +114,13 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[object]:
-    """`new_page(width=..., height=...)` opens a page in a fresh context (a separate player)."""
+    """`new_page(width=..., height=..., **context_options)` opens a page in a fresh context (a
+    separate player); options go to `browser.new_context` (e.g. `has_touch=True`)."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
 
-    def make(width: int = 1280, height: int = 900) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def make(width: int = 1280, height: int = 900, **options: object) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
