@@ -89,3 +89,32 @@ def test_resign_after_confirmation(server: ServerProcess, new_page: Callable[...
     point(bob, "D4").click()
     expect(toasts(bob)).to_contain_text("The game is over.")
     assert board_names(alice) == board_names(bob)
+
+
+def test_scoring_changes_clear_acceptance_and_play_resumes(
+    server: ServerProcess, new_page: Callable[..., Page]
+) -> None:
+    """In scoring, a new dead mark withdraws an acceptance; Resume play returns to the game."""
+    alice, bob = start_game(new_page, server)
+    play_sequence(alice, bob, ["E5", "C3"])
+    alice.get_by_role("button", name="Pass").click()
+    expect(bob.locator("#announce")).to_contain_text("Black passed")
+    bob.get_by_role("button", name="Pass").click()
+    accept = {page: page.get_by_role("button", name="Accept score") for page in (alice, bob)}
+    expect(accept[alice]).to_be_enabled()
+    accept[alice].click()
+    expect(accept[alice]).to_be_disabled()
+    point(bob, "E5 black").click()
+    for page in (alice, bob):
+        expect(point(page, "E5 black")).to_have_attribute("aria-description", re.compile("dead"))
+    expect(accept[alice]).to_be_enabled()
+
+    bob.get_by_role("button", name="Resume play").click()
+    for page in (alice, bob):
+        expect(page.get_by_role("region", name="Scoring")).to_be_hidden()
+        expect(point(page, "E5 black")).not_to_have_attribute(
+            "aria-description", re.compile("dead")
+        )
+        expect(page.get_by_role("button", name="Pass")).to_be_visible()
+    expect(alice.locator("#announce")).to_contain_text("Your move.")
+    play_sequence(alice, bob, ["G7", "G3"])

@@ -3,6 +3,7 @@ ridden out by both pages on their own."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
@@ -33,25 +34,61 @@ def test_reload_keeps_seat_and_board(server: ServerProcess, new_page: Callable[.
 
 
 def test_server_restart_mid_game(server: ServerProcess, new_page: Callable[..., Page]) -> None:
-    """The server goes down and comes back on the same database: both pages show the offline
-    banner, reconnect by themselves, keep the board, and the game continues."""
+    """The server goes down and comes back on the same database: both players and a spectator
+    see the offline banner, reconnect by themselves, keep the board, and the game continues."""
     alice, bob = start_game(new_page, server)
-    play_sequence(alice, bob, ["E5", "C3", "G7", "C7"])
+    carol = new_page()
+    carol.goto(alice.url)
+    play_sequence(alice, bob, ["E5", "C3", "G7", "C7"], carol)
     before = board_names(alice)
 
+    # stop() and start() are restart() in two steps, so the banner is seen while it is down.
     server.stop()
-    for page in (alice, bob):
+    for page in (alice, bob, carol):
         expect(offline_banner(page)).to_be_visible()
         expect(page.get_by_role("button", name="Retry now")).to_be_visible()
     server.start()
-    for page in (alice, bob):
+    for page in (alice, bob, carol):
         expect(offline_banner(page)).to_be_hidden(timeout=SLOW)
-        expect(page.get_by_role("button", name="Pass")).to_be_visible()
         assert board_names(page) == before
+    for page in (alice, bob):
+        expect(page.get_by_role("button", name="Pass")).to_be_visible()
     expect(announce(alice)).to_contain_text("Your move.")
     expect(bob.get_by_role("region", name="Black player").get_by_role("img", name="connected")
            ).to_be_visible()
 
-    play(alice, "G3", "black", bob)
-    play(bob, "D5", "white", alice)
-    assert board_names(alice) == board_names(bob)
+    play(alice, "G3", "black", bob, carol)
+    play(bob, "D5", "white", alice, carol)
+    assert board_names(alice) == board_names(bob) == board_names(carol)
+
+
+def test_reload_keeps_pending_undo_and_scoring(
+    server: ServerProcess, new_page: Callable[..., Page]
+) -> None:
+    """A pending undo request and scoring marks and acceptances survive reloads of both pages."""
+    alice, bob = start_game(new_page, server)
+    play_sequence(alice, bob, ["E5", "C3", "G7"])
+    alice.get_by_role("button", name="Undo", exact=True).click()
+    expect(bob.get_by_role("button", name="Accept undo")).to_be_visible()
+    bob.reload()
+    alice.reload()
+    expect(alice.get_by_text("Undo requested. Waiting for your opponent…")).to_be_visible()
+    bob.get_by_role("button", name="Accept undo").click()
+    for page in (alice, bob):
+        expect(point(page, "G7")).to_be_visible()
+
+    play(alice, "C7", "black", bob)
+    bob.get_by_role("button", name="Pass").click()
+    expect(announce(alice)).to_contain_text("White passed")
+    alice.get_by_role("button", name="Pass").click()
+    point(alice, "C3 white").click()
+    expect(point(bob, "C3 white")).to_have_attribute("aria-description", re.compile("dead"))
+    bob.get_by_role("button", name="Accept score").click()
+    expect(bob.get_by_role("button", name="Accept score")).to_be_disabled()
+    bob.reload()
+    expect(point(bob, "C3 white")).to_have_attribute("aria-description", re.compile("dead"))
+    expect(bob.get_by_role("button", name="Accept score")).to_be_disabled()
+    alice.get_by_role("button", name="Accept score").click()
+    for page in (alice, bob):
+        result = page.get_by_role("status").filter(has_text="Black wins by 73.5 points")
+        expect(result).to_be_visible()

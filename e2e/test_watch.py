@@ -22,7 +22,7 @@ from e2e.helpers import (
 def test_spectators_follow_live_and_cannot_play(
     server: ServerProcess, new_page: Callable[..., Page]
 ) -> None:
-    """Carol (Watch link) and Dave (shared link) see every move live; their clicks play nothing."""
+    """Carol (Watch link) and Dave (shared link) see every move live, cannot play, can chat."""
     alice, bob, carol, dave = new_page(), new_page(), new_page(), new_page()
     create_game(alice, server)
     shared = alice.get_by_role("textbox", name="Share link").input_value()
@@ -51,6 +51,10 @@ def test_spectators_follow_live_and_cannot_play(
     point(dave, "E5 black").click()
     expect(toasts(dave)).to_contain_text("You are watching this game.")
     play_sequence(alice, bob, ["G7"], *watchers)  # still black's turn: nothing was played
+    carol.get_by_role("textbox", name="Chat message").fill("nice shape")
+    carol.get_by_role("button", name="Send").click()
+    for page in (alice, bob, carol, dave):
+        expect(page.get_by_role("log", name="Chat history")).to_contain_text("nice shape")
     names = board_names(alice)
     for page in (bob, *watchers):
         assert board_names(page) == names
