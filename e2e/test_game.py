@@ -86,6 +86,9 @@ def test_resign_after_confirmation(server: ServerProcess, new_page: Callable[...
         expect(banner).to_be_visible()
         expect(page.get_by_role("button", name="Resign")).to_have_count(0)
         expect(page.get_by_role("button", name="Pass")).to_have_count(0)
+        expect(page.locator("#announce")).to_have_text(
+            "Move 2: White C3. White wins by resignation."
+        )
     point(bob, "D4").click()
     expect(toasts(bob)).to_contain_text("The game is over.")
     assert board_names(alice) == board_names(bob)

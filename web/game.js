@@ -492,7 +492,7 @@ export class GameView {
     if (g.phase === "playing" && ko) parts.push(`Ko at ${pointName(ko.x, ko.y, size)}.`);
     if (g.phase === "playing" && g.turn) parts.push(mine === g.turn ? "Your move." : `${colourName(g.turn)} to play.`);
     if (g.phase === "scoring") parts.push("Scoring: mark dead stones.");
-    if (g.phase === "finished") parts.push(describeResult(g.result) || "Game over.");
+    if (g.phase === "finished") parts.push(g.result ? `${describeResult(g.result)}.` : "Game over.");
     if (g.phase === "waiting") parts.push("Waiting for an opponent.");
     return parts.join(" ");
   }
