@@ -53,3 +53,16 @@ async def test_metrics_count_connections_games_moves_and_latency(
     assert "gameserver_moves_total 1" in lines
     assert "gameserver_push_latency_seconds_count 3" in lines  # create, join, move
     assert "# TYPE gameserver_commit_latency_seconds histogram" in lines
+
+
+def test_root_serves_the_web_client_and_its_files() -> None:
+    """`/` is web/index.html; the other files of web/ are served beside it."""
+    web = Path(Settings().web_dir)
+    with TestClient(create_app(Settings(db=":memory:"))) as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert page.text == (web / "index.html").read_text()
+        script = client.get("/protocol.js")
+        assert script.status_code == 200
+        assert script.text == (web / "protocol.js").read_text()
+        assert client.get("/no-such-file.js").status_code == 404
