@@ -47,7 +47,7 @@ async def run(games: int, moves: int, db: str, durability: str) -> dict[str, Any
         for i in range(games):
             black, white = Player(f"b{i}", "B"), Player(f"w{i}", "W")
             hub = await matches.create(black, c.Create(None, "go", {"size": SIZE},
-                                                        c.TimeControl(), "black"), None)
+                                                        c.UNTIMED, "black"), None)
             await matches.join(white, hub.match.id, None)
             hubs.append((hub, black, white))
         await asyncio.sleep(0.05)  # let the broadcaster drain the setup commits

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import orjson
 
+from gameserver.clock import InvalidTimeControl, System, TimeControl
 from gameserver.errors import BadRequest, ProtocolError, RequestId, UnknownType
 
 MAX_ID_LENGTH = 64
@@ -23,6 +24,7 @@ MAX_TEXT_LENGTH = 4096  # hard cap at the edge; the chat limit (settings) is che
 MAX_COORD = 1_000
 MAX_REV = 2**53
 MAX_SECONDS = 10 * 24 * 3600.0
+UNTIMED = TimeControl(System.NONE)
 
 Json = Any
 
@@ -56,33 +58,6 @@ class LobbySubscribe(Command):
 @dataclass(frozen=True, slots=True)
 class LobbyUnsubscribe(Command):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class TimeControl:
-    """One of the protocol's clock systems; `none` means untimed."""
-
-    system: Literal["none", "absolute", "fischer", "byoyomi", "canadian"] = "none"
-    main: float = 0.0
-    increment: float = 0.0
-    max: float = 0.0
-    periods: int = 0
-    period: float = 0.0
-    stones: int = 0
-
-    def to_json(self) -> dict[str, Json]:
-        if self.system == "none":
-            return {"system": "none"}
-        if self.system == "absolute":
-            return {"system": "absolute", "main": self.main}
-        if self.system == "fischer":
-            return {"system": "fischer", "main": self.main, "increment": self.increment,
-                    "max": self.max}
-        if self.system == "byoyomi":
-            return {"system": "byoyomi", "main": self.main, "periods": self.periods,
-                    "period": self.period}
-        return {"system": "canadian", "main": self.main, "stones": self.stones,
-                "period": self.period}
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,16 +164,6 @@ def _req_int(msg: Mapping[str, Json], name: str, lo: int, hi: int) -> int:
     return value
 
 
-def _number(msg: Mapping[str, Json], name: str, lo: float, hi: float) -> float:
-    value = _get(msg, name)
-    if type(value) not in (int, float):
-        raise BadRequest(f"field {name!r} must be a number, not {_kind(value)}")
-    number = float(value)
-    if not math.isfinite(number) or not lo <= number <= hi:
-        raise BadRequest(f"field {name!r} must be between {lo:g} and {hi:g}, not {value}")
-    return number
-
-
 def _str(msg: Mapping[str, Json], name: str, max_len: int, required: bool = True) -> str | None:
     value = _get(msg, name, required)
     if value is None:
@@ -255,32 +220,20 @@ def _kind(value: Json) -> str:
 
 
 def parse_time_control(value: Json) -> TimeControl:
-    """A protocol `time_control` object; absent means untimed."""
+    """A protocol `time_control` object (validated by the game clock's own parser); absent
+    means untimed."""
     if value is None:
-        return TimeControl()
-    if not isinstance(value, dict):
-        raise BadRequest(f"field 'time_control' must be an object, not {_kind(value)}")
-    system = value.get("system")
-    if system == "none":
-        return TimeControl()
-    if system == "absolute":
-        return TimeControl("absolute", main=_number(value, "main", 1, MAX_SECONDS))
-    if system == "fischer":
-        main = _number(value, "main", 1, MAX_SECONDS)
-        increment = _number(value, "increment", 0, MAX_SECONDS)
-        cap = _number(value, "max", 0, MAX_SECONDS) if value.get("max") is not None else 0.0
-        return TimeControl("fischer", main=main, increment=increment, max=cap)
-    if system == "byoyomi":
-        return TimeControl("byoyomi", main=_number(value, "main", 0, MAX_SECONDS),
-                           periods=_req_int(value, "periods", 1, 100),
-                           period=_number(value, "period", 1, MAX_SECONDS))
-    if system == "canadian":
-        return TimeControl("canadian", main=_number(value, "main", 0, MAX_SECONDS),
-                           stones=_req_int(value, "stones", 1, 1000),
-                           period=_number(value, "period", 1, MAX_SECONDS))
-    raise BadRequest(
-        "field 'time_control.system' must be one of none, absolute, fischer, byoyomi, canadian"
-    )
+        return UNTIMED
+    try:
+        control = TimeControl.from_dict(value)
+    except InvalidTimeControl as error:
+        raise BadRequest(str(error)) from None
+    except (OverflowError, ValueError):
+        raise BadRequest("time_control: a duration is out of range") from None
+    longest = max(control.main_ms, control.increment_ms, control.max_ms, control.period_ms)
+    if longest > MAX_SECONDS * 1000:
+        raise BadRequest(f"time_control: durations are at most {MAX_SECONDS:g} seconds")
+    return control
 
 
 # -- one reader per type ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import orjson
 
 from gameserver import commands as c
 from gameserver import rules as r
+from gameserver.clock import TimeControl
 from gameserver.errors import BadRequest, Forbidden, StaleRev, WrongPhase
 from gameserver.rules import COLORS, Color, Json, Rules, other
 
@@ -53,7 +54,7 @@ class Match:
     id: str
     game: str
     options: Mapping[str, Json]
-    time_control: c.TimeControl
+    time_control: TimeControl
     created_at: float
     state: Any
     rev: int = 1
@@ -81,7 +82,7 @@ class Match:
         return rules.phase(self.state)
 
 
-def new_match(rules: Rules, game_id: str, options: Mapping[str, Json], time_control: c.TimeControl,
+def new_match(rules: Rules, game_id: str, options: Mapping[str, Json], time_control: TimeControl,
               creator: Seat, color: Color, now: float) -> Match:
     match = Match(id=game_id, game=rules.name, options=options, time_control=time_control,
                   created_at=now, state=rules.new(options))
@@ -254,7 +255,7 @@ def game_view(match: Match, rules: Rules) -> dict[str, Json]:
         "rev": match.rev,
         "game": match.game,
         "phase": phase,
-        "settings": {**match.options, "time_control": match.time_control.to_json()},
+        "settings": {**match.options, "time_control": match.time_control.to_dict()},
         "players": {color: _player_view(match, color, captures) for color in COLORS},
         "turn": rules.turn(match.state) if phase == "playing" else None,
         "undo": None if undo is None else {"color": undo.color, "rev": undo.rev},
@@ -275,7 +276,7 @@ def summary_view(match: Match, rules: Rules) -> dict[str, Json]:
         "game": match.game,
         "rev": match.rev,
         "phase": match.phase(rules),
-        "settings": {**match.options, "time_control": match.time_control.to_json()},
+        "settings": {**match.options, "time_control": match.time_control.to_dict()},
         "players": {color: (None if (s := match.seat(color)) is None
                             else {"id": s.player_id, "name": s.name}) for color in COLORS},
         "moves": len(rules.moves(match.state)),
@@ -295,7 +296,7 @@ def to_record(match: Match) -> str:
         "id": match.id,
         "game": match.game,
         "options": match.options,
-        "time_control": match.time_control.to_json(),
+        "time_control": match.time_control.to_dict(),
         "created_at": match.created_at,
         "rev": match.rev,
         "seats": {"black": seat(match.black), "white": seat(match.white)},

@@ -10,15 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gameserver.clock import System, TimeControl
 from gameserver.commands import (
     MESSAGE_TYPES,
+    UNTIMED,
     Chat,
     Create,
     Hello,
     MarkDead,
     Move,
     Ping,
-    TimeControl,
     UndoReply,
     Watch,
     decode,
@@ -46,7 +47,7 @@ def test_optional_fields_default() -> None:
     assert isinstance(create, Create)
     assert create.game == "go" and create.color == "random"
     assert create.options == {"size": 9}
-    assert create.time_control == TimeControl()
+    assert create.time_control == UNTIMED
 
 
 def test_extra_fields_are_ignored() -> None:
@@ -60,12 +61,13 @@ def test_time_controls_parse() -> None:
     fischer = decode('{"type":"create","time_control":{"system":"fischer","main":300,'
                      '"increment":5,"max":600}}')
     assert isinstance(fischer, Create)
-    assert fischer.time_control == TimeControl("fischer", main=300, increment=5, max=600)
+    assert fischer.time_control == TimeControl(System.FISCHER, main_ms=300_000,
+                                               increment_ms=5_000, max_ms=600_000)
     byo = decode('{"type":"create","time_control":{"system":"byoyomi","main":60,"periods":3,'
                  '"period":30}}')
     assert isinstance(byo, Create)
-    assert byo.time_control.to_json() == {"system": "byoyomi", "main": 60.0, "periods": 3,
-                                          "period": 30.0}
+    assert byo.time_control.to_dict() == {"system": "byoyomi", "main": 60, "periods": 3,
+                                          "period": 30}
 
 
 @pytest.mark.parametrize(
@@ -85,7 +87,12 @@ def test_time_controls_parse() -> None:
         ('{"type":"create","color":"green"}', "bad_request",
          "field 'color' must be black, white or random"),
         ('{"type":"create","time_control":{"system":"hourglass"}}', "bad_request",
-         "field 'time_control.system' must be one of none, absolute, fischer, byoyomi, canadian"),
+         "time_control.system: must be one of absolute, fischer, byoyomi, canadian, none "
+         "(got 'hourglass')"),
+        ('{"type":"create","time_control":{"system":"absolute","main":1e306}}', "bad_request",
+         "time_control: a duration is out of range"),
+        ('{"type":"create","time_control":{"system":"absolute","main":1e7}}', "bad_request",
+         "time_control: durations are at most 864000 seconds"),
     ],
 )
 def test_malformed_frames_get_their_code(frame: str, code: str, message: str) -> None:

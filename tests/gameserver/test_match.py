@@ -28,7 +28,7 @@ ALICE, BOB = Seat("pa", "Alice"), Seat("pb", "Bob")
 
 
 def started() -> Match:
-    match = new_match(GO, "g1", GO.parse_options({"size": 9}), c.TimeControl(), ALICE, "black",
+    match = new_match(GO, "g1", GO.parse_options({"size": 9}), c.UNTIMED, ALICE, "black",
                       0.0)
     joined, _ = join(match, GO, BOB)
     return joined
@@ -36,7 +36,7 @@ def started() -> Match:
 
 def test_every_missing_table_entry_is_wrong_phase() -> None:
     """A command with no (phase, command) entry is refused as wrong_phase, naming both."""
-    match = new_match(GO, "g1", GO.parse_options({"size": 9}), c.TimeControl(), ALICE, "black",
+    match = new_match(GO, "g1", GO.parse_options({"size": 9}), c.UNTIMED, ALICE, "black",
                       0.0)
     assert ("waiting", c.Move) not in TABLE
     with pytest.raises(WrongPhase) as error:
