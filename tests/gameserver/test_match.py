@@ -16,8 +16,10 @@ from gameserver.match import (
     Match,
     Seat,
     from_record,
+    game_view,
     join,
     new_match,
+    snapshot_view,
     step,
     to_record,
 )
@@ -88,3 +90,40 @@ def test_replaying_the_record_rebuilds_the_match(script: list[tuple[int, int, st
     assert (rebuilt.rev, rebuilt.undo, rebuilt.black, rebuilt.white) == (
         match.rev, match.undo, match.black, match.white)
     assert to_record(rebuilt) == record
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8), st.sampled_from(
+    ["move", "move", "move", "pass", "undo", "resign"])), max_size=40))
+def test_a_client_replaying_updates_equals_the_snapshot(
+        script: list[tuple[int, int, str]]) -> None:
+    """A client that starts from a snapshot and applies each update (appending the move from
+    the event) always holds exactly the server's snapshot."""
+    match = started()
+    client = snapshot_view(match, GO)
+    for x, y, kind in script:
+        turn = GO.turn(match.state) or "black"
+        player = "pa" if turn == "black" else "pb"
+        cmd: object = {
+            "move": c.Move(None, "g1", match.rev, x, y),
+            "pass": c.Pass(None, "g1", match.rev),
+            "resign": c.Resign(None, "g1"),
+        }.get(kind)
+        if kind == "undo":
+            cmd = (c.UndoRequest(None, "g1", match.rev) if match.undo is None
+                   else c.UndoReply(None, "g1", x % 2 == 0))
+            if match.undo is None:
+                player = "pb" if player == "pa" else "pa"
+        try:
+            match, event = step(match, GO, player, cmd)
+        except ProtocolError:
+            continue
+        moves = list(client["moves"])
+        if event["kind"] == "move":
+            moves.append({"color": event["color"], "x": event["x"], "y": event["y"]})
+        elif event["kind"] == "pass":
+            moves.append({"color": event["color"], "pass": True})
+        elif event["kind"] == "undo_accepted":
+            del moves[len(moves) - event["moves"]:]
+        client = {**game_view(match, GO), "moves": moves}
+        assert client == snapshot_view(match, GO)
