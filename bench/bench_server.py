@@ -39,6 +39,11 @@ def point(color: str, n: int) -> tuple[int, int]:
     return (x, row) if color == "black" else (x, SIZE - 1 - row)
 
 
+async def drained(hubs: list[Any]) -> None:
+    while any(hub.pending for hub, _, _ in hubs):
+        await asyncio.sleep(0)
+
+
 async def run(games: int, moves: int, db: str, durability: str) -> dict[str, Any]:
     settings = Settings(db=db, durability=durability)
     async with Runtime.running(settings, clock=FakeClock()) as rt:
@@ -50,7 +55,7 @@ async def run(games: int, moves: int, db: str, durability: str) -> dict[str, Any
                                                         c.UNTIMED, "black"), None)
             await matches.join(white, hub.match.id, None)
             hubs.append((hub, black, white))
-        await asyncio.sleep(0.05)  # let the broadcaster drain the setup commits
+        await drained(hubs)  # the broadcaster has delivered the setup commits
         sent: list[float] = []
         starts: list[float] = []
         for hub, _, _ in hubs:
@@ -69,7 +74,7 @@ async def run(games: int, moves: int, db: str, durability: str) -> dict[str, Any
                 await matches.command(player, c.Move(None, hub.match.id, hub.match.rev, x, y),
                                       t0)
                 await asyncio.sleep(0)  # one loop turn: the broadcaster delivers
-        await asyncio.sleep(0.05)
+        await drained(hubs)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         lat = sorted(sent[2 * i + 1] - starts[i] for i in range(len(starts)))
         total = len(starts)
