@@ -40,7 +40,8 @@ def point(color: str, n: int) -> tuple[int, int]:
 
 
 async def drained(hubs: list[Any]) -> None:
-    while any(hub.pending for hub, _, _ in hubs):
+    """Yield loop turns until the broadcaster has delivered every pending push."""
+    while any(hub.pending for hub, _, _ in hubs):  # noqa: ASYNC110
         await asyncio.sleep(0)
 
 
