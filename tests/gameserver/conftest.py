@@ -1,5 +1,2 @@
-"""The gameserver test kit's fixtures (fake_clock, game_server, make_client)."""
-
-from gameserver.testing import fake_clock, game_server, make_client
-
-__all__ = ["fake_clock", "game_server", "make_client"]
+"""The gameserver test kit's fixtures (fake_clock, game_server, make_client) come from the
+`gameserver.testing` pytest plugin, registered by the package's entry point."""
