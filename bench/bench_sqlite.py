@@ -5,6 +5,7 @@ more SIGKILL crash cycles than the test runs.
     .venv/bin/python bench/bench_sqlite.py                    # everything but crash cycles
     .venv/bin/python bench/bench_sqlite.py throughput latency restart stall
     .venv/bin/python bench/bench_sqlite.py crash --crash-cycles 100
+    .venv/bin/python bench/bench_sqlite.py throughput --switch-interval 0.001
 
 Runs on the real clock with uvloop when installed. Figures go to docs/bench-sqlite.md.
 """
@@ -112,6 +113,43 @@ async def bench_throughput(tmp: Path) -> None:
     took = time.perf_counter() - start
     await snapshots.close()
     print(f"throughput: writer alone, {n} revisions recorded and written: {n / took:,.0f}/s")
+
+
+async def bench_sustained(tmp: Path) -> None:
+    """A producer paced at R commits/s (R/1000 per 1 ms tick, absolute deadlines) for 6 s:
+    does the writer keep up? Reports what reached the disk during the run, the deepest
+    queue and the longest flush; the writer is behind if the queue or flushes keep growing."""
+    for rate in (50_000, 60_000):
+        path = fresh(tmp, f"sustained-{rate}.sqlite3")
+        snapshots = SqliteSnapshots(path)
+        driver = MemoryDriver(history_limit=100_000, snapshots=snapshots)
+        async with Engine(driver, FlowRegistry(), recovery=False) as engine:
+            ctxs = [StateCtx.new(f"s{i}", labels={"kind": "bench"}) for i in range(1000)]
+            loop = asyncio.get_running_loop()
+            per_tick, seconds = rate // 1000, 6.0
+            deepest = 0
+            start = loop.time()
+            tick = start
+            n = 0
+            while tick - start < seconds:
+                for _ in range(per_tick):
+                    await engine.do(commit(park(ctxs[n % 1000])))
+                    n += 1
+                deepest = max(deepest, snapshots.queued_batches)
+                tick += 0.001
+                delay = tick - loop.time()
+                await asyncio.sleep(max(0.0, delay))
+            took = loop.time() - start
+            written = snapshots.durable_ticket
+            drain = time.perf_counter()
+            await snapshots.flush()
+            drain = time.perf_counter() - drain
+            longest = snapshots.longest_flush
+        print(
+            f"sustained: offered {rate:,}/s for {seconds:.0f} s: committed {n / took:,.0f}/s, "
+            f"on disk during the run {written / took:,.0f}/s, deepest queue {deepest:,} "
+            f"batches, longest flush {longest * 1e3:.0f} ms, final drain {drain * 1e3:.0f} ms"
+        )
 
 
 async def bench_latency(tmp: Path) -> None:
@@ -288,15 +326,26 @@ async def bench_crash(tmp: Path, cycles: int) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("parts", nargs="*", default=["throughput", "latency", "stall", "restart"])
+    parser.add_argument(
+        "parts", nargs="*", default=["throughput", "sustained", "latency", "stall", "restart"]
+    )
     parser.add_argument("--crash-cycles", type=int, default=50)
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="sys.setswitchinterval(...) for this process (the GIL hand-off period)",
+    )
     args = parser.parse_args()
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
     logging.basicConfig(level=logging.WARNING)
     print(
         f"# {platform.node()} {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"SQLite {__import__('sqlite3').sqlite_version}, "
-        f"loop {type(asyncio.get_running_loop()).__module__}"
+        f"loop {type(asyncio.get_running_loop()).__module__}, "
+        f"GIL switch interval {sys.getswitchinterval() * 1e3:g} ms"
     )
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         for part in args.parts:

@@ -31,6 +31,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+from array import array
 from dataclasses import dataclass, field
 
 import aiosqlite
@@ -74,11 +75,7 @@ _INSERT_DELAY = (
 )
 _DELETE_DELAY = "DELETE FROM delays WHERE seq = ?"
 _DELETE_STATE = "DELETE FROM states WHERE rev = ?"
-# versions in the newly trimmed rev range that a newer version of the same state supersedes
-_COMPACT_RANGE = (
-    "DELETE FROM states WHERE rev >= ? AND rev < ? AND EXISTS"
-    " (SELECT 1 FROM states AS newer WHERE newer.id = states.id AND newer.rev > states.rev)"
-)
+_BUCKET = 1024  # superseded revs are kept in buckets of this many revs
 _SET_COUNTER = "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)"
 
 
@@ -90,7 +87,7 @@ class _Job:
     datas: list[DataRow] = field(default_factory=list)
     delays_added: list[DelayRow] = field(default_factory=list)
     delays_removed: list[tuple[int]] = field(default_factory=list)
-    superseded: list[tuple[int]] = field(default_factory=list)  # below the retention
+    superseded: array[int] = field(default_factory=lambda: array("q"))  # revs to delete
     batches: int = 0
     ticket: int = 0
     # counters as of the last batch in the job
@@ -98,7 +95,6 @@ class _Job:
     data_rev: int = 0
     delay_seq: int = 0
     oldest_rev: int = 1
-    compact_from: int = 1  # the trimmed range [compact_from, oldest_rev) is compacted
 
     def absorb(self, other: _Job) -> None:
         """Append `other` (recorded later) so that both are written in one transaction."""
@@ -170,11 +166,11 @@ class SqliteSnapshots:
         self._head_rev = 0
         self._data_rev = 0
         self._delay_seq = 0
-        # compaction: the latest rev of every id, the retention's oldest rev, and how far
-        # the file has been compacted (every rev below it is latest or gone)
+        # compaction: the latest rev of every id, the retention's oldest rev, and the revs
+        # a newer version superseded that are still retained, bucketed by rev // _BUCKET
         self._latest_rev: dict[str, int] = {}
         self._oldest_rev = 1
-        self._compacted_to = 1
+        self._superseded: dict[int, array[int]] = {}
         # statistics
         self.flushes = 0
         self.rows_written = 0
@@ -269,8 +265,10 @@ class SqliteSnapshots:
         self._data_rev = max([counters.get("data_rev", 0), *(d[0] for d in datas)])
         self._delay_seq = max([counters.get("delay_seq", 0), *(d.seq for d in delays)])
         self._oldest_rev = history[0].rev if history else head + 1
-        self._compacted_to = min(counters.get("oldest_rev", 1), self._oldest_rev)
         self._latest_rev = {id: s.rev for id, s in latest.items()}
+        for state in states:
+            if latest[state.id] is not state:
+                self._supersede(state.rev, self._pending)  # a leftover below: deleted next
         return Loaded(
             history=history,
             latest=list(latest.values()),
@@ -345,8 +343,11 @@ class SqliteSnapshots:
             job.states.append(encode_state(state))
             previous = latest_rev.get(state.id)
             latest_rev[state.id] = state.rev
-            if previous is not None and previous < oldest:
-                job.superseded.append((previous,))  # kept only as the latest: now it goes
+            if previous is not None:
+                if previous < oldest:
+                    job.superseded.append(previous)  # kept only as the latest: now it goes
+                else:
+                    self._supersede(previous, job)
             if state.rev > self._head_rev:
                 self._head_rev = state.rev
         for rev, blob, anns in batch.datas:
@@ -381,11 +382,39 @@ class SqliteSnapshots:
         await future
 
     def trimmed(self, oldest_rev: int) -> None:
-        """History before `oldest_rev` may go: the next flush deletes, on the writer's thread,
-        the versions of that range that a newer version supersedes (the latest version of
-        every state is always kept, and deleted once superseded)."""
+        """History before `oldest_rev` may go: the next flush deletes the versions below it
+        that a newer version supersedes (the latest version of every state is always kept,
+        and deleted once superseded)."""
         if oldest_rev > self._oldest_rev:
             self._oldest_rev = oldest_rev
+
+    def _supersede(self, rev: int, job: _Job) -> None:
+        """`rev` has a newer version: delete it now if below the retention, else later."""
+        if rev < self._oldest_rev:
+            job.superseded.append(rev)
+            return
+        bucket = self._superseded.get(rev // _BUCKET)
+        if bucket is None:
+            bucket = self._superseded[rev // _BUCKET] = array("q")
+        bucket.append(rev)
+
+    def _compact_into(self, job: _Job) -> None:
+        """Move every superseded rev now below the retention into `job` (O(moved + _BUCKET))."""
+        oldest = self._oldest_rev
+        edge = oldest // _BUCKET
+        buckets = self._superseded
+        for key in [key for key in buckets if key <= edge]:
+            revs = buckets[key]
+            if key < edge:
+                job.superseded.extend(revs)
+                del buckets[key]
+            else:
+                job.superseded.extend(r for r in revs if r < oldest)
+                kept = array("q", (r for r in revs if r >= oldest))
+                if kept:
+                    buckets[key] = kept
+                else:
+                    del buckets[key]
 
     async def flush(self) -> None:
         """Write everything queued now (skipping any backoff); raise `SnapshotWriteError` if
@@ -444,6 +473,8 @@ class SqliteSnapshots:
                 await self._flush_locked(db)
 
     def _take(self) -> _Job | None:
+        if not self._pending.batches and self._retry is None:
+            return None  # (leftovers found at open wait in `_pending` for the next commit)
         job = self._pending
         self._pending = _Job()
         self._pending_since = None
@@ -451,11 +482,9 @@ class SqliteSnapshots:
             retry, self._retry = self._retry, None
             retry.absorb(job)
             job = retry
-        if not job.batches:
-            return None
         job.head_rev, job.data_rev = self._head_rev, self._data_rev
         job.delay_seq, job.oldest_rev = self._delay_seq, self._oldest_rev
-        job.compact_from = self._compacted_to
+        self._compact_into(job)
         return job
 
     async def _flush_locked(self, db: aiosqlite.Connection) -> SnapshotWriteError | None:
@@ -495,7 +524,6 @@ class SqliteSnapshots:
         finished = loop.time()
         self.longest_flush = max(self.longest_flush, finished - started)
         self.last_flush = (started, finished)
-        self._compacted_to = max(self._compacted_to, job.oldest_rev)
         self.flushes += 1
         self.rows_written += len(job.states) + len(job.datas) + len(job.delays_added)
         self._wake_waiters()
@@ -521,9 +549,8 @@ class SqliteSnapshots:
             if job.delays_removed:
                 await db.executemany(_DELETE_DELAY, job.delays_removed)
             if job.superseded:
-                await db.executemany(_DELETE_STATE, job.superseded)
-            if job.compact_from < job.oldest_rev:
-                await db.execute(_COMPACT_RANGE, (job.compact_from, job.oldest_rev))
+                # the generator runs on aiosqlite's thread, not on the loop
+                await db.executemany(_DELETE_STATE, ((rev,) for rev in job.superseded))
             await db.executemany(
                 _SET_COUNTER,
                 (

@@ -1,10 +1,11 @@
 """Property: whatever sequence of commits, data, delays and trims the driver sees, a driver
 reopened on the file holds the same latest states, retained history, data, delays and
-counters as the one that wrote it."""
+counters as the one that wrote it, and the file holds no other state versions."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,11 @@ async def run(path: Path, history_limit: int | None, script: list[Commit | Fire 
             apply(driver, op, float(clock))
     before = snapshot(driver)
     await driver.close()
+    with sqlite3.connect(path) as conn:
+        rows = {rev for (rev,) in conn.execute("SELECT rev FROM states")}
+    conn.close()
+    kept = {s.rev for s in before["latest"]} | {s.rev for s in before["history"]}  # type: ignore[attr-defined]
+    assert rows == kept, "compaction keeps exactly the latest versions and the retained history"
     reopened = MemoryDriver(history_limit=history_limit, snapshots=SqliteSnapshots(path))
     await reopened.open()
     try:
