@@ -103,3 +103,29 @@ def test_state_rows_round_trip(
 def _reorder(row: tuple[int, str, bytes]) -> tuple[str, int, bytes]:
     rev, id, body = row
     return id, rev, body
+
+
+def _write_version_1_file(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        for sql in schema.MIGRATIONS[0]:
+            conn.execute(sql)
+        conn.execute("UPDATE flowstate_schema SET version = 1")
+        state = State("old", 1, {"k": "v"}, {}, 7.0).frozen()
+        conn.execute("INSERT INTO states VALUES (?, ?, ?)", schema.encode_state(state))
+    conn.close()
+
+
+async def test_a_version_1_file_is_upgraded_to_the_current_schema(db_path: Path) -> None:
+    """The real migrations run in order: v1 rows load, the index of v2 is gone after v3."""
+    _write_version_1_file(db_path)
+    snapshots = SqliteSnapshots(db_path)
+    loaded = await snapshots.open()
+    await snapshots.close()
+    assert [(s.id, s.rev, dict(s.labels)) for s in loaded.latest] == [("old", 1, {"k": "v"})]
+    with sqlite3.connect(db_path) as conn:
+        version = conn.execute("SELECT version FROM flowstate_schema").fetchone()[0]
+        indexes = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'states_by_id'"
+        ).fetchall()
+    conn.close()
+    assert (version, indexes) == (schema.SCHEMA_VERSION, [])
