@@ -27,10 +27,29 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                         choices=["websockets-sansio", "websockets", "wsproto"],
                         help="uvicorn websocket backend")
     parser.add_argument("--loop", default=Settings().loop, choices=["uvloop", "asyncio"])
+    bots = parser.add_argument_group("bots")
+    bots.add_argument("--bot", choices=["gnugo", "builtin"], default=Settings().bot,
+                      help="who plays `create {opponent: \"bot\"}`: GNU Go (or --gtp-command; "
+                           "the built-in bot when it is not installed) or the built-in bot")
+    bots.add_argument("--bot-level", type=int, default=Settings().bot_level,
+                      choices=range(1, 11), metavar="1-10", help="GNU Go's --level")
+    bots.add_argument("--gtp-command", default="",
+                      help="command line of any GTP engine to play instead of GNU Go, "
+                           "e.g. \"/usr/games/gnugo --mode gtp --level 5\"")
+    bots.add_argument("--bot-timeout", type=float, default=Settings().bot_timeout,
+                      help="seconds a bot may think per move (less when its clock is short)")
+    bots.add_argument("--bot-games", type=int, default=0,
+                      help="keep this many bot-vs-bot games running (load tests)")
+    bots.add_argument("--bot-games-size", type=int, default=Settings().bot_games_size,
+                      help="board size of those games")
+    bots.add_argument("--bot-move-delay", type=float, default=0.0,
+                      help="seconds a bot waits before each move (paces bot-vs-bot games)")
     ns = parser.parse_args(argv)
     return Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
-        ws_backend=ns.ws, loop=ns.loop, tune_gc=True,
+        ws_backend=ns.ws, loop=ns.loop, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
+        gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
+        bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
     )
 
 

@@ -29,6 +29,15 @@ class Settings:
     max_open_games_per_player: int = 10
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
+    # bots (`create {opponent: "bot"}`; see docs/bots.md)
+    bot: str = "gnugo"  # "gnugo" (the GTP engine below; built-in when missing) | "builtin"
+    bot_level: int = 1  # GNU Go --level (1-10)
+    gtp_command: str = ""  # any GTP engine's command line, instead of GNU Go
+    bot_timeout: float = 10.0  # seconds a bot may think per move (less when its clock says so)
+    bot_games: int = 0  # keep this many bot-vs-bot games running (load tests)
+    bot_games_size: int = 9  # their board size
+    bot_move_delay: float = 0.0  # seconds a bot waits before each move (pacing load tests)
+
     # process: freeze startup objects and raise GC thresholds (python -m gameserver does)
     tune_gc: bool = False
 
