@@ -104,6 +104,9 @@ class Matches:
         self._max_open = max_open_games
         self.hubs: dict[str, Hub] = {}
         self._by_player: dict[str, set[str]] = {}
+        #: the seat a bot takes for `create {opponent: "bot"}` in that game (set by the bot
+        #: service, `gameserver.botseat`); None: this server has no bots
+        self.bot_seat: Callable[[str], Seat] | None = None
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -163,13 +166,18 @@ class Matches:
 
     # -- changing ----------------------------------------------------------------------------
 
-    async def create(self, player: Player, cmd: c.Create, conn: Connection | None) -> Hub:
+    async def create(self, player: Player, cmd: c.Create, conn: Connection | None, *,
+                     opponent: Seat | None = None) -> Hub:
+        """A new match with `player` seated; with `opponent` (or `opponent: "bot"`, which asks
+        `bot_seat`) the other seat is taken at once and the game starts."""
         rules = self.games.get(cmd.game)
         if rules is None:
             raise BadRequest(f"this server has no game {cmd.game!r} "
                              f"(it has {', '.join(sorted(self.games))})")
-        if cmd.opponent == "bot":
-            raise BadRequest("this server has no bot opponents yet")
+        if cmd.opponent == "bot" and opponent is None:
+            if self.bot_seat is None:
+                raise BadRequest("this server has no bot opponents")
+            opponent = self.bot_seat(cmd.game)
         self._check_open_games(player)
         options = rules.parse_options(cmd.options)
         color: Color = (secrets.choice(("black", "white")) if cmd.color == "random"
@@ -177,6 +185,8 @@ class Matches:
         game_id = "g" + secrets.token_hex(5)
         match = new_match(rules, game_id, options, cmd.time_control,
                           Seat(player.id, player.name), color, self._now())
+        if opponent is not None:
+            match, _ = join(match, rules, opponent)
         if conn is not None:
             match = replace(match, connected=frozenset({color}))
         ctx = StateCtx.new(game_id)
