@@ -400,8 +400,9 @@ class MemoryDriver:
                 count = self._data_refs.get(rev, 0) + delta
                 if count <= 0:
                     self._data_refs.pop(rev, None)
-                    if delta < 0:
-                        self._datas.pop(rev, None)
+                    if delta < 0 and self._datas.pop(rev, None) is not None:
+                        if self.snapshots is not None:
+                            self.snapshots.data_dropped(rev)
                 else:
                     self._data_refs[rev] = count
 

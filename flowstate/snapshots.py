@@ -63,6 +63,10 @@ class Snapshots(Protocol):
         """History before `oldest_rev` (except latest versions) may be deleted."""
         ...
 
+    def data_dropped(self, rev: int) -> None:
+        """Data version `rev` is referenced by no retained state version: it may be deleted."""
+        ...
+
     async def close(self) -> None:
         """Flush everything queued and close."""
         ...
