@@ -75,6 +75,7 @@ _INSERT_DELAY = (
 )
 _DELETE_DELAY = "DELETE FROM delays WHERE seq = ?"
 _DELETE_STATE = "DELETE FROM states WHERE rev = ?"
+_DELETE_DATA = "DELETE FROM datas WHERE rev = ?"
 _BUCKET = 1024  # superseded revs are kept in buckets of this many revs
 _SET_COUNTER = "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)"
 
@@ -88,6 +89,7 @@ class _Job:
     delays_added: list[DelayRow] = field(default_factory=list)
     delays_removed: list[tuple[int]] = field(default_factory=list)
     superseded: array[int] = field(default_factory=lambda: array("q"))  # revs to delete
+    datas_dropped: array[int] = field(default_factory=lambda: array("q"))  # data revs
     batches: int = 0
     ticket: int = 0
     # counters as of the last batch in the job
@@ -103,6 +105,7 @@ class _Job:
         self.delays_added.extend(other.delays_added)
         self.delays_removed.extend(other.delays_removed)
         self.superseded.extend(other.superseded)
+        self.datas_dropped.extend(other.datas_dropped)
         self.batches += other.batches
         self.ticket = max(self.ticket, other.ticket)
 
@@ -388,6 +391,11 @@ class SqliteSnapshots:
         if oldest_rev > self._oldest_rev:
             self._oldest_rev = oldest_rev
 
+    def data_dropped(self, rev: int) -> None:
+        """No retained version references data `rev` any more: delete it with the next flush
+        (in the same transaction as the versions whose compaction dropped it)."""
+        self._pending.datas_dropped.append(rev)
+
     def _supersede(self, rev: int, job: _Job) -> None:
         """`rev` has a newer version: delete it now if below the retention, else later."""
         if rev < self._oldest_rev:
@@ -551,6 +559,8 @@ class SqliteSnapshots:
             if job.superseded:
                 # the generator runs on aiosqlite's thread, not on the loop
                 await db.executemany(_DELETE_STATE, ((rev,) for rev in job.superseded))
+            if job.datas_dropped:
+                await db.executemany(_DELETE_DATA, ((rev,) for rev in job.datas_dropped))
             await db.executemany(
                 _SET_COUNTER,
                 (

@@ -82,6 +82,7 @@ def snapshot(driver: MemoryDriver) -> dict[str, object]:
         "oldest": driver.oldest_rev,
         "history": history,
         "datas": {rev: driver.get_data(rev) for rev in referenced},
+        "all_datas": [r for r in range(1, driver.data_rev + 1) if driver.get_data(r) is not None],
         "delays": sorted(driver.pending_delay_entries(), key=lambda e: e.seq),
         "counters": (driver.head_rev, driver.data_rev, driver.delay_seq),
     }
@@ -100,7 +101,9 @@ async def run(path: Path, history_limit: int | None, script: list[Commit | Fire 
     await driver.close()
     with sqlite3.connect(path) as conn:
         rows = {rev for (rev,) in conn.execute("SELECT rev FROM states")}
+        data_rows = {rev for (rev,) in conn.execute("SELECT rev FROM datas")}
     conn.close()
+    assert data_rows == set(before["all_datas"]), "data dropped from memory is gone too"  # type: ignore[call-overload]
     kept = {s.rev for s in before["latest"]} | {s.rev for s in before["history"]}  # type: ignore[attr-defined]
     assert rows == kept, "compaction keeps exactly the latest versions and the retained history"
     reopened = MemoryDriver(history_limit=history_limit, snapshots=SqliteSnapshots(path))
