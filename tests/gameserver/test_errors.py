@@ -72,7 +72,7 @@ async def test_not_found_forbidden_wrong_phase(game_server: RunningServer) -> No
     assert (await error_of(alice, "create", game="chess")).code == "bad_request"
     assert (await error_of(alice, "create", size=30)).message == (
         "field 'size' must be an integer from 5 to 25")
-    assert (await error_of(alice, "create", size=9, opponent="bot")).code == "bad_request"
+    assert (await error_of(alice, "create", size=9, opponent="cat")).code == "bad_request"
 
 
 async def test_not_your_turn_illegal_move_stale_rev(game_server: RunningServer) -> None:
