@@ -7,6 +7,12 @@ match's lock; a commit that still meets a rev mismatch (another writer) reloads 
 
 The update push for a commit is encoded once, before the commit, into `hub.pending[rev]`;
 `Broadcaster` (one `engine.watch` over all games) sends those same bytes to every watcher.
+
+Deadlines (`match.deadline`: the flag, lobby, abandonment and scoring limits) are durable
+flowstate delays on a small companion state per game (`gameserver.timers`), committed in the
+same atomic commit as the match version they belong to, so the next commit that changes the
+deadline cancels the old delay (rev-checked firing). A firing runs `Matches.fire`, which takes
+the match lock like any command and commits what `match.expire` says through the same path.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 import orjson
 
 from flowstate import (
+    Command,
     Engine,
     RevMismatchError,
     State,
@@ -33,15 +40,19 @@ from flowstate import (
     park,
 )
 from gameserver import commands as c
+from gameserver import timers
 from gameserver.connection import Connection
 from gameserver.errors import BadRequest, Internal, NotFound, RateLimited
 from gameserver.identity import Player
 from gameserver.match import (
     Connect,
     Disconnect,
+    Limits,
     Match,
     Seat,
     bump,
+    deadline,
+    expire,
     from_record,
     game_view,
     join,
@@ -78,14 +89,17 @@ class Hub:
     #: seated player id -> sockets of theirs that count as present
     present: dict[str, int] = field(default_factory=dict)
     in_lobby: bool = False
+    #: the game's timer state (None until its first deadline) and the deadline it holds
+    timer: StateCtx | None = None
+    armed: tuple[float, str] | None = None
 
     @property
     def phase(self) -> str:
         return self.match.phase(self.rules)
 
-    def snapshot_text(self) -> str:
+    def snapshot_text(self, now: float | None = None) -> str:
         return orjson.dumps({"type": "game",
-                             "game": snapshot_view(self.match, self.rules)}).decode()
+                             "game": snapshot_view(self.match, self.rules, now)}).decode()
 
     def summary(self) -> dict[str, Any]:
         return summary_view(self.match, self.rules)
@@ -95,13 +109,16 @@ class Matches:
     """Creates, loads and changes matches; owns the per-match hubs."""
 
     def __init__(self, engine: Engine, games: Mapping[str, Rules], metrics: Metrics,
-                 *, now: Any, history: int, max_open_games: int) -> None:
+                 *, now: Any, history: int, max_open_games: int,
+                 limits: Limits | None = None) -> None:
         self._engine = engine
         self.games = dict(games)
         self._metrics = metrics
         self._now = now
         self._history = history
         self._max_open = max_open_games
+        self.limits = limits or Limits()
+        self.loaded = asyncio.Event()  # timer flows wait for it after a restart
         self.hubs: dict[str, Hub] = {}
         self._by_player: dict[str, set[str]] = {}
         #: the seat a bot takes for `create {opponent: "bot"}` in that game (set by the bot
@@ -111,7 +128,29 @@ class Matches:
     # -- loading -----------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Rebuild every match from its latest committed record."""
+        """Rebuild every match from its latest committed record, then its timer."""
+        await self._load_games()
+        since = 0
+        while True:
+            cmd = get_states({"kind": timers.KIND}, since_rev=since, latest_only=True, limit=500)
+            await self._engine.do(cmd)
+            assert cmd.result is not None
+            for state in cmd.result.states:
+                since = state.rev
+                hub = self.hubs.get(timers.game_of(state))
+                if hub is not None:
+                    hub.timer = StateCtx.from_state(state)
+                    hub.armed = timers.armed(state)
+            if not cmd.result.more:
+                break
+        self.loaded.set()
+        for hub in list(self.hubs.values()):
+            timer = hub.timer
+            if timer is not None and timer.committed.transition.to:
+                # the server stopped between a firing and its outcome: judge it now
+                await self.fire(hub.match.id, timer.committed)
+
+    async def _load_games(self) -> None:
         since = 0
         while True:
             cmd = get_states({"kind": "game"}, since_rev=since, latest_only=True, limit=500)
@@ -183,15 +222,16 @@ class Matches:
         color: Color = (secrets.choice(("black", "white")) if cmd.color == "random"
                         else cmd.color)
         game_id = "g" + secrets.token_hex(5)
+        now = self._now()
         match = new_match(rules, game_id, options, cmd.time_control,
-                          Seat(player.id, player.name), color, self._now())
+                          Seat(player.id, player.name), color, now)
         if opponent is not None:
             match, _ = join(match, rules, opponent)
         if conn is not None:
             match = replace(match, connected=frozenset({color}))
         ctx = StateCtx.new(game_id)
         hub = Hub(match, rules, ctx)
-        text = hub.snapshot_text()
+        text = hub.snapshot_text(now)
         self._write(hub, match)
         hub.pending[match.rev] = (text, time.perf_counter())
         if conn is not None:
@@ -199,7 +239,7 @@ class Matches:
             conn.watching.add(game_id)
         self.hubs[game_id] = hub
         try:
-            await self._commit(hub)
+            await self._commit(hub, self._timer_commands(hub, match))
         except BaseException:
             self.hubs.pop(game_id, None)
             if conn is not None:
@@ -215,12 +255,14 @@ class Matches:
         async with hub.lock:
             self._check_open_games(player)
             seat = Seat(player.id, player.name)
-            join(hub.match, hub.rules, seat)  # refuse before subscribing
+            now = self._now()
+            await self._expire(hub, now)
+            join(hub.match, hub.rules, seat, now)  # refuse before subscribing
             if conn is not None:
-                self._subscribe_snapshot(hub, conn)
+                self._subscribe_snapshot(hub, conn, now)
             online = conn is not None
-            await self._run(hub, lambda m: _joined(m, hub.rules, seat, online),
-                            time.perf_counter())
+            await self._run(hub, lambda m: _joined(m, hub.rules, seat, online, now),
+                            time.perf_counter(), now)
             if conn is not None:
                 self._mark_present(hub, conn, player)
         self._by_player.setdefault(player.id, set()).add(game_id)
@@ -230,42 +272,55 @@ class Matches:
         """Apply one game command from `player` (move, pass, resign, undo, scoring...)."""
         hub = self.hub(cmd.game_id)
         async with hub.lock:
-            event = await self._run(hub, lambda m: step(m, hub.rules, player.id, cmd), t0)
+            now = self._now()
+            await self._expire(hub, now)  # a flag that fell before this command ends the game
+            event = await self._run(hub, lambda m: step(m, hub.rules, player.id, cmd, now), t0,
+                                    now)
         if event["kind"] in MOVE_EVENTS:
             self._metrics.moves += 1
         return hub
 
-    async def _run(self, hub: Hub, change: Change, t0: float) -> dict[str, Any]:
+    async def _run(self, hub: Hub, change: Change, t0: float, now: float) -> dict[str, Any]:
         """Apply `change` to the match and commit (caller holds the lock). A rev mismatch
         (another writer) reloads the match and judges the command again, so it is retried or
         refused (e.g. `stale_rev`), never lost."""
         for _ in range(3):
             nxt, event = change(hub.match)
             try:
-                await self._apply(hub, nxt, event, t0)
+                await self._apply(hub, nxt, event, t0, now)
             except RevMismatchError:
                 continue
             return event
         raise Internal(f"game {hub.match.id} keeps changing under this command; try again")
 
-    async def _apply(self, hub: Hub, nxt: Match, event: dict[str, Any], t0: float) -> None:
-        """Commit `nxt` (caller holds the lock); on a rev mismatch reload and re-raise."""
+    async def _apply(self, hub: Hub, nxt: Match, event: dict[str, Any], t0: float,
+                     now: float) -> None:
+        """Commit `nxt` with its deadline (caller holds the lock); on a rev mismatch reload and
+        re-raise."""
         text = orjson.dumps({"type": "update", "game_id": nxt.id, "rev": nxt.rev, "event": event,
-                             "game": game_view(nxt, hub.rules)}).decode()
+                             "game": game_view(nxt, hub.rules, now)}).decode()
         previous = hub.match
         self._write(hub, nxt)
         hub.pending[nxt.rev] = (text, t0)
         try:
-            await self._commit(hub)
-        except RevMismatchError:
+            await self._commit(hub, self._timer_commands(hub, nxt))
+        except RevMismatchError as error:
             hub.pending.pop(nxt.rev, None)
+            hub.match = previous
             self._metrics.commit_conflicts += 1
-            await self._reload(hub)
+            if hub.timer is not None and hub.timer.current.id in error.ids:
+                await self._reload_timer(hub)
+            if nxt.id in error.ids:
+                await self._reload(hub)
+            else:
+                hub.ctx = StateCtx.from_state(hub.ctx.committed)
             raise
         except BaseException:
             hub.pending.pop(nxt.rev, None)
             hub.match = previous
             hub.ctx = StateCtx.from_state(hub.ctx.committed)
+            if hub.timer is not None:
+                hub.timer = StateCtx.from_state(hub.timer.committed)
             raise
 
     def _write(self, hub: Hub, match: Match) -> None:
@@ -274,11 +329,80 @@ class Matches:
         current.labels = {"kind": "game", "game": match.game, "phase": hub.phase}
         current.annotations = {RECORD: to_record(match), REV: str(match.rev)}
 
-    async def _commit(self, hub: Hub) -> None:
+    def _timer_commands(self, hub: Hub, match: Match) -> list[Command]:
+        """The timer part of the commit writing `match`: a delay at its new deadline (which
+        cancels the pending one) or, with no deadline left, a park that cancels it; nothing if
+        the deadline did not change. Sets `hub.armed` (the caller restores it on failure)."""
+        due = deadline(match, hub.rules, self.limits)
+        if due == hub.armed:
+            return []
+        if hub.timer is None:
+            if due is None:
+                return []
+            hub.timer = StateCtx.new(timers.timer_id(match.id))
+        hub.armed = due
+        return timers.arm(hub.timer, match.id, due)
+
+    async def _commit(self, hub: Hub, extra: list[Command] | None = None) -> None:
         t = time.perf_counter()
-        await self._engine.do(commit(park(hub.ctx)))
+        try:
+            await self._engine.do(commit(park(hub.ctx), *(extra or ())))
+        except BaseException:
+            if extra:  # the timer is as it was: what its committed version holds
+                hub.armed = timers.armed(hub.timer.committed if hub.timer else None)
+            raise
         self._metrics.commit_latency.observe(time.perf_counter() - t)
         self._metrics.commits += 1
+
+    async def _reload_timer(self, hub: Hub) -> None:
+        assert hub.timer is not None
+        ctx = StateCtx.new(hub.timer.current.id)
+        await self._engine.do(get_state_by_id(ctx, ctx.current.id))
+        hub.timer = StateCtx.from_state(ctx.committed)
+        hub.armed = timers.armed(ctx.committed)
+
+    # -- deadlines ---------------------------------------------------------------------------
+
+    async def _expire(self, hub: Hub, now: float) -> bool:
+        """Commit what a deadline passed by `now` does (caller holds the lock); False if
+        nothing is due."""
+        if expire(hub.match, hub.rules, self.limits, now) is None:
+            return False
+
+        def change(match: Match) -> tuple[Match, dict[str, Any]]:
+            out = expire(match, hub.rules, self.limits, now)
+            if out is None:
+                raise _NothingDue
+            return out
+
+        try:
+            await self._run(hub, change, time.perf_counter(), now)
+        except _NothingDue:
+            return False
+        return True
+
+    async def fire(self, game_id: str, state: State) -> None:
+        """A timer delay fired (`state` is the timer version its firing committed): judge the
+        match's deadlines under its lock, as of now; arm again if nothing was due yet."""
+        await self.loaded.wait()
+        hub = self.hubs.get(game_id)
+        if hub is None:
+            return
+        async with hub.lock:
+            timer = hub.timer
+            if timer is None or timer.committed.rev > state.rev:
+                return  # armed again since: the newer delay decides
+            if timer.committed.rev < state.rev:
+                hub.timer = StateCtx.from_state(state)
+            hub.armed = timers.FIRED  # spent: the next commit settles the timer state
+            if await self._expire(hub, self._now()):
+                return
+            assert hub.timer is not None
+            cmds = self._timer_commands(hub, hub.match) or [park(hub.timer)]
+            try:
+                await self._engine.do(commit(*cmds))
+            except RevMismatchError:
+                await self._reload_timer(hub)
 
     async def _reload(self, hub: Hub) -> None:
         ctx = StateCtx.new(hub.match.id)
@@ -294,8 +418,8 @@ class Matches:
 
     # -- watching and presence ---------------------------------------------------------------
 
-    def _subscribe_snapshot(self, hub: Hub, conn: Connection) -> None:
-        conn.send(hub.snapshot_text())
+    def _subscribe_snapshot(self, hub: Hub, conn: Connection, now: float | None = None) -> None:
+        conn.send(hub.snapshot_text(self._now() if now is None else now))
         hub.watchers[conn] = hub.match.rev
         conn.watching.add(hub.match.id)
 
@@ -370,8 +494,9 @@ class Matches:
         async with hub.lock:
             if hub.phase == "finished" or hub.match.color_of(player.id) is None:
                 return
-            await self._run(hub, lambda m: step(m, hub.rules, player.id, cmd),
-                            time.perf_counter())
+            now = self._now()
+            await self._run(hub, lambda m: step(m, hub.rules, player.id, cmd, now),
+                            time.perf_counter(), now)
 
     # -- broadcasting (called by the Broadcaster for each committed game state) --------------
 
@@ -389,9 +514,14 @@ class Matches:
 Change = Callable[[Match], tuple[Match, dict[str, Any]]]
 
 
-def _joined(match: Match, rules: Rules, seat: Seat, online: bool) -> tuple[Match, dict[str, Any]]:
+class _NothingDue(Exception):
+    """A deadline judged again after a reload was no longer due."""
+
+
+def _joined(match: Match, rules: Rules, seat: Seat, online: bool,
+            now: float) -> tuple[Match, dict[str, Any]]:
     """The join itself; a player joining from a socket is connected from that rev on."""
-    joined, event = join(match, rules, seat)
+    joined, event = join(match, rules, seat, now)
     if online:
         color = joined.color_of(seat.player_id)
         assert color is not None

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from flowstate import Clock, Engine, FlowRegistry, MemoryDriver, RealClock
-from gameserver.botseat import BotSeats
 from gameserver.broadcaster import Broadcaster
 from gameserver.gorules import GoRules
 from gameserver.identity import Identities
 from gameserver.lobby import Lobby
+from gameserver.match import Limits
 from gameserver.matches import Matches
 from gameserver.metrics import Metrics
 from gameserver.persistence import make_driver
@@ -25,6 +25,7 @@ from gameserver.rules import Rules
 from gameserver.server import freeze_survivors, tune_gc
 from gameserver.session import Session
 from gameserver.settings import Settings
+from gameserver.timers import Timers
 from gameserver.websocket import SocketServer
 
 
@@ -43,7 +44,6 @@ class Runtime:
     matches: Matches
     lobby: Lobby
     sockets: SocketServer
-    bots: BotSeats
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -53,12 +53,15 @@ class Runtime:
         clock = clock or RealClock()
         driver = driver if driver is not None else make_driver(settings)
         registry = FlowRegistry()
+        timers = Timers(registry)
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
             identities = Identities(engine, settings.max_name_length)
             matches = Matches(engine, games or default_games(), metrics, now=clock.now,
                               history=settings.update_history,
-                              max_open_games=settings.max_open_games_per_player)
+                              max_open_games=settings.max_open_games_per_player,
+                              limits=limits(settings))
+            timers.attach(matches)
             await identities.load()
             await matches.load()
             lobby = Lobby()
@@ -67,11 +70,9 @@ class Runtime:
             broadcaster = Broadcaster(engine, matches, lobby, metrics)
             if settings.tune_gc:
                 tune_gc()
-            bots = BotSeats(settings, engine, matches, clock)
-            matches.bot_seat = bots.seat_for
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
-                          sockets, bots)
-            async with bots.running(), asyncio.TaskGroup() as tg:
+                          sockets)
+            async with asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(broadcaster.run(), name="gameserver-broadcaster")]
                 if settings.tune_gc:
                     tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
@@ -80,3 +81,8 @@ class Runtime:
                 finally:
                     for task in tasks:
                         task.cancel()
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after,
+                  scoring=settings.scoring_timeout)

@@ -29,6 +29,11 @@ class Settings:
     max_open_games_per_player: int = 10
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
+    # match limits in seconds (None: no limit); see docs/clocks.md
+    lobby_timeout: float | None = 3600.0  # a game nobody joins is cancelled
+    abandon_after: float | None = 600.0  # a game with no clock whose player stays away
+    scoring_timeout: float | None = 600.0  # a scoring phase nobody finishes is scored as marked
+
     # bots (`create {opponent: "bot"}`; see docs/bots.md)
     bot: str = "gnugo"  # "gnugo" (the GTP engine below; built-in when missing) | "builtin"
     bot_level: int = 1  # GNU Go --level (1-10)
