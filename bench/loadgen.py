@@ -8,6 +8,14 @@ latency, moves/s, the server's CPU and the memory per idle connection.
 
     .venv/bin/python bench/loadgen.py --games 1000 --seconds 30
     .venv/bin/python bench/loadgen.py --games 100 --ws websockets --loop asyncio
+
+`--bots N` runs N bot-vs-bot games instead, with no websocket players: the server keeps N games
+of two built-in bots going (`--bot-games`, a new one when one ends), each bot moving once per
+`--rate` seconds (`--bot-move-delay`, so a game moves 2 x rate times a second as in the
+player mode), and `--watchers` sockets spectate them. It reports the
+moves/s the server committed (from /metrics), games finished, the server's CPU and memory.
+
+    .venv/bin/python bench/loadgen.py --bots 500 --rate 2 --seconds 30
 """
 
 from __future__ import annotations
@@ -219,6 +227,77 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
+def scrape(base: str) -> dict[str, float]:
+    """The unlabelled and phase-labelled samples of the server's /metrics."""
+    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def running_games(base: str) -> list[str]:
+    games = json.loads(urllib.request.urlopen(base + "/api/games", timeout=10).read())
+    return [g["id"] for g in (games.get("games", games) if isinstance(games, dict) else games)
+            if g.get("phase") == "playing"]
+
+
+async def spectate(url: str, n: int, ids: list[str], seconds: float) -> int:
+    """`n` sockets each watching one running bot game; the updates they received."""
+    if not ids:
+        return 0
+    received = 0
+
+    async def one(i: int) -> None:
+        nonlocal received
+        ws = await hello(url)
+        await ws.send(orjson.dumps({"type": "watch", "id": 2, "game_id": ids[i % len(ids)]})
+                      .decode())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                async for raw in ws:
+                    if orjson.loads(raw).get("type") == "update":
+                        received += 1
+        await ws.close()
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return received
+
+
+def run_bots(args: argparse.Namespace, proc: subprocess.Popen[bytes], url: str) -> None:
+    base = url.replace("ws://", "http://").removesuffix("/ws")
+    time.sleep(args.warmup)
+    m0, cpu0, t0 = scrape(base), cpu_seconds(proc.pid), time.perf_counter()
+    updates = 0
+    if args.watchers:
+        updates = asyncio.run(spectate(url, args.watchers, running_games(base), args.seconds))
+    else:
+        time.sleep(args.seconds)
+    m1, elapsed = scrape(base), time.perf_counter() - t0
+    finished = '{phase="finished"}'
+    report = {
+        "bot_games": args.bots, "rate_per_player": args.rate,
+        "db": "memory" if args.db == ":memory:" else f"sqlite/{args.durability}",
+        "moves": int(m1["gameserver_moves_total"] - m0["gameserver_moves_total"]),
+        "moves_per_s": round((m1["gameserver_moves_total"] - m0["gameserver_moves_total"])
+                             / elapsed, 1),
+        "commits_per_s": round((m1["gameserver_commits_total"] - m0["gameserver_commits_total"])
+                               / elapsed, 1),
+        "games_finished": int(m1.get("gameserver_games" + finished, 0)
+                              - m0.get("gameserver_games" + finished, 0)),
+        "watchers": args.watchers, "watcher_updates": updates,
+        "server_cpu": round((cpu_seconds(proc.pid) - cpu0) / elapsed, 3),
+        "server_rss_mib": round(rss_kib(proc.pid) / 1024, 1),
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>24}: {value}")
+
+
 def start_server(args: argparse.Namespace, db: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     launcher = ["-m", "gameserver"]
@@ -228,6 +307,10 @@ def start_server(args: argparse.Namespace, db: str) -> tuple[subprocess.Popen[by
     cmd = [sys.executable, *launcher, "--port", str(port), "--db", db,
            "--log-level", "warning", "--ws", args.ws, "--loop", args.loop,
            "--durability", args.durability]
+    if args.bots:
+        cmd += ["--bot", "builtin", "--bot-games", str(args.bots),
+                "--bot-move-delay", str(1.0 / (2 * args.rate)),
+                "--bot-games-size", str(args.bot_size)]
     proc = subprocess.Popen(cmd, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -259,7 +342,23 @@ def main() -> None:
     parser.add_argument("--url", help="use a running server (ws://host:port/ws) and --pid")
     parser.add_argument("--pid", type=int, help="the running server's pid (for CPU/RSS)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--bots", type=int, default=0,
+                        help="run this many built-in bot-vs-bot games instead of players")
+    parser.add_argument("--bot-size", type=int, default=19, help="their board size")
+    parser.add_argument("--watchers", type=int, default=0,
+                        help="with --bots: sockets spectating the bot games")
     args = parser.parse_args()
+    if args.bots:
+        if args.url:
+            raise SystemExit("--bots starts its own server (it passes --bot-games)")
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, url = start_server(args, args.db or os.path.join(tmp, "bench.sqlite3"))
+            try:
+                run_bots(args, proc, url)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.url:
