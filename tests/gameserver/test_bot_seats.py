@@ -3,6 +3,7 @@ disagrees, a restart with the bot to move; and the pure decision and think-budge
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 
+from flowstate import get_states
 from flowstate.testing import FakeClock
 from gameserver.botseat import AnswerUndo, Move, Score, bot_kind, next_turn, think_budget
 from gameserver.clock import GameClock, TimeControl
@@ -25,6 +27,7 @@ BOT = Seat("bot:builtin:1", "Built-in bot")
 
 #: a GTP engine that always passes and thinks the stone at E5 is dead
 PASSING_ENGINE = """
+import asyncio
 import sys
 for line in sys.stdin:
     words = line.split()
@@ -214,3 +217,21 @@ async def test_a_create_with_a_bot_for_another_game_is_refused() -> None:
             await alice.request("create", game="chess", opponent="bot")
         assert error.value.code == "bad_request"
         assert server.runtime.matches.hubs == {}
+
+
+async def test_the_server_keeps_its_bot_games_going() -> None:
+    """With `bot_games=2` the server starts two bot-vs-bot games and a new one whenever one
+    ends, so a load test runs without any player."""
+    async with serve(memory_settings(bot="builtin", bot_games=2, bot_games_size=5)) as server:
+        matches = server.runtime.matches
+        ended: set[str] = set()
+        async with (asyncio.timeout(10),
+                    server.runtime.engine.watch(get_states({"phase": "finished"})) as watcher):
+            async for state in watcher:
+                ended.add(state.id)
+                if len(ended) == 2:
+                    break
+        counts = matches.count_by_phase()
+        assert counts["playing"] + counts["scoring"] + counts["waiting"] <= 2
+        assert all(hub.match.black and hub.match.black.player_id.startswith("bot:")
+                   for hub in matches.hubs.values())
