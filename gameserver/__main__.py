@@ -44,13 +44,30 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                       help="board size of those games")
     bots.add_argument("--bot-move-delay", type=float, default=0.0,
                       help="seconds a bot waits before each move (paces bot-vs-bot games)")
+    limits = parser.add_argument_group("match limits (seconds; 0 turns a limit off)")
+    limits.add_argument("--lobby-timeout", type=_limit, default=Settings().lobby_timeout,
+                        help="cancel a game nobody joins after this long")
+    limits.add_argument("--abandon-after", type=_limit, default=Settings().abandon_after,
+                        help="a player of a game without a clock who stays disconnected this "
+                             "long loses it by forfeit")
+    limits.add_argument("--scoring-timeout", type=_limit, default=Settings().scoring_timeout,
+                        help="score a scoring phase nobody finishes as marked after this long")
     ns = parser.parse_args(argv)
     return Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
         ws_backend=ns.ws, loop=ns.loop, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
+        lobby_timeout=ns.lobby_timeout, abandon_after=ns.abandon_after,
+        scoring_timeout=ns.scoring_timeout,
     )
+
+
+def _limit(text: str) -> float | None:
+    seconds = float(text)
+    if not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return seconds or None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
