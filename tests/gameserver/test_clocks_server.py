@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from flowstate import StateCtx, commit, transit
 from flowstate.testing import FakeClock
 from gameserver.match import game_view
 from gameserver.settings import Settings
@@ -207,3 +208,25 @@ async def test_a_flag_that_fell_while_the_server_was_down_ends_the_game_at_start
         alice = await server.client(token=token)
         await alice.request("watch", game_id=gid)
         assert (await alice.next_push("game"))["game"]["result"] == "W+T"
+
+
+async def test_a_move_racing_a_timer_firing_wins_and_the_stale_firing_does_nothing() -> None:
+    """The flag delay's firing commits its timer version just before a move arrives (the move
+    was in time): the move's commit meets the newer timer rev, reloads it and commits; the
+    firing's flow then finds the timer re-armed and leaves the game alone."""
+    clock = FakeClock(T0)
+    async with serve(memory_settings(), clock=clock) as server:
+        alice, bob, gid = await start_game(server, time_control={"system": "absolute",
+                                                                 "main": 10})
+        matches, engine = server.runtime.matches, server.runtime.engine
+        hub = matches.hub(gid)
+        assert hub.timer is not None
+        fired = StateCtx.from_state(hub.timer.committed)
+        await engine.do(commit(transit(fired, "clock.flag")))  # what a firing commits
+        await clock.advance(5)
+        update = await play(alice, [bob], gid, 2, 2, 2)
+        assert update["event"]["kind"] == "move"
+        await matches.fire(gid, fired.committed)
+        await quiet(clock, 9.999, alice, bob)
+        await clock.advance(0.001)
+        assert (await alice.next_push("update", rev=4))["game"]["result"] == "B+T"
