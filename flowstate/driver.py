@@ -73,6 +73,10 @@ class MemoryDriver:
         self._datas: dict[int, tuple[bytes, FrozenDict]] = {}
         self._data_refs: dict[int, int] = {}
         self._delays: dict[int, DelayedEntry] = {}
+        # committing delays by state id: a commit of that state makes them unable to fire
+        self._commit_delays: dict[str, set[int]] = {}
+        self._heap_stale = 0
+        self.delays_pruned = 0
         self._delay_heap: list[tuple[float, int]] = []
         self._opened = False
 
@@ -130,6 +134,8 @@ class MemoryDriver:
         for entry in loaded.delays:
             self._delays[entry.seq] = entry
             heapq.heappush(self._delay_heap, (entry.at, entry.seq))
+            if entry.commit:
+                self._commit_delays.setdefault(entry.state.id, set()).add(entry.seq)
         self._delay_seq = max([loaded.delay_seq, *self._delays.keys()])
 
     # -- counters ----------------------------------------------------------------------------
@@ -332,6 +338,8 @@ class MemoryDriver:
             entry = self._delays.pop(seq, None)
             if entry is not None:
                 due.append(entry)
+                if entry.commit:
+                    self._forget_commit_delay(entry)
         if due and self.snapshots is not None:
             self.snapshots.record(CommitBatch(delays_removed=[e.seq for e in due]))
         return due
@@ -372,11 +380,41 @@ class MemoryDriver:
             self._delay_seq = entry.seq
             self._delays[entry.seq] = entry
             heapq.heappush(self._delay_heap, (entry.at, entry.seq))
+            if entry.commit:
+                self._commit_delays.setdefault(entry.state.id, set()).add(entry.seq)
+        if self._commit_delays:
+            for state in batch.states:
+                if state.id in self._commit_delays:
+                    self._prune_delays(state, batch)
         if self.history_limit is not None:
             self._trim(self.history_limit)
         if self.snapshots is not None:
             return self.snapshots.record(batch)
         return 0
+
+    def _prune_delays(self, state: State, batch: CommitBatch) -> None:
+        """Drop committing delays of `state` taken from another rev: their rev-checked commit
+        can never succeed now, so they are forgotten at once instead of when they fall due."""
+        seqs = self._commit_delays[state.id]
+        for seq in [seq for seq in seqs if self._delays[seq].state.rev != state.rev]:
+            seqs.discard(seq)
+            del self._delays[seq]
+            batch.delays_removed.append(seq)
+            self.delays_pruned += 1
+            self._heap_stale += 1
+        if not seqs:
+            del self._commit_delays[state.id]
+        if self._heap_stale > 1024 and self._heap_stale > len(self._delays):
+            self._delay_heap = [(e.at, e.seq) for e in self._delays.values()]
+            heapq.heapify(self._delay_heap)
+            self._heap_stale = 0
+
+    def _forget_commit_delay(self, entry: DelayedEntry) -> None:
+        seqs = self._commit_delays.get(entry.state.id)
+        if seqs is not None:
+            seqs.discard(entry.seq)
+            if not seqs:
+                del self._commit_delays[entry.state.id]
 
     async def wait_durable(self, ticket: int) -> None:
         if self.snapshots is not None:

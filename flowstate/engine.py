@@ -298,7 +298,10 @@ class Engine:
 
     def delayer_stats(self) -> DelayerStats:
         return DelayerStats(
-            self._delays_added, self._delays_fired, self._delays_dropped, self.driver.pending_delays
+            self._delays_added,
+            self._delays_fired,
+            self._delays_dropped + self.driver.delays_pruned,
+            self.driver.pending_delays,
         )
 
     def recovery_stats(self) -> RecoveryStats:

@@ -324,3 +324,17 @@ async def test_shutdown_lets_running_flows_return(registry: FlowRegistry, clock:
     gate.set()
     await stopping
     assert done == ["s"]
+
+
+async def test_superseded_committing_delays_are_forgotten_at_once(engine: Engine) -> None:
+    """Each move's timeout is dropped by the next move's commit, not when it falls due, so
+    pending delays stay bounded by live states, not by commits."""
+    ctx = StateCtx.new("game")
+    for _ in range(100):
+        await engine.do(commit(park(ctx), delay(ctx, "flag", 3600)))
+    stats = engine.delayer_stats()
+    assert (stats.pending, stats.dropped, stats.added) == (1, 99, 100)
+    uncommitted = StateCtx.new("other")
+    await engine.do(delay(uncommitted, "flag", 10, commit=False))
+    await engine.do(commit(park(uncommitted)))
+    assert engine.delayer_stats().pending == 2  # commit=False delays are not rev-checked
