@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from flowstate import Clock, Engine, FlowRegistry, MemoryDriver, RealClock
+from gameserver.botseat import BotSeats
 from gameserver.broadcaster import Broadcaster
 from gameserver.gorules import GoRules
 from gameserver.identity import Identities
@@ -44,6 +45,7 @@ class Runtime:
     matches: Matches
     lobby: Lobby
     sockets: SocketServer
+    bots: BotSeats
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -70,9 +72,11 @@ class Runtime:
             broadcaster = Broadcaster(engine, matches, lobby, metrics)
             if settings.tune_gc:
                 tune_gc()
+            bots = BotSeats(settings, engine, matches, clock)
+            matches.bot_seat = bots.seat_for
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
-                          sockets)
-            async with asyncio.TaskGroup() as tg:
+                          sockets, bots)
+            async with bots.running(), asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(broadcaster.run(), name="gameserver-broadcaster")]
                 if settings.tune_gc:
                     tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
