@@ -50,7 +50,6 @@ from gameserver.bot import (
     make_bot,
     score_disagreement,
 )
-from gameserver.clock import GameClock
 from gameserver.errors import BadRequest, ProtocolError
 from gameserver.go import Color as GoColor
 from gameserver.go import GoGame, Point
@@ -129,8 +128,8 @@ def next_turn(match: Match, phase: str, turn: Color | None) -> Turn | None:
 def think_budget(match: Match, color: Color, now: float, timeout: float) -> float:
     """Seconds the bot may think: `timeout`, and with a clock at most half the time left before
     its flag, minus a margin (never under `MIN_THINK`)."""
-    clock = getattr(match, "clock", None)  # the match carries a clock once clocks are on
-    if not isinstance(clock, GameClock):
+    clock = match.clock
+    if clock is None:  # a fresh clock of an untimed game, or one not started
         return timeout
     left = clock.until_flag_ms(color, now)
     if left is None:
