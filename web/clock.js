@@ -87,6 +87,7 @@ function shortSeconds(s) {
 /** The line under the digits: what comes after the main time, or where in overtime we are. */
 export function clockDetail(view, tc) {
   tc = tc || {};
+  if (view.flagged && view.system !== "none") return "Out of time";
   switch (view.system) {
     case "none": return "No time limit";
     case "absolute": return "Sudden death";
@@ -122,8 +123,10 @@ export function describeTimeControl(tc) {
     case "none": return "No limit";
     case "absolute": return `${shortSeconds(tc.main)} sudden death`;
     case "fischer": return `${shortSeconds(tc.main)} + ${shortSeconds(tc.increment)}/move`;
-    case "byoyomi": return `${shortSeconds(tc.main)} + ${tc.periods} × ${shortSeconds(tc.period)}`;
-    case "canadian": return `${shortSeconds(tc.main)} + ${tc.stones}/${shortSeconds(tc.period)}`;
+    case "byoyomi":
+      return `${Number(tc.main) > 0 ? `${shortSeconds(tc.main)} + ` : ""}${tc.periods} × ${shortSeconds(tc.period)} byo-yomi`;
+    case "canadian":
+      return `${Number(tc.main) > 0 ? `${shortSeconds(tc.main)} + ` : ""}${tc.stones} stones / ${shortSeconds(tc.period)}`;
     default: return String(tc.system);
   }
 }

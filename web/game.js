@@ -6,7 +6,7 @@ import { BoardView } from "./board.js";
 import { ChatPanel } from "./chat.js";
 import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
 import {
-  key, toPoint, pointName, territory, describeResult, illegalReason, colourName, other, at,
+  key, toPoint, pointName, territory, describeResult, resultDetail, illegalReason, colourName, other, at,
 } from "./rules.js";
 
 const CONFIRM_KEY = "gameserver.confirmMoves";
@@ -436,8 +436,10 @@ export class GameView {
     if (bannerKey !== this.bannerKey) {
       this.bannerKey = bannerKey;
       const res = describeResult(g.result) || "Game over";
+      const why = resultDetail(g.result, e.lastEvent);
       const score = g.score ? ` Final score: Black ${g.score.black}, White ${g.score.white}.` : "";
-      if (bannerKey) replace(this.banner, h("strong", {}, res), score ? h("span", {}, score) : null,
+      if (bannerKey) replace(this.banner, h("strong", {}, res), why ? h("span", {}, why) : null,
+        score ? h("span", {}, score) : null,
         h("a", { href: "#/", class: "btn btn-small" }, "Back to lobby"));
     }
 

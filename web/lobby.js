@@ -187,7 +187,9 @@ export class LobbyView {
 
     const system = select([["byoyomi", "Byo-yomi"], ["fischer", "Fischer"], ["canadian", "Canadian"], ["absolute", "Sudden death"], ["none", "None"]], "byoyomi");
     const num = (value, min = 0) => h("input", { type: "number", min, step: "1", value, inputmode: "numeric" });
-    const main = num(10), increment = num(10), max = num(20), periods = num(5, 1), period = num(30, 1), stones = num(25, 1);
+    // Main time may be a fraction of a minute (0.5 = 30 s); the rest are whole numbers.
+    const main = h("input", { type: "number", min: 0, step: "any", value: 10, inputmode: "decimal" });
+    const increment = num(10), max = num(20), periods = num(5, 1), period = num(30, 1), stones = num(25, 1);
     const fields = {
       main: field("Main time (minutes)", main),
       increment: field("Increment (seconds)", increment),
@@ -223,11 +225,12 @@ export class LobbyView {
     const timeControl = () => {
       if (time.value !== "custom") return PRESETS.find((p) => p.id === time.value).tc;
       const n = (input) => Math.max(0, Number(input.value) || 0);
+      const mainS = Math.round(n(main) * 60 * 1000) / 1000; // whole ms, no 6.000000000000001
       switch (system.value) {
-        case "byoyomi": return { system: "byoyomi", main: n(main) * 60, periods: Math.max(1, n(periods)), period: Math.max(1, n(period)) };
-        case "fischer": return { system: "fischer", main: n(main) * 60, increment: n(increment), max: n(max) * 60 };
-        case "canadian": return { system: "canadian", main: n(main) * 60, stones: Math.max(1, n(stones)), period: Math.max(1, n(period)) };
-        case "absolute": return { system: "absolute", main: Math.max(1, n(main)) * 60 };
+        case "byoyomi": return { system: "byoyomi", main: mainS, periods: Math.max(1, n(periods)), period: Math.max(1, n(period)) };
+        case "fischer": return { system: "fischer", main: mainS, increment: n(increment), max: n(max) * 60 };
+        case "canadian": return { system: "canadian", main: mainS, stones: Math.max(1, n(stones)), period: Math.max(1, n(period)) };
+        case "absolute": return { system: "absolute", main: mainS || 60 };
         default: return { system: "none" };
       }
     };

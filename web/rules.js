@@ -118,7 +118,7 @@ export function describeResult(result) {
   if (!result) return "";
   const r = String(result).trim();
   if (/^(0|draw|jigo|B\+0|W\+0)$/i.test(r)) return "Draw (jigo)";
-  if (/^void$/i.test(r)) return "No result";
+  if (/^void$/i.test(r)) return "Game cancelled: nobody joined";
   const m = /^([BW])\+(.*)$/i.exec(r);
   if (!m) return r;
   const who = m[1].toUpperCase() === "B" ? "Black" : "White";
@@ -129,6 +129,26 @@ export function describeResult(result) {
   if (how === "") return `${who} wins`;
   const n = Number(how);
   return Number.isFinite(n) ? `${who} wins by ${n} point${n === 1 ? "" : "s"}` : `${who} wins (${m[2]})`;
+}
+
+/**
+ * The sentence under the result: why the game ended that way. `event` is the event that ended
+ * it when we saw it live (it tells a scoring timeout apart), else null.
+ */
+export function resultDetail(result, event = null) {
+  const r = String(result ?? "").trim();
+  if (/^void$/i.test(r)) return "Nobody took the free seat in time, so the game never started.";
+  const m = /^([BW])\+(.*)$/i.exec(r);
+  if (!m) return "";
+  const loser = m[1].toUpperCase() === "B" ? "White" : "Black";
+  const how = m[2].toUpperCase();
+  if (how === "T" || how === "TIME") return `${loser} ran out of time.`;
+  if (how === "F" || how === "FORFEIT") return `${loser} left the game and did not come back.`;
+  if (how === "R" || how === "RESIGN") return `${loser} resigned.`;
+  if (event?.kind === "finished" && event.reason === "scoring_timeout") {
+    return "Scoring was not finished in time: the stones were counted as marked.";
+  }
+  return "";
 }
 
 /** Text for the reason of an illegal_move error. */

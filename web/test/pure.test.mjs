@@ -3,8 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { clockView, formatMs, urgency } from "../clock.js";
-import { pointName, describeResult, territory, groupAt, starPoints } from "../rules.js";
+import { clockView, clockDetail, describeTimeControl, formatMs, urgency } from "../clock.js";
+import { pointName, describeResult, resultDetail, territory, groupAt, starPoints } from "../rules.js";
 import { GameStore } from "../store.js";
 
 const BYO = { system: "byoyomi", main: 600, periods: 3, period: 30 };
@@ -59,6 +59,14 @@ test("results read as sentences", () => {
   assert.equal(describeResult("B+3.5"), "Black wins by 3.5 points");
   assert.equal(describeResult("W+R"), "White wins by resignation");
   assert.equal(describeResult("B+T"), "Black wins on time");
+  assert.equal(describeResult("W+T"), "White wins on time");
+  assert.equal(describeResult("Void"), "Game cancelled: nobody joined");
+  assert.equal(describeResult("W+F"), "White wins by forfeit");
+  assert.equal(resultDetail("W+T"), "Black ran out of time.");
+  assert.equal(resultDetail("B+F"), "White left the game and did not come back.");
+  assert.match(resultDetail("Void"), /never started/);
+  assert.match(resultDetail("B+2.5", { kind: "finished", reason: "scoring_timeout" }), /counted as marked/);
+  assert.equal(resultDetail("B+2.5", { kind: "finished" }), "");
 });
 
 test("territory: regions bordered by one colour, dead stones removed", () => {
@@ -109,4 +117,15 @@ test("store: score acceptance follows the server's list", () => {
   const store = new GameStore({ resync: () => Promise.resolve() });
   store.applyGame({ game: snapshot(1, { phase: "scoring", accepted: ["white"] }) });
   assert.deepEqual(store.get("g1").accepted, { black: false, white: true });
+});
+
+test("a clock at zero says so; time controls without main time leave it out", () => {
+  const tc = { system: "byoyomi", main: 0, periods: 2, period: 3 };
+  const clock = { remaining_ms: 0, running: true, periods: 1, period_ms: 1000 };
+  assert.equal(clockDetail(clockView(clock, tc, 500), tc), "Last period");
+  assert.equal(clockDetail(clockView(clock, tc, 1000), tc), "Out of time");
+  assert.equal(describeTimeControl(tc), "2 × 3s byo-yomi");
+  assert.equal(describeTimeControl(BYO), "10 min + 3 × 30s byo-yomi");
+  assert.equal(describeTimeControl({ system: "canadian", main: 0, stones: 5, period: 60 }), "5 stones / 1 min");
+  assert.equal(describeTimeControl({ system: "absolute", main: 6 }), "6s sudden death");
 });
