@@ -176,6 +176,7 @@ export class GameView {
   buildCard(colour) {
     const name = h("span", { class: "pname" });
     const you = h("span", { class: "tag", hidden: true }, "You");
+    const bot = h("span", { class: "tag tag-bot", hidden: true }, "Bot");
     const dot = h("span", { class: "conn-dot", role: "img" });
     const digits = h("span", { class: "digits" });
     const detail = h("span", { class: "clock-detail" });
@@ -188,8 +189,8 @@ export class GameView {
         h("span", { class: `stone-icon ${colour}`, "aria-hidden": "true" }),
         name, dot),
       h("div", { class: "clock", role: "timer", "aria-label": `${colourName(colour)} clock` }, digits, detail),
-      h("div", { class: "player-sub" }, you, captures, turn, accepted, away));
-    return { el, name, you, dot, digits, detail, captures, accepted, turn, away, clockEl: el.querySelector(".clock") };
+      h("div", { class: "player-sub" }, you, bot, captures, turn, accepted, away));
+    return { el, name, you, bot, dot, digits, detail, captures, accepted, turn, away, clockEl: el.querySelector(".clock") };
   }
 
   // ---------------------------------------------------------------- state changes
@@ -405,8 +406,13 @@ export class GameView {
       const c = this.cards[colour];
       const p = g.players?.[colour];
       text(c.name, p ? p.name : phase === "waiting" ? "Open seat" : "—");
+      c.name.title = p ? p.name : "";
       show(c.you, !!p && mine === colour);
-      const online = !!p && p.connected !== false;
+      // A bot has no socket (`connected: false`) but never leaves: no dot, no "disconnected".
+      const isBot = !!p && String(p.id ?? "").startsWith("bot:");
+      show(c.bot, isBot);
+      show(c.dot, !isBot);
+      const online = !!p && (p.connected !== false || isBot);
       c.dot.className = `conn-dot ${p ? (online ? "on" : "off") : "none"}`;
       c.dot.setAttribute("aria-label", p ? (online ? "connected" : "disconnected") : "seat open");
       c.dot.title = p ? (online ? "Connected" : "Disconnected") : "Seat open";
