@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -42,8 +43,15 @@ def create_game(
     ruleset: str = "Chinese (area)",
     komi: str | None = None,
     time_control: str = "No time limit",
+    custom_time: dict[str, str] | None = None,
+    opponent: str = "A person",
 ) -> str:
-    """Open the lobby, set a name, create a 9x9 game; returns the game page's URL."""
+    """Open the lobby, set a name, create a 9x9 game; returns the game page's URL.
+
+    `custom_time` picks "Custom…" and fills the custom fields by label, e.g.
+    `{"System": "Byo-yomi", "Main time (minutes)": "0", "Periods": "1"}` ("System" is a
+    combobox, picked by its option's label). With `opponent="The bot"` the game starts at once.
+    """
     page.goto(server.url + "/")
     page.get_by_role("textbox", name="Name").fill(name)
     page.get_by_role("button", name="Save name").click()
@@ -52,10 +60,22 @@ def create_game(
     page.get_by_role("combobox", name="Rules").select_option(label=ruleset)
     if komi is not None:
         page.get_by_role("spinbutton", name="Komi").fill(komi)
-    page.get_by_role("combobox", name="Time control").select_option(label=time_control)
+    if custom_time is not None:
+        page.get_by_role("combobox", name="Time control").select_option(label="Custom…")
+        for label, value in custom_time.items():
+            if label == "System":
+                page.get_by_role("combobox", name="System").select_option(label=value)
+            else:
+                page.get_by_role("spinbutton", name=label, exact=True).fill(value)
+    else:
+        page.get_by_role("combobox", name="Time control").select_option(label=time_control)
     page.get_by_role("combobox", name="Colour").select_option(label=colour)
+    page.get_by_role("combobox", name="Opponent").select_option(label=opponent)
     page.get_by_role("button", name="Create game").click()
-    expect(page.get_by_role("textbox", name="Share link")).to_be_visible()
+    if opponent == "A person":
+        expect(page.get_by_role("textbox", name="Share link")).to_be_visible()
+    else:
+        expect(point(page, "E5")).to_be_visible()
     return page.url
 
 
@@ -70,7 +90,7 @@ def join_from_lobby(page: Page, server: ServerProcess, name: str = "Bob") -> Non
 
 
 def start_game(
-    new_page: Callable[..., Page], server: ServerProcess, **create: str
+    new_page: Callable[..., Page], server: ServerProcess, **create: Any
 ) -> tuple[Page, Page]:
     """Alice (black) creates a 9x9 game, Bob (white) joins from the lobby; both see Pass."""
     alice, bob = new_page(), new_page()
@@ -99,3 +119,17 @@ def play_sequence(black: Page, white: Page, moves: list[str], *watchers: Page) -
 
 def announce(page: Page) -> Locator:
     return page.locator("#announce")
+
+
+def clock(page: Page, colour: str) -> Locator:
+    """The timer of "Black" or "White" (digits, then the line under them)."""
+    return page.get_by_role("timer", name=f"{colour} clock")
+
+
+def clock_seconds(page: Page, colour: str) -> float:
+    """What `colour`'s clock shows, in seconds ("1:05" -> 65, "0:04.3" -> 4.3)."""
+    shown = clock(page, colour).inner_text()
+    found = re.search(r"(?:(\d+):)?(\d+):(\d+(?:\.\d)?)", shown)
+    assert found, f"no time on the {colour} clock: {shown!r}"
+    hours, minutes, seconds = found.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)

@@ -56,6 +56,9 @@ def test_server_restart_mid_game(server: ServerProcess, new_page: Callable[..., 
     expect(announce(alice)).to_contain_text("Your move.")
     expect(bob.get_by_role("region", name="Black player").get_by_role("img", name="connected")
            ).to_be_visible()
+    # The socket is back before the game has caught up (watch since_rev): until then a click
+    # only says "Catching up with the server…". Pass is enabled once the page is live again.
+    expect(alice.get_by_role("button", name="Pass")).to_be_enabled(timeout=SLOW)
 
     play(alice, "G3", "black", bob, carol)
     play(bob, "D5", "white", alice, carol)
