@@ -561,7 +561,10 @@ export class GameView {
       }
       const stamp = clock.as_of ?? clock.at ?? clock.updated_at;
       let elapsed;
-      if (stamp != null) elapsed = this.conn.serverNow() - (Number(stamp) < 1e11 ? Number(stamp) * 1000 : Number(stamp));
+      // Until the first pong the offset to the server's clock is unknown (0): a computer clock
+      // that is off would show a wrong time, so count from when the push arrived instead.
+      if (stamp != null && !this.conn.samples?.length) elapsed = Date.now() - e.receivedAt;
+      else if (stamp != null) elapsed = this.conn.serverNow() - (Number(stamp) < 1e11 ? Number(stamp) * 1000 : Number(stamp));
       else if (e.serverStamp != null) elapsed = this.conn.serverNow() - e.serverStamp;
       // The push left the server about half a round trip before it reached us.
       else elapsed = Date.now() - e.receivedAt + (this.conn.rttMs ?? 0) / 2;
