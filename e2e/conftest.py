@@ -85,9 +85,18 @@ class ServerProcess:
         self.start()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "server_args(*args): extra command-line options for the test's server"
+    )
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path / "e2e.sqlite3")
+def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    """The server for one test; `@pytest.mark.server_args("--lobby-timeout", "2")` adds
+    command-line options."""
+    marker = request.node.get_closest_marker("server_args")
+    proc = ServerProcess(tmp_path / "e2e.sqlite3", list(marker.args) if marker else None)
     proc.start()
     try:
         yield proc
