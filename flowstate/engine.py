@@ -158,7 +158,6 @@ class Engine:
         self._delays_dropped = 0
         self._failed_executions = 0
         self._last_commit_at = 0.0
-        self._commit_listeners: list[Callable[[list[State]], None]] = []
         self._handlers: dict[type, Callable[[Any], Any]] = {
             TransitCommand: self._do_transit,
             ParkCommand: self._do_park,
@@ -291,10 +290,6 @@ class Engine:
             raise UsageError(f"watch() takes a get_states(...) command, got {type(cmd).__name__}")
         self._check_running()
         return self._hub.add(cmd, buffer if buffer is not None else self.watcher_buffer)
-
-    def add_commit_listener(self, listener: Callable[[list[State]], None]) -> None:
-        """Call `listener(states)` synchronously after every commit (for metrics and tests)."""
-        self._commit_listeners.append(listener)
 
     def delayer_stats(self) -> DelayerStats:
         return DelayerStats(
@@ -578,8 +573,6 @@ class Engine:
             after = self._recovery.next_at()
             if after is not None and after != before:
                 self._arm(after)
-        for listener in self._commit_listeners:
-            listener(states)
 
     # -- tasks -----------------------------------------------------------------------------------
 

@@ -107,11 +107,6 @@ class State:
 
     __hash__ = None  # type: ignore[assignment]
 
-    @property
-    def is_frozen(self) -> bool:
-        """True for committed versions handed out by the engine (read-only, shared)."""
-        return False
-
     def copy(self) -> State:
         """A deep, mutable copy."""
         return State(
@@ -175,10 +170,6 @@ class _FrozenState(State):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"state {self.id!r} rev {self.rev} is read-only")
-
-    @property
-    def is_frozen(self) -> bool:
-        return True
 
     def frozen(self) -> State:
         return self

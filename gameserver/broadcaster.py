@@ -40,7 +40,7 @@ class Broadcaster:
                             self.deliver(hub, state)
             except WatcherLaggedError as error:
                 log.warning("game watcher fell behind at rev %s; resending snapshots",
-                            error.args[0] if error.args else "?")
+                            error.last_rev)
                 self.resync()
 
     def deliver(self, hub: Hub, state: State) -> None:

@@ -338,3 +338,13 @@ async def test_superseded_committing_delays_are_forgotten_at_once(engine: Engine
     await engine.do(delay(uncommitted, "flag", 10, commit=False))
     await engine.do(commit(park(uncommitted)))
     assert engine.delayer_stats().pending == 2  # commit=False delays are not rev-checked
+
+
+async def test_must_result_says_when_the_query_has_not_run(engine: Engine) -> None:
+    """must_result() refuses before engine.do(cmd) and returns the result after."""
+    cmd = get_states()
+    with pytest.raises(UsageError, match="before the command ran"):
+        cmd.must_result()
+    await committed(engine, "a")
+    await engine.do(cmd)
+    assert [s.id for s in cmd.must_result().states] == ["a"]
