@@ -26,15 +26,15 @@ import resource
 import time
 
 from flowstate import Command, Engine, FlowRegistry, MemoryDriver, RealClock, StateCtx
-from gameserver import commands as c
-from gameserver.clock import TimeControl
-from gameserver.identity import Player
-from gameserver.match import DEADLINES, Limits
-from gameserver.matches import Matches
-from gameserver.metrics import Metrics
-from gameserver.runtime import default_games
-from gameserver.server import freeze_survivors, tune_gc
-from gameserver.timers import AT, Timers
+from gameserver.core.match import DEADLINES, Limits
+from gameserver.core.timecontrol import TimeControl
+from gameserver.live.identity import Player
+from gameserver.live.matches import Matches
+from gameserver.live.metrics import Metrics
+from gameserver.live.runtime import default_games
+from gameserver.live.server import freeze_survivors, tune_gc
+from gameserver.live.timers import AT, Timers
+from gameserver.wire import requests as c
 
 
 def rss_mb() -> float:
@@ -88,7 +88,7 @@ async def run(games: int, due: int, window: float, history: int, gc_tuned: bool)
         print(f"RSS {base:.0f} MB -> {idle:.0f} MB: {per_game / 1024:.1f} KiB per idle game "
               f"(match value, hub, game + timer states, delay)")
         survivors = None
-        if gc_tuned:  # as `python -m gameserver` runs (gameserver.server)
+        if gc_tuned:  # as `python -m gameserver` runs (gameserver.live.server)
             tune_gc()
             survivors = asyncio.create_task(freeze_survivors())
         # the due games: flags spread over `window` seconds starting 2 s from now

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gameserver.go import Color, GoGame, IllegalMoveError, Move, suggest_dead
+from gameserver.games.go import Color, GoGame, IllegalMoveError, Move, suggest_dead
 
 TARGETS = {"play": 20.0, "replay": 10_000.0, "score": 2_000.0}  # microseconds
 

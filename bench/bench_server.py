@@ -16,10 +16,10 @@ import time
 from typing import Any
 
 from flowstate.testing import FakeClock
-from gameserver import commands as c
-from gameserver.identity import Player
-from gameserver.runtime import Runtime
+from gameserver.live.identity import Player
+from gameserver.live.runtime import Runtime
 from gameserver.settings import Settings
+from gameserver.wire import requests as c
 
 SIZE = 19
 

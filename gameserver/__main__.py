@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from gameserver.app import create_app
-from gameserver.server import uvicorn_config
+from gameserver.live.app import create_app
+from gameserver.live.server import uvicorn_config
 from gameserver.settings import Settings
 
 

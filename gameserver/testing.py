@@ -29,10 +29,10 @@ from websockets.exceptions import ConnectionClosed
 
 from flowstate import Clock, MemoryDriver
 from flowstate.testing import FakeClock
-from gameserver.app import create_app
-from gameserver.rules import Rules
-from gameserver.runtime import Runtime
-from gameserver.server import uvicorn_config
+from gameserver.core.rules import Rules
+from gameserver.live.app import create_app
+from gameserver.live.runtime import Runtime
+from gameserver.live.server import uvicorn_config
 from gameserver.settings import Settings
 
 __all__ = ["GameClient", "ProtocolError", "RunningServer", "fake_clock", "game_server",

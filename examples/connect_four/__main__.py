@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from gameserver.__main__ import parse_args
-from gameserver.server import uvicorn_config
+from gameserver.live.server import uvicorn_config
 
 from .app import create_app
 

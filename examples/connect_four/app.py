@@ -8,8 +8,8 @@ from starlette.applications import Starlette
 
 from gameserver import Settings
 from gameserver import create_app as create_gameserver
-from gameserver.gorules import GoRules
-from gameserver.rules import Rules
+from gameserver.core.rules import Rules
+from gameserver.games.go.rules import GoRules
 
 from .rules import ConnectFour
 

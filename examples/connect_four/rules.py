@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from gameserver.errors import BadRequest, IllegalMove, NotYourTurn, WrongPhase
-from gameserver.rules import (
+from gameserver.core.rules import (
     Action,
     Color,
     Json,
@@ -18,6 +17,7 @@ from gameserver.rules import (
     Undo,
     other,
 )
+from gameserver.wire.errors import BadRequest, IllegalMove, NotYourTurn, WrongPhase
 
 SYMBOL = {"black": "X", "white": "O"}
 LETTER = {"black": "B", "white": "W"}
@@ -51,7 +51,7 @@ def _wins(state: FourState, x: int, yb: int, color: Color) -> bool:
 
 
 class ConnectFour:
-    """`gameserver.rules.Rules` for connect four."""
+    """`gameserver.core.rules.Rules` for connect four."""
 
     name = "connect_four"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flowstate.testing import FakeClock
-from gameserver.errors import IllegalMove, NotYourTurn
-from gameserver.rules import Color, PassTurn, Play, Undo
+from gameserver.core.rules import Color, PassTurn, Play, Undo
 from gameserver.testing import ProtocolError, serve
+from gameserver.wire.errors import IllegalMove, NotYourTurn
 
 from .app import games
 from .rules import ConnectFour, FourState
@@ -99,6 +99,6 @@ async def test_served_beside_go_over_real_sockets() -> None:
         assert server.runtime.matches.hubs[go].match.game == "go"
         # the record replays: rebuild every match from its stored form
         hub = server.runtime.matches.hubs[gid]
-        from gameserver.match import from_record, to_record
+        from gameserver.core.match import from_record, to_record
 
         assert from_record(to_record(hub.match), games()).state == hub.match.state

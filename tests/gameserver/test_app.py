@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flowstate.testing import FakeClock
 from gameserver.__main__ import parse_args
-from gameserver.server import uvicorn_config
+from gameserver.live.server import uvicorn_config
 from gameserver.settings import Settings
 from gameserver.testing import serve
 

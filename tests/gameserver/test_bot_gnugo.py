@@ -10,8 +10,8 @@ import os
 import signal
 from typing import Any
 
-from gameserver.bot import GNUGO_PATH
-from gameserver.botseat import engine_pid
+from gameserver.bots.seats import engine_pid
+from gameserver.games.go.bots import GNUGO_PATH
 from gameserver.testing import GameClient, RunningServer, serve
 from tests.gameserver.helpers import memory_settings
 from tests.gameserver.test_bot_seats import create_vs_bot, next_update

@@ -14,10 +14,10 @@ import pytest
 
 from flowstate import get_states
 from flowstate.testing import FakeClock
-from gameserver.botseat import AnswerUndo, Move, Score, bot_kind, next_turn, think_budget
-from gameserver.clock import GameClock, TimeControl
-from gameserver.gorules import GoRules
-from gameserver.match import Match, PendingUndo, Seat, join, new_match
+from gameserver.bots.seats import AnswerUndo, Move, Score, bot_kind, next_turn, think_budget
+from gameserver.core.match import Match, PendingUndo, Seat, join, new_match
+from gameserver.core.timecontrol import GameClock, TimeControl
+from gameserver.games.go.rules import GoRules
 from gameserver.settings import Settings
 from gameserver.testing import GameClient, ProtocolError, serve
 from tests.gameserver.helpers import memory_settings

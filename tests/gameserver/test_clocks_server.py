@@ -11,7 +11,7 @@ import pytest
 
 from flowstate import StateCtx, commit, transit
 from flowstate.testing import FakeClock
-from gameserver.match import game_view
+from gameserver.core.match import game_view
 from gameserver.settings import Settings
 from gameserver.testing import GameClient, ProtocolError, serve
 from tests.gameserver.helpers import memory_settings, play, start_game

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameserver.clock import System, TimeControl
-from gameserver.commands import (
+from gameserver.core.timecontrol import System, TimeControl
+from gameserver.wire.errors import ProtocolError
+from gameserver.wire.requests import (
     MESSAGE_TYPES,
     UNTIMED,
     Chat,
@@ -24,7 +25,6 @@ from gameserver.commands import (
     Watch,
     decode,
 )
-from gameserver.errors import ProtocolError
 
 
 def error_of(frame: str | bytes) -> ProtocolError:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from flowstate.testing import FakeClock
-from gameserver import commands as c
-from gameserver.clock import TimeControl
-from gameserver.gorules import GoRules
-from gameserver.match import Seat, from_record, join, new_match, step, to_record
+from gameserver.core.match import Seat, from_record, join, new_match, step, to_record
+from gameserver.core.timecontrol import TimeControl
+from gameserver.games.go.rules import GoRules
 from gameserver.testing import serve
+from gameserver.wire import requests as c
 from tests.gameserver.helpers import memory_settings, play, start_game
 
 T0 = 1_700_000_000.0

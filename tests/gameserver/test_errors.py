@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from flowstate.testing import FakeClock
-from gameserver.gorules import GoRules
-from gameserver.rules import Action, Color
+from gameserver.core.rules import Action, Color
+from gameserver.games.go.rules import GoRules
 from gameserver.testing import GameClient, ProtocolError, RunningServer, serve
 from tests.gameserver.helpers import memory_settings, play, start_game
 

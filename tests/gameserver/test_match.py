@@ -7,10 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameserver import commands as c
-from gameserver.errors import ProtocolError, StaleRev, WrongPhase
-from gameserver.gorules import GoRules
-from gameserver.match import (
+from gameserver.core.match import (
     TABLE,
     Connect,
     Match,
@@ -23,6 +20,9 @@ from gameserver.match import (
     step,
     to_record,
 )
+from gameserver.games.go.rules import GoRules
+from gameserver.wire import requests as c
+from gameserver.wire.errors import ProtocolError, StaleRev, WrongPhase
 
 GO = GoRules()
 GAMES = {"go": GO}

@@ -1,6 +1,6 @@
 """The token bucket refills at its rate and never beyond its burst."""
 
-from gameserver.ratelimit import TokenBucket
+from gameserver.live.ratelimit import TokenBucket
 
 
 def test_burst_then_refusal_then_refill() -> None:

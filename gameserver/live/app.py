@@ -1,0 +1,53 @@
+"""The starlette application factory."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from flowstate import Clock, MemoryDriver
+from gameserver.core.rules import Rules
+from gameserver.live import http
+from gameserver.live.runtime import Runtime
+from gameserver.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               games: Mapping[str, Rules] | None = None,
+               driver: MemoryDriver | None = None) -> Starlette:
+    """Build the app; everything it runs is created by its lifespan.
+
+    `clock` (default: the wall clock) drives the engine, rate limits and timestamps; `games`
+    (default: Go only) maps a `create`'s `game` field to its rules; `driver` replaces the one
+    `make_driver(settings)` builds (tests share one across a restart).
+    """
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with Runtime.running(settings, clock=clock, games=games, driver=driver) as rt:
+            app.state.runtime = rt
+            yield
+
+    async def ws_endpoint(ws: WebSocket) -> None:
+        runtime: Runtime = ws.app.state.runtime
+        await runtime.sockets.endpoint(ws)
+
+    routes = [
+        Route("/", http.index),
+        Route("/healthz", http.healthz),
+        Route("/metrics", http.metrics),
+        Route("/api/games", http.list_games),
+        Route("/api/games/{game_id}", http.get_game),
+        Route("/api/games/{game_id}/sgf", http.get_sgf),
+        WebSocketRoute("/ws", ws_endpoint),
+        Mount("/", StaticFiles(directory=settings.web_dir, check_dir=False), name="web"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    return app

@@ -1,0 +1,92 @@
+"""Everything one running app owns, built and torn down by the app's lifespan.
+
+The engine (with its delayer, recovery and persistence), the identities and matches loaded back
+from it, the lobby, the broadcaster task and the socket server. No module globals: two apps in
+one process each have their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+from flowstate import Clock, Engine, FlowRegistry, MemoryDriver, RealClock
+from gameserver.bots.seats import BotSeats
+from gameserver.core.match import Limits
+from gameserver.core.rules import Rules
+from gameserver.games.go.rules import GoRules
+from gameserver.live.broadcaster import Broadcaster
+from gameserver.live.identity import Identities
+from gameserver.live.lobby import Lobby
+from gameserver.live.matches import Matches
+from gameserver.live.metrics import Metrics
+from gameserver.live.persistence import make_driver
+from gameserver.live.server import freeze_survivors, tune_gc
+from gameserver.live.session import Session
+from gameserver.live.sockets import SocketServer
+from gameserver.live.timers import Timers
+from gameserver.settings import Settings
+
+
+def default_games() -> dict[str, Rules]:
+    return {"go": GoRules()}
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    driver: MemoryDriver
+    engine: Engine
+    metrics: Metrics
+    identities: Identities
+    matches: Matches
+    lobby: Lobby
+    sockets: SocketServer
+    bots: BotSeats
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, settings: Settings, *, clock: Clock | None = None,
+                      games: Mapping[str, Rules] | None = None,
+                      driver: MemoryDriver | None = None) -> AsyncIterator[Runtime]:
+        clock = clock or RealClock()
+        driver = driver if driver is not None else make_driver(settings)
+        registry = FlowRegistry()
+        timers = Timers(registry)
+        metrics = Metrics()
+        async with Engine(driver, registry, clock=clock) as engine:
+            identities = Identities(engine, settings.max_name_length)
+            matches = Matches(engine, games or default_games(), metrics, now=clock.now,
+                              history=settings.update_history,
+                              max_open_games=settings.max_open_games_per_player,
+                              limits=limits(settings))
+            timers.attach(matches)
+            await identities.load()
+            await matches.load()
+            lobby = Lobby()
+            session = Session(settings, identities, matches, lobby, clock.now)
+            sockets = SocketServer(settings, session, matches, lobby, metrics, clock.now)
+            broadcaster = Broadcaster(engine, matches, lobby, metrics)
+            if settings.tune_gc:
+                tune_gc()
+            bots = BotSeats(settings, engine, matches, clock)
+            matches.bot_seat = bots.seat_for
+            runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
+                          sockets, bots)
+            async with bots.running(), asyncio.TaskGroup() as tg:
+                tasks = [tg.create_task(broadcaster.run(), name="gameserver-broadcaster")]
+                if settings.tune_gc:
+                    tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
+                try:
+                    yield runtime
+                finally:
+                    for task in tasks:
+                        task.cancel()
+
+
+def limits(settings: Settings) -> Limits:
+    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after,
+                  scoring=settings.scoring_timeout)

@@ -1,0 +1,124 @@
+"""What each client message does: one handler per command type, given the connection.
+
+A handler returns the `ok` result fields (sent only when the request carried an `id`) or raises
+a `ProtocolError`. Pushes a command implies go out through the broadcaster or straight to the
+socket (snapshots, lobby, chat, pong).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from gameserver.live.connection import Connection
+from gameserver.live.identity import Identities, Player
+from gameserver.live.lobby import Lobby
+from gameserver.live.matches import Matches
+from gameserver.settings import Settings
+from gameserver.wire import requests as c
+from gameserver.wire.errors import BadRequest, Unauthorized
+
+Result = dict[str, Any] | None
+Handler = Callable[[Connection, Any, float], Awaitable[Result]]
+
+
+class Session:
+    """The command handlers, shared by every connection of one app."""
+
+    def __init__(self, settings: Settings, identities: Identities, matches: Matches,
+                 lobby: Lobby, now: Callable[[], float]) -> None:
+        self._settings = settings
+        self._identities = identities
+        self._matches = matches
+        self._lobby = lobby
+        self._now = now
+        self.handlers: dict[type[Any], Handler] = {
+            c.Hello: self.hello,
+            c.Ping: self.ping,
+            c.LobbySubscribe: self.lobby_subscribe,
+            c.LobbyUnsubscribe: self.lobby_unsubscribe,
+            c.Create: self.create,
+            c.Join: self.join,
+            c.Watch: self.watch,
+            c.Unwatch: self.unwatch,
+            c.Chat: self.chat,
+            **{kind: self.game_command for kind in (
+                c.Move, c.Pass, c.Resign, c.UndoRequest, c.UndoReply, c.MarkDead,
+                c.AcceptScore, c.ResumePlay)},
+        }
+
+    async def handle(self, conn: Connection, cmd: c.Command, t0: float) -> Result:
+        if conn.player is None and type(cmd) not in (c.Hello, c.Ping):
+            raise Unauthorized("say hello first")
+        return await self.handlers[type(cmd)](conn, cmd, t0)
+
+    @staticmethod
+    def player(conn: Connection) -> Player:
+        assert conn.player is not None
+        return conn.player
+
+    async def hello(self, conn: Connection, cmd: c.Hello, t0: float) -> Result:
+        if conn.player is not None:
+            raise BadRequest("this connection already said hello")
+        player, token = await self._identities.hello(cmd.token, cmd.name)
+        conn.player = player
+        conn.send(orjson.dumps({"type": "welcome", "id": cmd.id, "player_id": player.id,
+                                "name": player.name, "token": token}).decode())
+        await self._matches.player_online(conn, player)
+        return None  # `welcome` is the reply
+
+    async def ping(self, conn: Connection, cmd: c.Ping, t0: float) -> Result:
+        conn.send(orjson.dumps({"type": "pong", "id": cmd.id, "t": cmd.t,
+                                "server_time": self._now()}).decode())
+        return None  # `pong` is the reply
+
+    async def lobby_subscribe(self, conn: Connection, cmd: c.LobbySubscribe, t0: float) -> Result:
+        self._lobby.subscribe(conn, [hub.summary() for hub in self._matches.open_games()])
+        return {}
+
+    async def lobby_unsubscribe(self, conn: Connection, cmd: c.LobbyUnsubscribe,
+                                t0: float) -> Result:
+        self._lobby.unsubscribe(conn)
+        return {}
+
+    async def create(self, conn: Connection, cmd: c.Create, t0: float) -> Result:
+        hub = await self._matches.create(self.player(conn), cmd, conn)
+        return {"game_id": hub.match.id, "color": hub.match.color_of(self.player(conn).id)}
+
+    async def join(self, conn: Connection, cmd: c.Join, t0: float) -> Result:
+        hub = await self._matches.join(self.player(conn), cmd.game_id, conn)
+        return {"game_id": hub.match.id, "color": hub.match.color_of(self.player(conn).id)}
+
+    async def watch(self, conn: Connection, cmd: c.Watch, t0: float) -> Result:
+        self._matches.watch(conn, cmd.game_id, cmd.since_rev)
+        return {"game_id": cmd.game_id}
+
+    async def unwatch(self, conn: Connection, cmd: c.Unwatch, t0: float) -> Result:
+        self._matches.unwatch(conn, cmd.game_id)
+        return {"game_id": cmd.game_id}
+
+    async def game_command(self, conn: Connection, cmd: Any, t0: float) -> Result:
+        hub = await self._matches.command(self.player(conn), cmd, t0)
+        return {"game_id": cmd.game_id, "rev": hub.match.rev}
+
+    async def chat(self, conn: Connection, cmd: c.Chat, t0: float) -> Result:
+        hub = self._matches.hub(cmd.game_id)
+        text = cmd.text.strip()
+        if not text:
+            raise BadRequest("the chat message is empty")
+        if len(text) > self._settings.max_chat_length:
+            raise BadRequest(f"chat messages are at most {self._settings.max_chat_length} "
+                             "characters")
+        if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
+            raise BadRequest("chat messages may not hold control characters")
+        player = self.player(conn)
+        push = orjson.dumps({"type": "chat", "game_id": cmd.game_id, "player_id": player.id,
+                             "name": player.name, "text": text, "at": self._now()}).decode()
+        for watcher in hub.watchers:
+            watcher.send(push)
+        if conn not in hub.watchers:
+            conn.send(push)
+        return {}

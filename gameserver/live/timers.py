@@ -1,0 +1,84 @@
+"""Match deadlines as durable flowstate delays.
+
+Each game that has a deadline (`match.deadline`: its flag, the lobby, abandonment or scoring
+limit) has a small companion state, `timer.<game id>` labelled `kind=timer`, holding the game id
+and the deadline. Whenever a match commit changes the deadline, the same atomic commit parks the
+timer state again with `delay_until(timer, <flow>, at)` (commit=True): the firing is rev-checked
+against that timer version, so the next commit that moves the deadline cancels the old delay
+silently, and a commit that leaves it unchanged (a chat-free presence change in a clocked game)
+does not touch the timer at all. The delay snapshot is the timer state (a few hundred bytes), not
+the match record.
+
+A firing commits a transit of the timer state to the flow (`clock.flag`,
+`match.lobby_timeout`, `match.abandoned` or `match.scoring_timeout`; all run `Timers.flow`),
+which hands it to `Matches.fire`: under the match lock, the match's deadlines are judged as of
+now and what is due is committed like a player command, with its pushes. Delays live in the
+engine's snapshots, so they survive a restart; overdue ones fire at once on start, and a timer
+whose firing was committed but not yet judged when the server stopped is judged at load.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flowstate import Command, Engine, FlowRegistry, State, StateCtx, delay_until, noop, park
+from gameserver.core.match import DEADLINES
+
+if TYPE_CHECKING:
+    from gameserver.live.matches import Matches
+
+__all__ = ["FIRED", "KIND", "Timers", "arm", "armed", "game_of", "timer_id"]
+
+KIND = "timer"
+GAME = "gameserver.game"
+AT = "gameserver.at"
+FLOW = "gameserver.flow"
+#: `Hub.armed` after a firing: equal to no deadline, so the next commit writes the timer state
+FIRED = (-1.0, "fired")
+
+
+def timer_id(game_id: str) -> str:
+    return f"timer.{game_id}"
+
+
+def game_of(state: State) -> str:
+    return state.annotation(GAME, state.id.removeprefix("timer."))
+
+
+def armed(state: State | None) -> tuple[float, str] | None:
+    """The deadline a committed timer version has pending (None once fired or cancelled)."""
+    if state is None or state.rev == 0 or state.transition.to:
+        return None
+    at, flow = state.annotation(AT, ""), state.annotation(FLOW, "")
+    return (float(at), flow) if at and flow else None
+
+
+def arm(timer: StateCtx, game_id: str, due: tuple[float, str] | None) -> list[Command]:
+    """Commands (for the match's commit) that make `due` the timer's only pending deadline."""
+    current = timer.current
+    current.labels = {"kind": KIND}
+    if due is None:
+        current.annotations = {GAME: game_id}
+        return [park(timer)]
+    at, flow = due
+    current.annotations = {GAME: game_id, AT: repr(at), FLOW: flow}
+    return [park(timer), delay_until(timer, flow, at)]
+
+
+class Timers:
+    """The flows a firing runs; registered before the engine starts, attached to the matches
+    once they exist (a firing that comes first waits for `Matches.loaded`)."""
+
+    def __init__(self, registry: FlowRegistry) -> None:
+        self._matches: Matches | None = None
+        for flow in DEADLINES:
+            registry.set_flow(flow, self.flow)
+
+    def attach(self, matches: Matches) -> None:
+        self._matches = matches
+
+    async def flow(self, ctx: StateCtx, engine: Engine) -> Command:
+        matches = self._matches
+        if matches is not None:
+            await matches.fire(game_of(ctx.committed), ctx.committed)
+        return noop()

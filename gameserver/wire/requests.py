@@ -1,0 +1,348 @@
+"""The websocket decoder: one text frame in, one typed frozen command out.
+
+Pure: no I/O, no clock. `decode(frame)` returns a command or raises `ProtocolError`
+(`bad_request` / `unknown_type`) carrying the request id when it could be read; it never raises
+anything else. Unknown extra fields are ignored, as the protocol allows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+from gameserver.core.timecontrol import InvalidTimeControl, System, TimeControl
+from gameserver.wire.errors import BadRequest, ProtocolError, RequestId, UnknownType
+
+MAX_ID_LENGTH = 64
+MAX_GAME_ID_LENGTH = 64
+MAX_TOKEN_LENGTH = 128
+MAX_TEXT_LENGTH = 4096  # hard cap at the edge; the chat limit (settings) is checked by the server
+MAX_COORD = 1_000
+MAX_REV = 2**53
+MAX_SECONDS = 10 * 24 * 3600.0
+UNTIMED = TimeControl(System.NONE)
+
+Json = Any
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    id: RequestId
+
+
+@dataclass(frozen=True, slots=True)
+class GameCommand(Command):
+    game_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hello(Command):
+    token: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ping(Command):
+    t: float | int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LobbySubscribe(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class LobbyUnsubscribe(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Create(Command):
+    game: str
+    options: Mapping[str, Json]  # game-specific settings, parsed by the game's rules
+    time_control: TimeControl
+    color: Literal["black", "white", "random"]
+    opponent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Join(GameCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Watch(GameCommand):
+    since_rev: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatch(GameCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Move(GameCommand):
+    rev: int
+    x: int
+    y: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pass(GameCommand):
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resign(GameCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UndoRequest(GameCommand):
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class UndoReply(GameCommand):
+    accept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MarkDead(GameCommand):
+    x: int
+    y: int
+    dead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptScore(GameCommand):
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResumePlay(GameCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Chat(GameCommand):
+    text: str = field(default="")
+
+
+# -- field readers ---------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _get(msg: Mapping[str, Json], name: str, required: bool = True) -> Json:
+    value = msg.get(name, _MISSING)
+    if value is _MISSING or value is None:
+        if required:
+            raise BadRequest(f"field {name!r} is missing")
+        return None
+    return value
+
+
+def _int(msg: Mapping[str, Json], name: str, lo: int, hi: int, required: bool = True) -> int | None:
+    value = _get(msg, name, required)
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise BadRequest(f"field {name!r} must be an integer, not {_kind(value)}")
+    if not lo <= value <= hi:
+        raise BadRequest(f"field {name!r} must be between {lo} and {hi}, not {value}")
+    return value
+
+
+def _req_int(msg: Mapping[str, Json], name: str, lo: int, hi: int) -> int:
+    value = _int(msg, name, lo, hi)
+    assert value is not None
+    return value
+
+
+def _str(msg: Mapping[str, Json], name: str, max_len: int, required: bool = True) -> str | None:
+    value = _get(msg, name, required)
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise BadRequest(f"field {name!r} must be a string, not {_kind(value)}")
+    if len(value) > max_len:
+        raise BadRequest(f"field {name!r} is longer than {max_len} characters")
+    return value
+
+
+def _req_str(msg: Mapping[str, Json], name: str, max_len: int) -> str:
+    value = _str(msg, name, max_len)
+    assert value is not None
+    return value
+
+
+def _bool(msg: Mapping[str, Json], name: str) -> bool:
+    value = _get(msg, name)
+    if type(value) is not bool:
+        raise BadRequest(f"field {name!r} must be true or false, not {_kind(value)}")
+    return bool(value)
+
+
+def _game_id(msg: Mapping[str, Json]) -> str:
+    value = _req_str(msg, "game_id", MAX_GAME_ID_LENGTH)
+    if not value:
+        raise BadRequest("field 'game_id' is empty")
+    return value
+
+
+def _rev(msg: Mapping[str, Json]) -> int:
+    return _req_int(msg, "rev", 0, MAX_REV)
+
+
+def _coord(msg: Mapping[str, Json], name: str) -> int:
+    return _req_int(msg, name, -MAX_COORD, MAX_COORD)
+
+
+def _kind(value: Json) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def parse_time_control(value: Json) -> TimeControl:
+    """A protocol `time_control` object (validated by the game clock's own parser); absent
+    means untimed."""
+    if value is None:
+        return UNTIMED
+    try:
+        control = TimeControl.from_dict(value)
+    except InvalidTimeControl as error:
+        raise BadRequest(str(error)) from None
+    except (OverflowError, ValueError):
+        raise BadRequest("time_control: a duration is out of range") from None
+    longest = max(control.main_ms, control.increment_ms, control.max_ms, control.period_ms)
+    if longest > MAX_SECONDS * 1000:
+        raise BadRequest(f"time_control: durations are at most {MAX_SECONDS:g} seconds")
+    return control
+
+
+# -- one reader per type ------------------------------------------------------------------------
+
+
+def _hello(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    return Hello(rid, token=_str(m, "token", MAX_TOKEN_LENGTH, required=False),
+                 name=_str(m, "name", 200, required=False))
+
+
+def _ping(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    t = m.get("t")
+    if t is not None and (type(t) not in (int, float, str) or (type(t) is str and len(t) > 64)):
+        raise BadRequest("field 't' must be a number")
+    if type(t) is float and not math.isfinite(t):
+        raise BadRequest("field 't' must be a finite number")
+    return Ping(rid, t=t)
+
+
+_CREATE_RESERVED = frozenset({"type", "id", "game", "time_control", "color", "opponent"})
+
+
+def _create(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    game = _str(m, "game", 32, required=False) or "go"
+    color = m.get("color", "random")
+    if color is None:
+        color = "random"
+    if color not in ("black", "white", "random"):
+        raise BadRequest("field 'color' must be black, white or random")
+    opponent = _str(m, "opponent", 32, required=False)
+    if opponent is not None and opponent != "bot":
+        raise BadRequest("field 'opponent' must be \"bot\" when given")
+    options = {k: v for k, v in m.items() if k not in _CREATE_RESERVED}
+    return Create(rid, game=game, options=options,
+                  time_control=parse_time_control(m.get("time_control")),
+                  color=color, opponent=opponent)
+
+
+def _watch(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    return Watch(rid, _game_id(m), since_rev=_int(m, "since_rev", 0, MAX_REV, required=False))
+
+
+def _chat(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    return Chat(rid, _game_id(m), text=_req_str(m, "text", MAX_TEXT_LENGTH))
+
+
+_READERS: dict[str, Callable[[RequestId, Mapping[str, Json]], Command]] = {
+    "hello": _hello,
+    "ping": _ping,
+    "lobby_subscribe": lambda rid, m: LobbySubscribe(rid),
+    "lobby_unsubscribe": lambda rid, m: LobbyUnsubscribe(rid),
+    "create": _create,
+    "join": lambda rid, m: Join(rid, _game_id(m)),
+    "watch": _watch,
+    "unwatch": lambda rid, m: Unwatch(rid, _game_id(m)),
+    "move": lambda rid, m: Move(rid, _game_id(m), _rev(m), _coord(m, "x"), _coord(m, "y")),
+    "pass": lambda rid, m: Pass(rid, _game_id(m), _rev(m)),
+    "resign": lambda rid, m: Resign(rid, _game_id(m)),
+    "undo_request": lambda rid, m: UndoRequest(rid, _game_id(m), _rev(m)),
+    "undo_reply": lambda rid, m: UndoReply(rid, _game_id(m), _bool(m, "accept")),
+    "mark_dead": lambda rid, m: MarkDead(rid, _game_id(m), _coord(m, "x"), _coord(m, "y"),
+                                         _bool(m, "dead")),
+    "accept_score": lambda rid, m: AcceptScore(rid, _game_id(m), _rev(m)),
+    "resume_play": lambda rid, m: ResumePlay(rid, _game_id(m)),
+    "chat": _chat,
+}
+
+MESSAGE_TYPES: tuple[str, ...] = tuple(_READERS)
+
+
+def read_request_id(msg: Mapping[str, Json]) -> RequestId:
+    rid = msg.get("id")
+    if rid is None:
+        return None
+    if type(rid) is int and abs(rid) <= MAX_REV:
+        return rid
+    if type(rid) is str and len(rid) <= MAX_ID_LENGTH:
+        return rid
+    raise BadRequest(f"field 'id' must be a string of at most {MAX_ID_LENGTH} characters "
+                     "or an integer")
+
+
+def peek_request_id(frame: str | bytes) -> RequestId:
+    """The request id of a frame that will not be decoded (e.g. rate limited), if readable."""
+    try:
+        msg = orjson.loads(frame)
+        return read_request_id(msg) if isinstance(msg, dict) else None
+    except (orjson.JSONDecodeError, ProtocolError, RecursionError):
+        return None
+
+
+def decode(frame: str | bytes) -> Command:
+    """Decode one frame into a command, or raise `ProtocolError` (and nothing else)."""
+    try:
+        msg = orjson.loads(frame)
+    except (orjson.JSONDecodeError, TypeError, ValueError, UnicodeError):
+        raise BadRequest("the frame is not valid JSON") from None
+    except RecursionError:
+        raise BadRequest("the frame is nested too deeply") from None
+    if not isinstance(msg, dict):
+        raise BadRequest(f"a message must be a JSON object, not {_kind(msg)}")
+    rid = read_request_id(msg)
+    type_name = msg.get("type")
+    try:
+        if type(type_name) is not str:
+            raise BadRequest("field 'type' is missing or not a string")
+        reader = _READERS.get(type_name)
+        if reader is None:
+            raise UnknownType(type_name[:64])
+        return reader(rid, msg)
+    except ProtocolError as error:
+        raise error.with_id(rid) from None
