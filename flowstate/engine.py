@@ -284,12 +284,19 @@ class Engine:
                 return
             ctx = nxt
 
-    def watch(self, cmd: GetStatesCommand, *, buffer: int | None = None) -> Watcher:
-        """An async iterator over every committed version matching `cmd`, pushed by commits."""
+    def watch(self, cmd: GetStatesCommand, *, buffer: int | None = None,
+              where: Callable[[State], bool] | None = None) -> Watcher:
+        """An async iterator over every committed version matching `cmd`, pushed by commits.
+
+        `where(state)`, if given, is called synchronously for each matching version as it is
+        committed (it must be cheap and must not raise); versions it rejects are dropped before
+        they reach the buffer, so they never wake the reader. A process that handles its own
+        commits itself uses it to watch only for versions somebody else wrote.
+        """
         if not isinstance(cmd, GetStatesCommand):
             raise UsageError(f"watch() takes a get_states(...) command, got {type(cmd).__name__}")
         self._check_running()
-        return self._hub.add(cmd, buffer if buffer is not None else self.watcher_buffer)
+        return self._hub.add(cmd, buffer if buffer is not None else self.watcher_buffer, where)
 
     def delayer_stats(self) -> DelayerStats:
         return DelayerStats(

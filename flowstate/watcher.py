@@ -5,6 +5,8 @@ reader. A watcher whose reader falls `buffer` versions behind drops its buffer a
 again, catches up from the log after the last rev it delivered, page by page, then goes live
 again: every matching version is delivered once, in rev order, while the history is retained.
 If the history it needs was trimmed meanwhile, reading raises `WatcherLaggedError`.
+A `where` predicate, evaluated synchronously as each version is pushed (and on catch-up), drops
+versions the reader does not want before they are buffered, so they never wake it.
 A slow reader never blocks commits or other watchers.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -36,12 +39,15 @@ class Watcher:
         "_waiter",
         "ors",
         "since_time",
+        "where",
     )
 
-    def __init__(self, hub: WatcherHub, cmd: GetStatesCommand, buffer: int) -> None:
+    def __init__(self, hub: WatcherHub, cmd: GetStatesCommand, buffer: int,
+                 where: Callable[[State], bool] | None = None) -> None:
         self._hub = hub
         self.ors = cmd.labels
         self.since_time = cmd.since_time
+        self.where = where
         self._max = buffer
         self._buf: deque[State] = deque()
         self._waiter: asyncio.Future[None] | None = None
@@ -55,7 +61,8 @@ class Watcher:
                 self._last_rev = driver.head_rev
                 self._lagging = False
             else:
-                self._buf.append(latest)
+                if where is None or where(latest):
+                    self._buf.append(latest)
                 self._last_rev = latest.rev
         else:
             self._last_rev = cmd.since_rev
@@ -74,7 +81,9 @@ class Watcher:
     def matches(self, state: State) -> bool:
         if self.since_time is not None and state.committed_at < self.since_time:
             return False
-        return labels_match(self.ors, state.labels)
+        if not labels_match(self.ors, state.labels):
+            return False
+        return self.where is None or self.where(state)
 
     def push(self, state: State) -> None:
         """Called by the hub for every committed version that matches."""
@@ -98,7 +107,8 @@ class Watcher:
                 raise StopAsyncIteration
             if self._buf:
                 state = self._buf.popleft()
-                self._last_rev = state.rev
+                if state.rev > self._last_rev:
+                    self._last_rev = state.rev
                 return state
             if self._lagging:
                 self._catch_up()
@@ -119,7 +129,10 @@ class Watcher:
             self._closed = True
             self._hub.remove(self)
             raise WatcherLaggedError(self._last_rev, exc.oldest_rev) from None
-        self._buf.extend(result.states)
+        where = self.where
+        if result.states:
+            self._last_rev = result.states[-1].rev
+        self._buf.extend(result.states if where is None else filter(where, result.states))
         if not result.more:
             self._lagging = False
 
@@ -163,8 +176,9 @@ class WatcherHub:
         self._by_pair: dict[tuple[str, str], set[Watcher]] = {}
         self._all: set[Watcher] = set()
 
-    def add(self, cmd: GetStatesCommand, buffer: int) -> Watcher:
-        watcher = Watcher(self, cmd, buffer)
+    def add(self, cmd: GetStatesCommand, buffer: int,
+            where: Callable[[State], bool] | None = None) -> Watcher:
+        watcher = Watcher(self, cmd, buffer, where)
         if len(cmd.labels) == 1:
             pair = next(iter(cmd.labels[0].items()))
             self._by_pair.setdefault(pair, set()).add(watcher)

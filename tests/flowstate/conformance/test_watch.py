@@ -3,7 +3,7 @@ WatchSinceTime from the Go suite."""
 
 from __future__ import annotations
 
-from flowstate import Engine, StateCtx, commit, get_states, park
+from flowstate import Engine, State, StateCtx, commit, get_states, park
 from flowstate.testing import FakeClock
 
 from .support import collect
@@ -99,3 +99,36 @@ async def test_watch_since_time(engine: Engine, clock: FakeClock) -> None:
         await clock.advance(10)
         await engine.do(commit(park(StateCtx.new("laterTID", labels={"foo": "fooVal"}))))
         assert [s.id for s in await collect(late, 1)] == ["laterTID"]
+
+
+async def test_watch_where_filters_before_buffering(engine: Engine) -> None:
+    """A `where` predicate drops versions before they are buffered: the reader is never woken
+    for them, live or while catching up from the log, and the rest arrive once, in order."""
+    def odd_step(state: State) -> bool:
+        return state.annotations.get("step", "0") in ("1", "3")
+
+    ctx = StateCtx.new("w", labels={"kind": "w"})
+    ctx.current.annotations["step"] = "0"
+    await engine.do(commit(park(ctx)))
+    ctx.current.annotations["step"] = "1"
+    await engine.do(commit(park(ctx)))
+    async with engine.watch(get_states({"kind": "w"}), where=odd_step) as watcher:
+        for step in ("2", "3", "4"):
+            ctx.current.annotations["step"] = step
+            await engine.do(commit(park(ctx)))
+        states = await collect(watcher, 2)
+    assert [s.annotations["step"] for s in states] == ["1", "3"]
+
+
+async def test_watch_where_never_wakes_for_rejected(engine: Engine) -> None:
+    """Rejected live versions leave nothing buffered: a reader waiting for one more version
+    gets the first accepted one, not a wake-up for each rejected one."""
+    ctx = StateCtx.new("w", labels={"kind": "w"})
+    async with engine.watch(get_states({"kind": "w"}),
+                            where=lambda s: s.annotations.get("keep") == "yes") as watcher:
+        for _ in range(3):
+            await engine.do(commit(park(ctx)))
+        ctx.current.annotations["keep"] = "yes"
+        await engine.do(commit(park(ctx)))
+        states = await collect(watcher, 1)
+    assert [s.rev for s in states] == [ctx.committed.rev]
