@@ -55,9 +55,10 @@ async def test_flood_closes_with_1008(fake_clock: FakeClock) -> None:
 
 
 async def test_a_client_that_stops_reading_is_cut_off(fake_clock: FakeClock) -> None:
-    """Pushes pile up for a non-reading spectator until its queue is full; it is dropped and
-    the players never wait for it."""
-    settings = memory_settings(send_queue=8, message_burst=10_000, max_chat_length=4000)
+    """Pushes pile up for a non-reading spectator until its unsent output passes the buffer
+    limit; it is dropped and the players never wait for it."""
+    settings = memory_settings(send_buffer_bytes=64 * 1024, message_burst=10_000,
+                               max_chat_length=4000)
     async with serve(settings, clock=fake_clock) as server:
         alice, bob, gid = await start_game(server)
         sock = socket.socket()
