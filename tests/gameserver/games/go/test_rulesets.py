@@ -3,6 +3,9 @@ compensation, who passes last, default komi, and their SGF names."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from gameserver.games.go import (
@@ -277,3 +280,19 @@ def test_sgf_rule_names_read(ru: str, name: str) -> None:
 def test_the_sgf_result_includes_the_compensation() -> None:
     game = finished(WALLS, "chinese", komi=0.5, handicap=3, dead=frozenset({(5, 3)}))
     assert "RE[W+10.5]" in to_sgf(game.finish_by_score())
+
+
+def test_the_browser_create_form_knows_the_same_defaults() -> None:
+    """web/rules.js repeats each ruleset's default komi and placement for the create form;
+    they must be the server's."""
+    text = (Path(__file__).resolve().parents[4] / "web" / "rules.js").read_text()
+    rows = re.findall(r'\{ id: "(\w+)", label: "[^"]+", title: "([^"]+)", komi: ([\d.]+), '
+                      r'handicapKomi: ([\d.]+), free: (true|false), freeByDefault: (true|false) \}',
+                      text)
+    assert [row[0] for row in rows] == list(RULESETS)
+    for name, title, komi, handicap_komi, free, by_default in rows:
+        rules = ruleset(name)
+        assert (title, float(komi), float(handicap_komi)) == (
+            rules.title, rules.default_komi(0), rules.default_komi(2))
+        assert (free == "true", by_default == "true") == (
+            rules.free_placement, rules.placement == "free")
