@@ -478,17 +478,14 @@ def _place(game: GoGame, color: Color, point: Point) -> GoGame:
         raise IllegalMoveError("off_board", point, geo.size)
     placed = place_stone(game.board, geo, geo.index(point), BLACK, game.position_hash)
     stones = (*game.placed, (point[0], point[1]))
-    done = len(stones) >= settings.handicap
-    undo = _Undo(game.board, game.position_hash, -1, 0, 0, 0, color, 0, game.undo_log,
-                 "placement")
-    if not done:
-        return _replace(game, board=placed.board, position_hash=placed.hash, placed=stones,
-                        undo_log=undo)
-    # the position with every handicap stone is where superko history starts
-    first = Color.WHITE
-    return _replace(game, board=placed.board, position_hash=placed.hash, placed=stones,
-                    undo_log=undo, phase="playing", to_move=first,
-                    seen=(GoGame._key(settings, placed.hash, first),))
+    after = _replace(game, board=placed.board, position_hash=placed.hash, placed=stones,
+                     undo_log=_Undo(game.board, game.position_hash, -1, 0, 0, 0, color, 0,
+                                    game.undo_log, "placement"))
+    if len(stones) < settings.handicap:
+        return after
+    # the position with every handicap stone is where the superko history starts
+    return _replace(after, phase="playing", to_move=Color.WHITE,
+                    seen=(GoGame._key(settings, placed.hash, Color.WHITE),))
 
 
 def _pass(game: GoGame, color: Color) -> GoGame:
