@@ -274,3 +274,40 @@ def _repeating_suicide(game: GoGame, color: Color, point: Point) -> bool:
     geo = game.settings.geo
     code = BLACK if color is Color.BLACK else WHITE
     return bool(place_stone(game.board, geo, geo.index(point), code, 0, "allowed").lost)
+
+
+async def _matrix(sizes: list[int], seeds: int) -> None:
+    """Every ruleset x handicap setting x seed on each size; prints one line a game and the
+    totals (the measurement quoted in docs/go-rules.md)."""
+    totals = {"games": 0, "counted": 0, "boards": 0, "probes": 0, "illegal": 0,
+              "suicide_superko": 0, "seki_eyes": 0}
+    for size in sizes:
+        big = size > 9
+        stones = 4 if big else 3
+        for name in GNUGO_RULES:
+            placements: list[tuple[int, Handicap]] = [(0, "fixed"), (stones, "fixed")]
+            if ruleset(name).free_placement:
+                placements += [(stones, "engine"), (stones, "ours")]
+            for handicap, placement in placements:
+                for seed in range(seeds):
+                    spec = GameSpec(name, size, seed, handicap, placement,  # type: ignore[arg-type]
+                                    opening_moves=size * size if big else 30,
+                                    opener="builtin" if big else "random")
+                    done = await replay(spec)
+                    totals["games"] += 1
+                    totals["counted"] += done.result is not None
+                    for key in ("boards", "probes", "illegal", "suicide_superko", "seki_eyes"):
+                        totals[key] += getattr(done, key)
+                    print(f"{spec}: {done.moves} moves, {done.result}", flush=True)
+    print(totals)
+
+
+if __name__ == "__main__":
+    import argparse
+    import asyncio
+
+    parser = argparse.ArgumentParser(description=_matrix.__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[9])
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(_matrix(args.sizes, args.seeds))
