@@ -162,7 +162,10 @@ def _clocked(match: Match, rules: Rules, before: MatchPhase, state: Any, color: 
     stack = match.clocks
     if isinstance(action, r.Play | r.PassTurn):
         stack = ClockStack(clock, stack)
-        clock = clock.moved(color, now)
+        if rules.turn(state) != color:
+            clock = clock.moved(color, now)
+        elif clock.flagged(now) == color:  # a play that keeps the turn (a handicap stone)
+            raise FlagFell(color, clock.flag_at_ms() or 0, to_ms(now))
     elif isinstance(action, r.Undo) and stack is not None:
         clock, stack = clock.undo(stack.clock), stack.below
     phase = rules.phase(state)
