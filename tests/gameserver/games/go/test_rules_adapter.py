@@ -11,14 +11,13 @@ import pytest
 from gameserver.core.match import (
     Match,
     Seat,
-    from_record,
     game_view,
     join,
     new_match,
     snapshot_view,
     step,
-    to_record,
 )
+from gameserver.core.record import from_record, to_record
 from gameserver.core.timecontrol import TimeControl
 from gameserver.games.go.rules import GoRules
 from gameserver.wire import requests as c
