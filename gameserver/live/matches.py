@@ -148,6 +148,7 @@ class Matches:
         self.hubs: dict[str, Hub] = {}
         self._by_player: dict[str, set[str]] = {}
         self.conflicts = 0  # commits that met a newer version (another writer) and retried
+        self.adopted = 0  # versions written elsewhere and taken into a hub
         #: observers of every change (the lobby, metrics)
         self.observers: list[Observer] = []
         #: called with every hub that appears (created, loaded or adopted): a bot seat
@@ -440,6 +441,7 @@ class Matches:
                 return
             match = rebuilt
         match = replace(match, connected=previous.connected)
+        self.adopted += 1
         note = state.annotations.get(NOTE)
         if note:
             at, event = orjson.loads(note)

@@ -54,6 +54,7 @@ class Metrics:
     moves: int = 0
     commits: int = 0
     commit_conflicts: int = 0
+    adopted: int = 0
     pushes: int = 0
     push_frames: int = 0
     slow_consumers_cut: int = 0
@@ -89,6 +90,9 @@ class Metrics:
         metric("gameserver_commits_total", "counter", "Match commits.", self.commits)
         metric("gameserver_commit_conflicts_total", "counter",
                "Match commits that hit a rev mismatch and were retried.", self.commit_conflicts)
+        metric("gameserver_adopted_versions_total", "counter",
+               "Game versions written elsewhere (another process, a timer) and adopted.",
+               self.adopted)
         metric("gameserver_pushes_total", "counter", "Updates broadcast (encoded once each).",
                self.pushes)
         metric("gameserver_push_frames_total", "counter", "Frames queued to sockets.",
