@@ -431,8 +431,8 @@ def _player_view(match: Match, color: Color, captures: Mapping[str, int],
     seat = match.seat(color)
     if seat is None:
         return None
-    clock: dict[str, Json] = dict(match.game_clock.remaining(color, now))
-    clock["as_of"] = now
+    clock: dict[str, Json] = match.game_clock.remaining(color, now)  # type: ignore[assignment]
+    clock["as_of"] = now  # remaining() made this dict: no copy needed
     return {"id": seat.player_id, "name": seat.name, "captures": captures.get(color, 0),
             "connected": color in match.connected, "clock": clock}
 
@@ -457,7 +457,8 @@ def game_view(match: Match, rules: Rules, now: float | None = None,
         "game": match.game,
         "phase": phase,
         "settings": {**match.options, "time_control": match.time_control.to_dict()},
-        "players": {color: _player_view(match, color, captures, now) for color in COLORS},
+        "players": {"black": _player_view(match, "black", captures, now),
+                    "white": _player_view(match, "white", captures, now)},
         "turn": rules.turn(match.state) if phase == "playing" else None,
         "undo": None if undo is None else {"color": undo.color, "rev": undo.rev},
         "server_time": now,
