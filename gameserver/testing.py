@@ -30,7 +30,7 @@ from websockets.exceptions import ConnectionClosed
 
 from flowstate import Clock, MemoryDriver
 from flowstate.testing import FakeClock
-from gameserver.core.rules import Rules
+from gameserver.core.game import Game
 from gameserver.live.app import create_app
 from gameserver.live.runtime import Runtime
 from gameserver.live.server import uvicorn_config
@@ -181,7 +181,7 @@ class RunningServer:
 
 @contextlib.asynccontextmanager
 async def serve(settings: Settings | None = None, *, clock: Clock | None = None,
-                games: Mapping[str, Rules] | None = None,
+                games: Mapping[str, Game] | None = None,
                 driver: MemoryDriver | None = None,
                 net_clock: Clock | None = None) -> AsyncIterator[RunningServer]:
     """A real uvicorn server on a free 127.0.0.1 port, in this event loop."""

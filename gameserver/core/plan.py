@@ -1,17 +1,20 @@
 """A change's whole outcome, computed once before anything is committed or sent.
 
-`plan` takes the match a command (or a deadline, a join, a presence change) produced and the
+`plan` takes the match a request (or a deadline, a join, a presence change) produced and the
 event it caused, and derives in one place everything the live layer needs: the phase, the next
-deadline, the encoded `update` push (the very bytes every watching socket receives) and whether
-the lobby's picture of the game changes. Pure: no I/O, `now` is an argument.
+deadline, the encoded push (the very bytes every watching socket receives) and whether the
+lobby's picture of the game changes. For a game with hidden information (`Game.hidden`) each
+seat gets its own frame and spectators theirs; events are public. Pure: `now` is an argument.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import orjson
 
+from gameserver.core.game import Game
 from gameserver.core.match import (
     Deadline,
     Event,
@@ -20,9 +23,7 @@ from gameserver.core.match import (
     MatchPhase,
     deadline,
     game_view,
-    snapshot_view,
 )
-from gameserver.core.rules import Rules
 from gameserver.wire import frames
 
 __all__ = ["Plan", "plan"]
@@ -35,21 +36,34 @@ class Plan:
     phase: MatchPhase
     deadline: Deadline | None  # when something happens next unless somebody acts
     at: float  # when it happened: the instant the push shows clocks at
-    push: bytes  # the frame every watcher receives
+    push: bytes  # the frame every watcher receives (a spectator's, where seats differ)
+    #: each seat's own frame, for a game with hidden information (else None)
+    seat_pushes: Mapping[str, bytes] | None
     lobby: bool  # the game is or was waiting: the lobby hears of the change
     note: str  # `[at, event]` as JSON, stored with the version for other writers' watchers
 
+    def push_for(self, seat: str | None) -> bytes:
+        pushes = self.seat_pushes
+        if pushes is None or seat is None:
+            return self.push
+        return pushes.get(seat, self.push)
 
-def plan(before: MatchPhase | None, match: Match, event: Event, rules: Rules, limits: Limits,
+
+def plan(before: MatchPhase | None, match: Match, event: Event, game: Game, limits: Limits,
          now: float, *, snapshot: bool = False) -> Plan:
     """The outcome of going from a match in phase `before` (None: a new match) to `match`
-    because of `event` at `now`. `snapshot` pushes a full `game` (a new match's first
-    frame) instead of an `update`."""
-    phase = match.phase(rules)
-    if snapshot:
-        push = frames.snapshot(snapshot_view(match, rules, now))
-    else:
-        push = frames.update(match.id, match.rev, event, game_view(match, rules, now, phase))
-    return Plan(match, event, phase, deadline(match, rules, limits, phase), now, push,
-                before is None or before == "waiting" or phase == "waiting",
+    because of `event` at `now`. `snapshot` pushes a full `game` (a new match's first frame,
+    or what another writer did in more than one step) instead of an `update`."""
+    phase = match.phase(game)
+
+    def frame(seat: str | None) -> bytes:
+        view = game_view(match, game, now, phase, seat, full=snapshot)
+        if snapshot:
+            return frames.snapshot(view)
+        return frames.update(match.id, match.rev, event, view)
+
+    seat_pushes = ({name: frame(name) for name in match.seat_names} if game.hidden
+                   else None)
+    return Plan(match, event, phase, deadline(match, game, limits, phase), now, frame(None),
+                seat_pushes, before is None or before == "waiting" or phase == "waiting",
                 orjson.dumps([now, event]).decode())

@@ -1,8 +1,9 @@
 """The match record: what is stored of a match, and the replay that rebuilds it.
 
-A match is stored as its head (settings, seats, the pending undo, who is away, how it ended)
-and its actions, each recorded with the instant it was made, so replaying the actions through
-`gameserver.core.match.act` rebuilds the match and its clock exactly.
+A match is stored as its head (the game, its settings, the seats, who is away, how the match
+ended if it decided that itself) and its actions, each recorded as `[seat, ...the game's
+encoding, ms]` with the instant it was made, so replaying the actions through
+`gameserver.core.match.act` rebuilds the game state, clocks included, exactly.
 
 Growth is linear. `act` seals every `CHUNK_ACTIONS` actions into a chunk (`Match.log`); the
 live layer stores each chunk once, beside the match, in the commit that sealed it, and the
@@ -10,9 +11,11 @@ record a commit writes holds only the head and the unsealed tail. Over a game of
 bytes written are O(N * (head + CHUNK_ACTIONS)), not O(N^2). Replaying needs the chunks in
 order, then the tail; since sealing is part of `act`, a replay seals exactly the same chunks.
 
-Version 3 (this one) adds `base`: how many actions are in chunks before the record's own
-`actions`. Versions 1 (no instants: actions replay at `created_at`) and 2 (every action in the
-record) still load. Changing `CHUNK_ACTIONS` changes the stored format (a new version).
+Version 4 (this one) is generic: `settings` and `seats` by the game's seat names. Go records of
+versions 1 (no instants: actions replay at `created_at`), 2 (every action in the record) and 3
+(chunks, `base`) still load: their `options` and `time_control` become the settings, and a
+pending undo kept in their head becomes an undo request action. Changing `CHUNK_ACTIONS`
+changes the stored format (a new version).
 """
 
 from __future__ import annotations
@@ -22,31 +25,24 @@ from dataclasses import replace
 
 import orjson
 
-from gameserver.core import rules as r
-from gameserver.core.match import CHUNK_ACTIONS, Match, PendingUndo, Seat, act, start
-from gameserver.core.rules import Json, Rules
-from gameserver.core.timecontrol import Phase
-from gameserver.wire import requests as c
+from gameserver.core.game import Game, Json
+from gameserver.core.match import CHUNK_ACTIONS, Match, Seat, act, start
 
 __all__ = ["RECORD_VERSION", "catch_up", "from_record", "record_data", "to_record"]
 
-RECORD_VERSION = 3
+RECORD_VERSION = 4
 
 
 def _head(match: Match, base: int) -> dict[str, Json]:
-    def seat(s: Seat | None) -> Json:
-        return None if s is None else {"id": s.player_id, "name": s.name}
-
     return {
         "v": RECORD_VERSION,
         "id": match.id,
         "game": match.game,
-        "options": match.options,
-        "time_control": match.time_control.to_dict(),
+        "settings": match.settings,
         "created_at": match.created_at,
         "rev": match.rev,
-        "seats": {"black": seat(match.black), "white": seat(match.white)},
-        "undo": None if match.undo is None else [match.undo.color, match.undo.rev],
+        "seats": {name: None if s is None else {"id": s.player_id, "name": s.name}
+                  for name, s in zip(match.seat_names, match.seats, strict=True)},
         "started_at": match.started_at,
         "away": dict(match.away),
         "ended": None if match.ended is None else list(match.ended),
@@ -73,27 +69,34 @@ def record_data(text: str | bytes) -> dict[str, Json]:
     return data
 
 
-def from_record(text: str | bytes | Mapping[str, Json], rules_by_name: Mapping[str, Rules],
+def _settings(data: Mapping[str, Json]) -> Mapping[str, Json]:
+    if data["v"] >= 4:
+        settings: Mapping[str, Json] = data["settings"]
+        return settings
+    return {**data["options"], "time_control": data["time_control"]}  # Go, before v4
+
+
+def from_record(text: str | bytes | Mapping[str, Json], games: Mapping[str, Game],
                 chunks: Sequence[str] = ()) -> Match:
     """Rebuild a match by replaying its recorded actions (those in `chunks`, the stored chunk
-    texts in order, then the record's own), clock included; nobody is connected after a
-    load. Raises `ValueError` if the chunks do not hold what the record says they do."""
+    texts in order, then the record's own); nobody is connected after a load. Raises
+    `ValueError` if the chunks do not hold what the record says they do."""
     data = text if isinstance(text, Mapping) else record_data(text)
-    rules = rules_by_name[data["game"]]
+    game = games[data["game"]]
     sealed: list[Json] = [item for chunk in chunks for item in orjson.loads(chunk)]
     if len(sealed) != data.get("base", 0):
         raise ValueError(f"game {data['id']}: the record needs {data.get('base', 0)} sealed "
                          f"actions, its chunks hold {len(sealed)}")
-    match = Match(
-        id=data["id"], game=data["game"], options=data["options"],
-        time_control=c.parse_time_control(data["time_control"]), created_at=data["created_at"],
-        state=rules.new(data["options"]),
-    )
-    return _advance(match, data, [*sealed, *data["actions"]], rules)
+    settings = _settings(data)
+    names = tuple(game.seat_names(settings))
+    match = Match(id=data["id"], game=data["game"], settings=settings,
+                  created_at=data["created_at"], state=game.new(settings), seat_names=names,
+                  seats=(None,) * len(names))
+    return _advance(match, data, [*sealed, *data["actions"]], game)
 
 
 def catch_up(match: Match, text: str | bytes | Mapping[str, Json],
-             rules: Rules) -> Match | None:
+             game: Game) -> Match | None:
     """`match` brought up to a later record of the same game by replaying only the actions it
     lacks (its presence kept), or None if some of those are only in chunks."""
     data = text if isinstance(text, Mapping) else record_data(text)
@@ -101,31 +104,37 @@ def catch_up(match: Match, text: str | bytes | Mapping[str, Json],
     have = match.action_count
     if not base <= have <= base + len(tail):
         return None
-    return _advance(match, data, tail[have - base:], rules)
+    return _advance(match, data, tail[have - base:], game)
+
+
+def _seat(s: Json) -> Seat | None:
+    return None if s is None else Seat(s["id"], s["name"])
 
 
 def _advance(match: Match, data: Mapping[str, Json], items: Sequence[Json],
-             rules: Rules) -> Match:
-    def seat(s: Json) -> Seat | None:
-        return None if s is None else Seat(s["id"], s["name"])
-
+             game: Game) -> Match:
     timed = data["v"] >= 2
-    if match.black is None or match.white is None:
-        black, white = seat(data["seats"]["black"]), seat(data["seats"]["white"])
-        match = replace(match, black=black, white=white)
-        if black is not None and white is not None:
+    if match.started_at is None:
+        held = data["seats"]
+        match = replace(match, seats=tuple(_seat(held.get(n)) for n in match.seat_names))
+        if match.full():
             started_at = data.get("started_at")
-            match = start(match, rules, match.created_at if started_at is None else started_at)
+            match = start(match, game, match.created_at if started_at is None else started_at)
     for item in items:
-        color, action = r.decode_action(item)
-        t = item[-1] / 1000 if timed else match.created_at
-        match, _ = act(match, rules, color, action, t)
-    undo, ended = data["undo"], data.get("ended")
+        seat, *action, ms = item if timed else [*item, None]
+        t = ms / 1000 if timed else match.created_at
+        match, _ = act(match, game, seat, game.decode(action), t)
+    undo = data.get("undo")
+    if data["v"] < 4 and undo is not None:  # a Go undo request kept in the head before v4
+        match, _ = act(match, game, undo[0], game.decode(["q", undo[1]]),
+                       match.created_at if not timed else _last_instant(match))
+    ended = data.get("ended")
     if ended is not None and match.ended is None:
-        match = replace(match, ended=(ended[0], ended[1]))
-        if match.game_clock.phase is not Phase.STOPPED:
-            match = replace(match, clock=match.game_clock.stop(ended[1]))
-    return replace(
-        match, rev=data["rev"], away=data.get("away", {}),
-        undo=None if undo is None else PendingUndo(undo[0], undo[1]),
-    )
+        match = replace(match, ended=(ended[0], ended[1]),
+                        state=game.stop(match.state, ended[1]))
+    return replace(match, rev=data["rev"], away=data.get("away", {}))
+
+
+def _last_instant(match: Match) -> float:
+    tail = match.tail_json or (match.log[-1] if match.log else "")
+    return int(tail.rstrip("]").rpartition(",")[2]) / 1000 if tail else match.created_at

@@ -11,14 +11,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from flowstate import Clock, MemoryDriver
-from gameserver.core.rules import Rules
+from gameserver.core.game import Game
 from gameserver.live import http
 from gameserver.live.runtime import Runtime
 from gameserver.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               games: Mapping[str, Rules] | None = None,
+               games: Mapping[str, Game] | None = None,
                driver: MemoryDriver | None = None,
                net_clock: Clock | None = None) -> Starlette:
     """Build the app; everything it runs is created by its lifespan. Serve it with

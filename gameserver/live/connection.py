@@ -58,7 +58,8 @@ class Connection(asyncio.Protocol):
     def __init__(self, server: SocketServer, conn_id: int, max_frame_bytes: int) -> None:
         self._server = server
         self.id = conn_id
-        self._ws = ServerProtocol(max_size=max_frame_bytes, logger=log)
+        # websockets logs frames at DEBUG (a welcome holds a token): not under our loggers
+        self._ws = ServerProtocol(max_size=max_frame_bytes)
         self._transport: asyncio.Transport | None = None
         self._inbox: deque[tuple[bytes, bool]] = deque()  # (message, is text)
         self._waiter: asyncio.Future[None] | None = None

@@ -46,21 +46,21 @@ async def get_game(request: Request) -> JSONResponse:
     hub = _hub(request)
     if hub is None:
         return _not_found(request.path_params["game_id"])
-    return JSONResponse(snapshot_view(hub.match, hub.rules))
+    return JSONResponse(snapshot_view(hub.match, hub.game))
 
 
 async def get_sgf(request: Request) -> Response:
     hub = _hub(request)
     if hub is None:
         return _not_found(request.path_params["game_id"])
-    names = {color: seat.name for color in ("black", "white")
-             if (seat := hub.match.seat(color)) is not None}
-    record = hub.rules.record(hub.match.state, names)  # type: ignore[arg-type]
-    if record is None:
+    export = hub.game.exports.get("sgf")
+    if export is None:
         return JSONResponse({"code": "not_found",
                              "message": f"{hub.match.game} games have no SGF record"},
                             status_code=404)
-    return Response(record, media_type="application/x-go-sgf",
+    names = {name: seat.name for name, seat in hub.match.taken()}
+    media_type, record = export(hub.match.state, names)
+    return Response(record, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{hub.match.id}.sgf"'})
 
 

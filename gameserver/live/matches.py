@@ -55,6 +55,7 @@ from flowstate import (
     get_states,
     park,
 )
+from gameserver.core.game import Game
 from gameserver.core.match import (
     CHUNK_ACTIONS,
     Connect,
@@ -75,7 +76,6 @@ from gameserver.core.match import (
 )
 from gameserver.core.plan import Plan, plan
 from gameserver.core.record import catch_up, from_record, record_data, to_record
-from gameserver.core.rules import Color, Rules
 from gameserver.live import timers
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Player
@@ -106,7 +106,7 @@ class Hub:
     """One match in memory: its value, its committed ctx, and who watches it."""
 
     match: Match
-    rules: Rules
+    game: Game
     ctx: StateCtx
     phase: str
     #: when something happens to the match unless somebody acts (cached from the last plan)
@@ -126,17 +126,22 @@ class Hub:
     #: observers of this game only (a bot seat's)
     observers: list[Observer] = field(default_factory=list)
 
-    def snapshot(self, now: float | None = None) -> bytes:
-        return frames.snapshot(snapshot_view(self.match, self.rules, now))
+    def snapshot(self, now: float | None = None, seat: str | None = None) -> bytes:
+        return frames.snapshot(snapshot_view(self.match, self.game, now, seat))
 
     def summary(self) -> dict[str, Any]:
-        return summary_view(self.match, self.rules, self.phase)
+        return summary_view(self.match, self.game, self.phase)
+
+    def seat_of(self, conn: Connection) -> str | None:
+        """The seat the socket's player holds here (None: a spectator)."""
+        player = conn.player
+        return None if player is None else self.match.seat_of(player.id)
 
 
 class Matches:
     """Creates, loads and changes matches; owns the hubs."""
 
-    def __init__(self, engine: Engine, games: Mapping[str, Rules], *, now: Callable[[], float],
+    def __init__(self, engine: Engine, games: Mapping[str, Game], *, now: Callable[[], float],
                  history: int, max_open_games: int, limits: Limits | None = None) -> None:
         self._engine = engine
         self.games = dict(games)
@@ -200,17 +205,15 @@ class Matches:
                 return
 
     def _new_hub(self, match: Match, ctx: StateCtx) -> Hub:
-        rules = self.games[match.game]
-        phase = match.phase(rules)
-        return Hub(match, rules, ctx, phase, deadline(match, rules, self.limits, phase))
+        game = self.games[match.game]
+        phase = match.phase(game)
+        return Hub(match, game, ctx, phase, deadline(match, game, self.limits, phase))
 
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
         hub.in_lobby = hub.phase == "waiting"
-        for color in ("black", "white"):
-            seat = hub.match.seat(color)
-            if seat is not None:
-                self._by_player.setdefault(seat.player_id, set()).add(hub.match.id)
+        for _, seat in hub.match.taken():
+            self._by_player.setdefault(seat.player_id, set()).add(hub.match.id)
         for installer in self.installers:
             installer(hub)
 
@@ -246,10 +249,10 @@ class Matches:
     async def create(self, player: Player, cmd: c.Create, conn: Connection | None, *,
                      opponent: Seat | None = None) -> Hub:
         """A new match with `player` seated; with `opponent` (or `opponent: "bot"`, which asks
-        `bot_seat`) the other seat is taken at once and the game starts."""
+        `bot_seat`) the next seat is taken at once (and the game starts if that fills it)."""
         t0 = time.perf_counter()
-        rules = self.games.get(cmd.game)
-        if rules is None:
+        game = self.games.get(cmd.game)
+        if game is None:
             raise BadRequest(f"this server has no game {cmd.game!r} "
                              f"(it has {', '.join(sorted(self.games))})")
         if cmd.opponent == "bot" and opponent is None:
@@ -257,19 +260,18 @@ class Matches:
                 raise BadRequest("this server has no bot opponents")
             opponent = self.bot_seat(cmd.game)
         self._check_open_games(player)
-        options = rules.parse_options(cmd.options)
-        color: Color = (secrets.choice(("black", "white")) if cmd.color == "random"
-                        else cmd.color)
+        settings = game.settings(cmd.options)
+        names = tuple(game.seat_names(settings))
+        seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
         game_id = "g" + secrets.token_hex(5)
         now = self._now()
-        match = new_match(rules, game_id, options, cmd.time_control,
-                          Seat(player.id, player.name), color, now)
+        match = new_match(game, game_id, settings, Seat(player.id, player.name), seat, now)
         if opponent is not None:
-            match, _ = join(match, rules, opponent)
+            match, _ = join(match, game, opponent, now)
         if conn is not None:
-            match = replace(match, connected=frozenset({color}))
-        outcome = plan(None, match, {"kind": "created"}, rules, self.limits, now, snapshot=True)
-        hub = Hub(match, rules, StateCtx.new(game_id), outcome.phase)
+            match = replace(match, connected=frozenset({seat}))
+        outcome = plan(None, match, {"kind": "created"}, game, self.limits, now, snapshot=True)
+        hub = Hub(match, game, StateCtx.new(game_id), outcome.phase)
         self.hubs[game_id] = hub
         try:
             await self._commit(hub, outcome)
@@ -283,7 +285,8 @@ class Matches:
         self._publish(hub, outcome, t0)
         return hub
 
-    async def join(self, player: Player, game_id: str, conn: Connection | None) -> Hub:
+    async def join(self, player: Player, game_id: str, conn: Connection | None,
+                   wanted: str | None = None) -> Hub:
         t0 = time.perf_counter()
         hub = self.hub(game_id)
         async with hub.lock:
@@ -291,11 +294,12 @@ class Matches:
             seat = Seat(player.id, player.name)
             now = self._now()
             await self._expire(hub, now)
-            join(hub.match, hub.rules, seat, now)  # refuse before subscribing
+            join(hub.match, hub.game, seat, now, wanted)  # refuse before subscribing
             if conn is not None:
                 self._subscribe_snapshot(hub, conn, now)
             online = conn is not None
-            await self._run(hub, lambda m: _joined(m, hub.rules, seat, online, now), t0, now)
+            await self._run(hub, lambda m: _joined(m, hub.game, seat, online, now, wanted),
+                            t0, now)
             if conn is not None:
                 self._mark_present(hub, conn, player)
         self._by_player.setdefault(player.id, set()).add(game_id)
@@ -310,7 +314,7 @@ class Matches:
             if due is not None and now >= due[0]:
                 await self._expire(hub, now)  # a flag that fell first ends the game
             player_id = player.id
-            await self._run(hub, lambda m: step(m, hub.rules, player_id, cmd, now), t0, now)
+            await self._run(hub, lambda m: step(m, hub.game, player_id, cmd, now), t0, now)
         return hub
 
     async def _run(self, hub: Hub, change: Change, t0: float, now: float) -> None:
@@ -319,7 +323,7 @@ class Matches:
         so it is retried or refused (e.g. `stale_rev`), never lost."""
         for _ in range(3):
             nxt, event = change(hub.match)
-            outcome = plan(hub.phase, nxt, event, hub.rules, self.limits, now)
+            outcome = plan(hub.phase, nxt, event, hub.game, self.limits, now)
             try:
                 await self._commit(hub, outcome)
             except RevMismatchError as error:
@@ -372,12 +376,17 @@ class Matches:
     def _publish(self, hub: Hub, outcome: Plan, t0: float) -> None:
         """The committed change's frame to every watching socket, then the observers."""
         data = outcome.push
-        for conn in hub.watchers:
-            conn.send(data)
-        history = hub.history
-        history.append((outcome.match.rev, data))
-        if len(history) > self._history:
-            history.popleft()
+        if outcome.seat_pushes is None:
+            for conn in hub.watchers:
+                conn.send(data)
+            history = hub.history
+            history.append((outcome.match.rev, data))
+            if len(history) > self._history:
+                history.popleft()
+        else:  # hidden information: each seat its own frame; since_rev gets a snapshot
+            for conn in hub.watchers:
+                conn.send(outcome.push_for(hub.seat_of(conn)))
+            hub.history.clear()
         for observer in self.observers:
             observer(hub, outcome, t0)
         for observer in hub.observers:
@@ -417,7 +426,7 @@ class Matches:
             if match is not None and state.id not in self.hubs:
                 hub = self._new_hub(match, StateCtx.from_state(state))
                 self._install(hub)
-                self._publish(hub, plan(None, match, {"kind": "created"}, hub.rules,
+                self._publish(hub, plan(None, match, {"kind": "created"}, hub.game,
                                         self.limits, self._now(), snapshot=True),
                               time.perf_counter())
             return
@@ -434,7 +443,7 @@ class Matches:
         if rev <= previous.rev:
             return
         data = record_data(state.annotation(RECORD))
-        match = catch_up(previous, data, hub.rules)
+        match = catch_up(previous, data, hub.game)
         if match is None:
             rebuilt = await self._rebuild(state)
             if rebuilt is None:
@@ -447,7 +456,7 @@ class Matches:
             at, event = orjson.loads(note)
         else:  # a writer that did not say what happened: everyone gets the whole game
             at, event = state.committed_at, {"kind": "changed"}
-        outcome = plan(hub.phase, match, event, hub.rules, self.limits, at,
+        outcome = plan(hub.phase, match, event, hub.game, self.limits, at,
                        snapshot=rev != previous.rev + 1 or not note)
         hub.match, hub.phase, hub.deadline = match, outcome.phase, outcome.deadline
         self._publish(hub, outcome, time.perf_counter())
@@ -492,11 +501,11 @@ class Matches:
     async def _expire(self, hub: Hub, now: float) -> bool:
         """Commit what a deadline passed by `now` does (caller holds the lock); False if
         nothing is due."""
-        if expire(hub.match, hub.rules, self.limits, now) is None:
+        if expire(hub.match, hub.game, self.limits, now) is None:
             return False
 
         def change(match: Match) -> tuple[Match, Event]:
-            out = expire(match, hub.rules, self.limits, now)
+            out = expire(match, hub.game, self.limits, now)
             if out is None:
                 raise _NothingDue
             return out
@@ -540,7 +549,8 @@ class Matches:
         conn.watching.add(hub.match.id)
 
     def _subscribe_snapshot(self, hub: Hub, conn: Connection, now: float | None = None) -> None:
-        conn.send(hub.snapshot(self._now() if now is None else now))
+        seat = hub.seat_of(conn) if hub.game.hidden else None
+        conn.send(hub.snapshot(self._now() if now is None else now, seat))
         self._subscribe(hub, conn)
 
     def watch(self, conn: Connection, game_id: str, since_rev: int | None) -> None:
@@ -608,11 +618,11 @@ class Matches:
     async def _presence(self, hub: Hub, player: Player, cmd: Connect | Disconnect) -> None:
         t0 = time.perf_counter()
         async with hub.lock:
-            if hub.phase == "finished" or hub.match.color_of(player.id) is None:
+            if hub.phase == "finished" or hub.match.seat_of(player.id) is None:
                 return
             now = self._now()
             player_id = player.id
-            await self._run(hub, lambda m: step(m, hub.rules, player_id, cmd, now), t0, now)
+            await self._run(hub, lambda m: step(m, hub.game, player_id, cmd, now), t0, now)
 
     def send_all(self, hub: Hub, data: bytes) -> None:
         """A frame that is not a committed change (chat) to everyone watching the game."""
@@ -624,13 +634,13 @@ class _NothingDue(Exception):
     """A deadline judged again after a reload was no longer due."""
 
 
-def _joined(match: Match, rules: Rules, seat: Seat, online: bool,
-            now: float) -> tuple[Match, Event]:
+def _joined(match: Match, game: Game, seat: Seat, online: bool, now: float,
+            wanted: str | None) -> tuple[Match, Event]:
     """The join itself; a player joining from a socket is connected from that rev on."""
-    joined, event = join(match, rules, seat, now)
+    joined, event = join(match, game, seat, now, wanted)
     if online:
-        color = joined.color_of(seat.player_id)
-        assert color is not None
-        joined = replace(joined, connected=joined.connected | {color})
+        name = joined.seat_of(seat.player_id)
+        assert name is not None
+        joined = replace(joined, connected=joined.connected | {name})
     return bump(joined), event
 

@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from flowstate import Clock, Engine, FlowRegistry, MemoryDriver, RealClock
-from gameserver.bots.seats import BotSeats
+from gameserver.bots.seats import BotMaker, BotSeats
+from gameserver.core.game import Game
 from gameserver.core.match import Limits
-from gameserver.core.rules import Rules
+from gameserver.games.go.bots.brain import GoBots
 from gameserver.games.go.rules import GoRules
 from gameserver.live.identity import Identities
 from gameserver.live.lobby import Lobby
@@ -32,8 +33,8 @@ from gameserver.live.timers import Timers
 from gameserver.settings import Settings
 
 
-def default_games() -> dict[str, Rules]:
-    return {"go": GoRules()}
+def default_games(settings: Settings) -> dict[str, Game]:
+    return {"go": GoRules(scoring_timeout=settings.scoring_timeout)}
 
 
 @dataclass(slots=True)
@@ -52,7 +53,7 @@ class Runtime:
     @classmethod
     @contextlib.asynccontextmanager
     async def running(cls, settings: Settings, *, clock: Clock | None = None,
-                      games: Mapping[str, Rules] | None = None,
+                      games: Mapping[str, Game] | None = None,
                       driver: MemoryDriver | None = None,
                       net_clock: Clock | None = None) -> AsyncIterator[Runtime]:
         clock = clock or RealClock()
@@ -62,13 +63,15 @@ class Runtime:
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
             identities = Identities(engine, settings.max_name_length)
-            matches = Matches(engine, games or default_games(), now=clock.now,
+            matches = Matches(engine, games or default_games(settings), now=clock.now,
                               history=settings.update_history,
                               max_open_games=settings.max_open_games_per_player,
                               limits=limits(settings))
             lobby = Lobby()
             matches.observers += [lobby.observe, metrics.observe]
-            bots = BotSeats(settings, engine, matches, clock)
+            bots = BotSeats(bot_makers(settings), matches, clock,
+                            move_delay=settings.bot_move_delay, bot_games=settings.bot_games,
+                            bot_games_size=settings.bot_games_size)
             timers.attach(matches)
             await identities.load()
             await matches.load()
@@ -90,6 +93,10 @@ class Runtime:
                         task.cancel()
 
 
+def bot_makers(settings: Settings) -> dict[str, BotMaker]:
+    return {"go": GoBots(settings.bot, level=settings.bot_level,
+                         gtp_command=settings.gtp_command, timeout=settings.bot_timeout)}
+
+
 def limits(settings: Settings) -> Limits:
-    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after,
-                  scoring=settings.scoring_timeout)
+    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after)

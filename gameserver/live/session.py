@@ -45,9 +45,7 @@ class Session:
             c.Watch: self.watch,
             c.Unwatch: self.unwatch,
             c.Chat: self.chat,
-            **{kind: self.game_command for kind in (
-                c.Move, c.Pass, c.Resign, c.UndoRequest, c.UndoReply, c.MarkDead,
-                c.AcceptScore, c.ResumePlay)},
+            c.Act: self.act,
         }
 
     async def handle(self, conn: Connection, cmd: c.Command, t0: float) -> Result:
@@ -84,11 +82,13 @@ class Session:
 
     async def create(self, conn: Connection, cmd: c.Create, t0: float) -> Result:
         hub = await self._matches.create(self.player(conn), cmd, conn)
-        return {"game_id": hub.match.id, "color": hub.match.color_of(self.player(conn).id)}
+        seat = hub.match.seat_of(self.player(conn).id)
+        return {"game_id": hub.match.id, "seat": seat, "color": seat}
 
     async def join(self, conn: Connection, cmd: c.Join, t0: float) -> Result:
-        hub = await self._matches.join(self.player(conn), cmd.game_id, conn)
-        return {"game_id": hub.match.id, "color": hub.match.color_of(self.player(conn).id)}
+        hub = await self._matches.join(self.player(conn), cmd.game_id, conn, cmd.seat)
+        seat = hub.match.seat_of(self.player(conn).id)
+        return {"game_id": hub.match.id, "seat": seat, "color": seat}
 
     async def watch(self, conn: Connection, cmd: c.Watch, t0: float) -> Result:
         self._matches.watch(conn, cmd.game_id, cmd.since_rev)
@@ -98,7 +98,7 @@ class Session:
         self._matches.unwatch(conn, cmd.game_id)
         return {"game_id": cmd.game_id}
 
-    async def game_command(self, conn: Connection, cmd: Any, t0: float) -> Result:
+    async def act(self, conn: Connection, cmd: c.Act, t0: float) -> Result:
         hub = await self._matches.command(self.player(conn), cmd, t0)
         return {"game_id": cmd.game_id, "rev": hub.match.rev}
 

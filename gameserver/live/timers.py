@@ -9,8 +9,9 @@ silently, and a commit that leaves it unchanged (a chat-free presence change in 
 does not touch the timer at all. The delay snapshot is the timer state (a few hundred bytes), not
 the match record.
 
-A firing commits a transit of the timer state to the flow (`clock.flag`,
-`match.lobby_timeout`, `match.abandoned` or `match.scoring_timeout`; all run `Timers.flow`),
+A firing commits a transit of the timer state to the flow `gameserver.deadline` (the
+deadline's kind, the game's own or the match's, is in the timer state; delays armed by older
+versions name the kind as the flow, and those flows run the same code: `Timers.flow`),
 which hands it to `Matches.fire`: under the match lock, the match's deadlines are judged as of
 now and what is due is committed like a player command, with its pushes. Delays live in the
 engine's snapshots, so they survive a restart; overdue ones fire at once on start, and a timer
@@ -22,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flowstate import Command, Engine, FlowRegistry, State, StateCtx, delay_until, noop, park
-from gameserver.core.match import DEADLINES
+from gameserver.core.match import ABANDONED, LOBBY
 
 if TYPE_CHECKING:
     from gameserver.live.matches import Matches
@@ -35,6 +36,10 @@ AT = "gameserver.at"
 FLOW = "gameserver.flow"
 #: `Hub.armed` after a firing: equal to no deadline, so the next commit writes the timer state
 FIRED = (-1.0, "fired")
+#: the flow every deadline's delay runs (the deadline's kind is in the timer state)
+DEADLINE_FLOW = "gameserver.deadline"
+#: flows that delays armed before there was one deadline flow may still name
+LEGACY_FLOWS = (LOBBY, ABANDONED, "clock.flag", "match.scoring_timeout")
 
 
 def timer_id(game_id: str) -> str:
@@ -60,9 +65,9 @@ def arm(timer: StateCtx, game_id: str, due: tuple[float, str] | None) -> list[Co
     if due is None:
         current.annotations = {GAME: game_id}
         return [park(timer)]
-    at, flow = due
-    current.annotations = {GAME: game_id, AT: repr(at), FLOW: flow}
-    return [park(timer), delay_until(timer, flow, at)]
+    at, kind = due
+    current.annotations = {GAME: game_id, AT: repr(at), FLOW: kind}
+    return [park(timer), delay_until(timer, DEADLINE_FLOW, at)]
 
 
 class Timers:
@@ -71,7 +76,7 @@ class Timers:
 
     def __init__(self, registry: FlowRegistry) -> None:
         self._matches: Matches | None = None
-        for flow in DEADLINES:
+        for flow in (DEADLINE_FLOW, *LEGACY_FLOWS):
             registry.set_flow(flow, self.flow)
 
     def attach(self, matches: Matches) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
@@ -63,15 +63,14 @@ class LobbyUnsubscribe(Command):
 @dataclass(frozen=True, slots=True)
 class Create(Command):
     game: str
-    options: Mapping[str, Json]  # game-specific settings, parsed by the game's rules
-    time_control: TimeControl
-    color: Literal["black", "white", "random"]
+    options: Mapping[str, Json]  # game-specific settings, validated by the game
+    seat: str  # the creator's seat, or "random"
     opponent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Join(GameCommand):
-    pass
+    seat: str | None = None  # a particular open seat; default: the first open one
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,47 +84,15 @@ class Unwatch(GameCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class Move(GameCommand):
-    rev: int
-    x: int
-    y: int
+class Act(GameCommand):
+    """A game action: `action` is the wire object (`{"type": ..., fields}`), decoded into the
+    game's typed action at the edge once the game is known (`Game.action`); `rev` is the rev
+    the client saw (required by the actions that say so)."""
 
-
-@dataclass(frozen=True, slots=True)
-class Pass(GameCommand):
-    rev: int
-
-
-@dataclass(frozen=True, slots=True)
-class Resign(GameCommand):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class UndoRequest(GameCommand):
-    rev: int
-
-
-@dataclass(frozen=True, slots=True)
-class UndoReply(GameCommand):
-    accept: bool
-
-
-@dataclass(frozen=True, slots=True)
-class MarkDead(GameCommand):
-    x: int
-    y: int
-    dead: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AcceptScore(GameCommand):
-    rev: int
-
-
-@dataclass(frozen=True, slots=True)
-class ResumePlay(GameCommand):
-    pass
+    rev: int | None
+    action: Mapping[str, Json] | Any  # the wire object, or (from the server's own bots) typed
+    #: it came as one of Go's own requests (`move`, `pass`...): its fields are the request's
+    legacy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +119,7 @@ def _int(msg: Mapping[str, Json], name: str, lo: int, hi: int, required: bool = 
     if value is None:
         return None
     if type(value) is not int:
-        raise BadRequest(f"field {name!r} must be an integer, not {_kind(value)}")
+        raise BadRequest(f"field {name!r} must be an integer, not {kind_of(value)}")
     if not lo <= value <= hi:
         raise BadRequest(f"field {name!r} must be between {lo} and {hi}, not {value}")
     return value
@@ -169,7 +136,7 @@ def _str(msg: Mapping[str, Json], name: str, max_len: int, required: bool = True
     if value is None:
         return None
     if type(value) is not str:
-        raise BadRequest(f"field {name!r} must be a string, not {_kind(value)}")
+        raise BadRequest(f"field {name!r} must be a string, not {kind_of(value)}")
     if len(value) > max_len:
         raise BadRequest(f"field {name!r} is longer than {max_len} characters")
     return value
@@ -184,7 +151,7 @@ def _req_str(msg: Mapping[str, Json], name: str, max_len: int) -> str:
 def _bool(msg: Mapping[str, Json], name: str) -> bool:
     value = _get(msg, name)
     if type(value) is not bool:
-        raise BadRequest(f"field {name!r} must be true or false, not {_kind(value)}")
+        raise BadRequest(f"field {name!r} must be true or false, not {kind_of(value)}")
     return bool(value)
 
 
@@ -203,7 +170,8 @@ def _coord(msg: Mapping[str, Json], name: str) -> int:
     return _req_int(msg, name, -MAX_COORD, MAX_COORD)
 
 
-def _kind(value: Json) -> str:
+def kind_of(value: Json) -> str:
+    """How a JSON value reads in an error message: 'a string', 'a number'..."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -253,23 +221,47 @@ def _ping(rid: RequestId, m: Mapping[str, Json]) -> Command:
     return Ping(rid, t=t)
 
 
-_CREATE_RESERVED = frozenset({"type", "id", "game", "time_control", "color", "opponent"})
+_CREATE_RESERVED = frozenset({"type", "id", "game", "color", "seat", "opponent"})
 
 
 def _create(rid: RequestId, m: Mapping[str, Json]) -> Command:
     game = _str(m, "game", 32, required=False) or "go"
-    color = m.get("color", "random")
-    if color is None:
-        color = "random"
-    if color not in ("black", "white", "random"):
-        raise BadRequest("field 'color' must be black, white or random")
+    seat = m.get("seat", m.get("color", "random"))
+    if seat is None:
+        seat = "random"
+    if type(seat) is not str or len(seat) > 32:
+        raise BadRequest("field 'seat' must be a seat name or \"random\"")
     opponent = _str(m, "opponent", 32, required=False)
     if opponent is not None and opponent != "bot":
         raise BadRequest("field 'opponent' must be \"bot\" when given")
     options = {k: v for k, v in m.items() if k not in _CREATE_RESERVED}
-    return Create(rid, game=game, options=options,
-                  time_control=parse_time_control(m.get("time_control")),
-                  color=color, opponent=opponent)
+    return Create(rid, game=game, options=options, seat=seat, opponent=opponent)
+
+
+def _join(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    return Join(rid, _game_id(m), seat=_str(m, "seat", 32, required=False))
+
+
+def _act(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    action = m.get("action")
+    if not isinstance(action, dict):
+        raise BadRequest("field 'action' must be an object with a 'type'")
+    if type(action.get("type")) is not str:
+        raise BadRequest("field 'action.type' is missing or not a string")
+    return Act(rid, _game_id(m), _int(m, "rev", 0, MAX_REV, required=False), action)
+
+
+#: Go's requests from before `act` existed: each is an `act` whose action is the request
+#: itself (`{"type": "move", "game_id", "rev", "x", "y"}` acts `{"type": "move", "x", "y"}`)
+LEGACY_ACTIONS = ("move", "pass", "resign", "undo_request", "undo_reply", "mark_dead",
+                  "accept_score", "resume_play")
+_ENVELOPE = frozenset({"id", "game_id", "rev"})
+
+
+def _legacy(rid: RequestId, m: Mapping[str, Json]) -> Command:
+    action = {k: v for k, v in m.items() if k not in _ENVELOPE}
+    return Act(rid, _game_id(m), _int(m, "rev", 0, MAX_REV, required=False), action,
+               legacy=True)
 
 
 def _watch(rid: RequestId, m: Mapping[str, Json]) -> Command:
@@ -286,18 +278,11 @@ _READERS: dict[str, Callable[[RequestId, Mapping[str, Json]], Command]] = {
     "lobby_subscribe": lambda rid, m: LobbySubscribe(rid),
     "lobby_unsubscribe": lambda rid, m: LobbyUnsubscribe(rid),
     "create": _create,
-    "join": lambda rid, m: Join(rid, _game_id(m)),
+    "join": _join,
     "watch": _watch,
     "unwatch": lambda rid, m: Unwatch(rid, _game_id(m)),
-    "move": lambda rid, m: Move(rid, _game_id(m), _rev(m), _coord(m, "x"), _coord(m, "y")),
-    "pass": lambda rid, m: Pass(rid, _game_id(m), _rev(m)),
-    "resign": lambda rid, m: Resign(rid, _game_id(m)),
-    "undo_request": lambda rid, m: UndoRequest(rid, _game_id(m), _rev(m)),
-    "undo_reply": lambda rid, m: UndoReply(rid, _game_id(m), _bool(m, "accept")),
-    "mark_dead": lambda rid, m: MarkDead(rid, _game_id(m), _coord(m, "x"), _coord(m, "y"),
-                                         _bool(m, "dead")),
-    "accept_score": lambda rid, m: AcceptScore(rid, _game_id(m), _rev(m)),
-    "resume_play": lambda rid, m: ResumePlay(rid, _game_id(m)),
+    "act": _act,
+    **{name: _legacy for name in LEGACY_ACTIONS},
     "chat": _chat,
 }
 
@@ -334,7 +319,7 @@ def decode(frame: str | bytes) -> Command:
     except RecursionError:
         raise BadRequest("the frame is nested too deeply") from None
     if not isinstance(msg, dict):
-        raise BadRequest(f"a message must be a JSON object, not {_kind(msg)}")
+        raise BadRequest(f"a message must be a JSON object, not {kind_of(msg)}")
     rid = read_request_id(msg)
     type_name = msg.get("type")
     try:

@@ -10,8 +10,8 @@ import os
 import signal
 from typing import Any
 
-from gameserver.bots.seats import engine_pid
 from gameserver.games.go.bots import GNUGO_PATH
+from gameserver.games.go.bots.brain import engine_pid
 from gameserver.testing import GameClient, RunningServer, serve
 from tests.gameserver.helpers import memory_settings
 from tests.gameserver.test_bot_seats import create_vs_bot, next_update
@@ -73,7 +73,7 @@ async def test_the_game_goes_on_when_the_engine_is_killed() -> None:
         os.kill(pid, signal.SIGKILL)
         game = await play_on(alice, gid, game)
         assert engine_pid(bot) not in (None, pid)
-        assert getattr(bot, "fallbacks", None) == 0
+        assert getattr(getattr(bot, "player", None), "fallbacks", None) == 0
         assert sum(row.count("O") for row in game["board"]) == 2
 
 

@@ -7,19 +7,20 @@ import asyncio
 import sys
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from flowstate import get_states
 from flowstate.testing import FakeClock
-from gameserver.bots.seats import AnswerUndo, Move, Score, bot_kind, next_turn, think_budget
-from gameserver.core.match import Match, PendingUndo, Seat, join, new_match
+from gameserver.bots.seats import bot_kind
+from gameserver.core.match import Seat, join, new_match, step
 from gameserver.core.timecontrol import GameClock, TimeControl
+from gameserver.games.go.bots.brain import AnswerUndo, Play, Score, next_turn, think_budget
 from gameserver.games.go.rules import GoRules
 from gameserver.settings import Settings
 from gameserver.testing import GameClient, ProtocolError, serve
+from tests.gameserver import requests as rq
 from tests.gameserver.helpers import memory_settings
 
 HUMAN = Seat("p1", "Alice")
@@ -75,25 +76,27 @@ def test_bot_kind_reads_the_seat_id() -> None:
 def test_next_turn_moves_answers_undo_and_scores() -> None:
     """The bot on turn moves; the bot asked for an undo answers it; in scoring each bot that
     has not accepted scores; nothing for a human's turn or a finished game."""
-    rules = GoRules()
-    options = rules.parse_options({"size": 9})
-    match, _ = join(new_match(rules, "g1", options, TimeControl.from_dict({"system": "none"}),
-                              HUMAN, "black", 0.0), rules, BOT)
-    assert next_turn(match, "playing", "black") is None
-    assert next_turn(match, "playing", "white") == Move("white")
-    assert next_turn(match, "scoring", None) == Score("white")
-    assert next_turn(match, "finished", None) is None
-    asked = replace(match, undo=PendingUndo("black", 3))
-    assert next_turn(asked, "playing", "white") == AnswerUndo("white")
+    go = GoRules()
+    match, _ = join(new_match(go, "g1", go.settings({"size": 9}), HUMAN, "black", 0.0), go,
+                    BOT)
+    assert next_turn(match, "white") is None  # black (the human) is on turn
+    match, _ = step(match, go, "p1", rq.move("g1", match.rev, 4, 4))
+    assert next_turn(match, "white") == Play("white")
+    asked, _ = step(match, go, "p1", rq.undo_request("g1", match.rev))
+    assert next_turn(asked, "white") == AnswerUndo("white")
+    for player in ("bot:builtin:1", "p1"):
+        match, _ = step(match, go, player, rq.pass_("g1", match.rev))
+    assert next_turn(match, "white") == Score("white")
+    assert next_turn(replace(match, ended=("Void", 1.0)), "white") is None
 
 
 def test_think_budget_keeps_clear_of_the_flag() -> None:
     """Without a clock the budget is the timeout; with one, at most half the time left minus a
     margin, never below the minimum."""
     tc = TimeControl.from_dict({"system": "absolute", "main": 4})
-    untimed = cast(Match, SimpleNamespace(clock=None))
-    assert think_budget(untimed, "white", 0.0, 10.0) == 10.0
-    timed = cast(Match, SimpleNamespace(clock=GameClock.new(tc).start(100.0, first="white")))
+    assert think_budget(GameClock.new(TimeControl.from_dict({"system": "none"})), "white", 0.0,
+                        10.0) == 10.0
+    timed = GameClock.new(tc).start(100.0, first="white")
     assert think_budget(timed, "white", 101.0, 10.0) == pytest.approx(1.5 - 0.25)
     assert think_budget(timed, "white", 103.99, 10.0) == 0.05
     assert think_budget(timed, "white", 100.0, 1.0) == 1.0

@@ -202,7 +202,7 @@ async def test_a_flag_that_fell_while_the_server_was_down_ends_the_game_at_start
     async with serve(settings, clock=clock) as server:
         await clock.advance(0)
         hub = server.runtime.matches.hub(gid)
-        view = game_view(hub.match, hub.rules)
+        view = game_view(hub.match, hub.game)
         assert view["phase"] == "finished" and view["result"] == "W+T"
         assert view["players"]["black"]["clock"]["remaining_ms"] == 0
         alice = await server.client(token=token)

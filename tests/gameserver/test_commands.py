@@ -10,18 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameserver.core.timecontrol import System, TimeControl
 from gameserver.wire.errors import ProtocolError
 from gameserver.wire.requests import (
     MESSAGE_TYPES,
-    UNTIMED,
+    Act,
     Chat,
     Create,
     Hello,
-    MarkDead,
-    Move,
+    Join,
     Ping,
-    UndoReply,
     Watch,
     decode,
 )
@@ -33,10 +30,16 @@ def error_of(frame: str | bytes) -> ProtocolError:
     return info.value
 
 
-def test_move_decodes_to_a_typed_command() -> None:
-    """A well-formed move becomes a frozen Move with its request id."""
-    cmd = decode('{"type":"move","id":7,"game_id":"g1","rev":3,"x":2,"y":4}')
-    assert cmd == Move(7, "g1", 3, 2, 4)
+def test_act_carries_the_game_action() -> None:
+    """`act` carries the game's action object, decoded by the game once it is known; Go's
+    requests of before (`move`, `pass`...) are the same `act` with the request as action."""
+    cmd = decode('{"type":"act","id":7,"game_id":"g1","rev":3,"action":{"type":"drop",'
+                 '"column":2}}')
+    assert cmd == Act(7, "g1", 3, {"type": "drop", "column": 2})
+    legacy = decode('{"type":"move","id":7,"game_id":"g1","rev":3,"x":2,"y":4}')
+    assert legacy == Act(7, "g1", 3, {"type": "move", "x": 2, "y": 4}, legacy=True)
+    assert decode('{"type":"undo_reply","game_id":"g","accept":false}') == Act(
+        None, "g", None, {"type": "undo_reply", "accept": False}, legacy=True)
 
 
 def test_optional_fields_default() -> None:
@@ -45,29 +48,16 @@ def test_optional_fields_default() -> None:
     assert decode('{"type":"watch","game_id":"g"}') == Watch(None, "g", None)
     create = decode('{"type":"create","size":9}')
     assert isinstance(create, Create)
-    assert create.game == "go" and create.color == "random"
+    assert create.game == "go" and create.seat == "random"
     assert create.options == {"size": 9}
-    assert create.time_control == UNTIMED
+    assert decode('{"type":"create","color":"white"}').seat == "white"  # type: ignore[attr-defined]
+    assert decode('{"type":"join","game_id":"g"}') == Join(None, "g", None)
 
 
 def test_extra_fields_are_ignored() -> None:
     """Clients may add fields; the decoder ignores what it does not know."""
     cmd = decode('{"type":"chat","game_id":"g","text":"hi","mood":"happy"}')
     assert cmd == Chat(None, "g", "hi")
-
-
-def test_time_controls_parse() -> None:
-    """Every clock system of the protocol parses into a TimeControl."""
-    fischer = decode('{"type":"create","time_control":{"system":"fischer","main":300,'
-                     '"increment":5,"max":600}}')
-    assert isinstance(fischer, Create)
-    assert fischer.time_control == TimeControl(System.FISCHER, main_ms=300_000,
-                                               increment_ms=5_000, max_ms=600_000)
-    byo = decode('{"type":"create","time_control":{"system":"byoyomi","main":60,"periods":3,'
-                 '"period":30}}')
-    assert isinstance(byo, Create)
-    assert byo.time_control.to_dict() == {"system": "byoyomi", "main": 60, "periods": 3,
-                                          "period": 30}
 
 
 @pytest.mark.parametrize(
@@ -77,22 +67,15 @@ def test_time_controls_parse() -> None:
         ("[1,2]", "bad_request", "a message must be a JSON object, not a list"),
         ('{"id":1}', "bad_request", "field 'type' is missing or not a string"),
         ('{"type":"fly"}', "unknown_type", "unknown message type 'fly'"),
-        ('{"type":"move","game_id":"g","rev":1,"x":"a","y":1}', "bad_request",
-         "field 'x' must be an integer, not a string"),
-        ('{"type":"move","game_id":"g","rev":1,"x":true,"y":1}', "bad_request",
-         "field 'x' must be an integer, not a boolean"),
-        ('{"type":"move","game_id":"g","x":1,"y":1}', "bad_request", "field 'rev' is missing"),
-        ('{"type":"undo_reply","game_id":"g","accept":1}', "bad_request",
-         "field 'accept' must be true or false, not a number"),
-        ('{"type":"create","color":"green"}', "bad_request",
-         "field 'color' must be black, white or random"),
-        ('{"type":"create","time_control":{"system":"hourglass"}}', "bad_request",
-         "time_control.system: must be one of absolute, fischer, byoyomi, canadian, none "
-         "(got 'hourglass')"),
-        ('{"type":"create","time_control":{"system":"absolute","main":1e306}}', "bad_request",
-         "time_control: a duration is out of range"),
-        ('{"type":"create","time_control":{"system":"absolute","main":1e7}}', "bad_request",
-         "time_control: durations are at most 864000 seconds"),
+        ('{"type":"move","rev":1,"x":1,"y":1}', "bad_request", "field 'game_id' is missing"),
+        ('{"type":"act","game_id":"g","action":[]}', "bad_request",
+         "field 'action' must be an object with a 'type'"),
+        ('{"type":"act","game_id":"g","action":{"x":1}}', "bad_request",
+         "field 'action.type' is missing or not a string"),
+        ('{"type":"act","game_id":"g","rev":"3","action":{"type":"pass"}}', "bad_request",
+         "field 'rev' must be an integer, not a string"),
+        ('{"type":"create","color":7}', "bad_request",
+         "field 'seat' must be a seat name or \"random\""),
     ],
 )
 def test_malformed_frames_get_their_code(frame: str, code: str, message: str) -> None:
@@ -105,14 +88,6 @@ def test_error_echoes_the_request_id() -> None:
     """A readable id is echoed even when the rest of the message is wrong."""
     error = error_of('{"type":"move","id":"abc"}')
     assert error.to_wire()["id"] == "abc"
-
-
-def test_mark_dead_and_undo_reply() -> None:
-    """Booleans decode as booleans."""
-    assert decode('{"type":"mark_dead","game_id":"g","x":1,"y":2,"dead":true}') == MarkDead(
-        None, "g", 1, 2, True)
-    assert decode('{"type":"undo_reply","game_id":"g","accept":false}') == UndoReply(
-        None, "g", False)
 
 
 def test_ping_keeps_t() -> None:
@@ -128,7 +103,7 @@ json_values = st.recursive(
 )
 field_names = st.sampled_from(
     ["id", "game_id", "rev", "x", "y", "accept", "dead", "text", "token", "name", "since_rev",
-     "size", "komi", "color", "time_control", "t", "opponent", "game"]
+     "size", "komi", "color", "seat", "time_control", "t", "opponent", "game", "action"]
 )
 
 

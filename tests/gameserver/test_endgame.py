@@ -11,7 +11,7 @@ from gameserver.core.record import from_record, to_record
 from gameserver.core.timecontrol import TimeControl
 from gameserver.games.go.rules import GoRules
 from gameserver.testing import serve
-from gameserver.wire import requests as c
+from tests.gameserver import requests as rq
 from tests.gameserver.helpers import memory_settings, play, start_game
 
 T0 = 1_700_000_000.0
@@ -62,7 +62,8 @@ async def test_a_player_away_too_long_forfeits_a_game_without_a_clock() -> None:
         assert alice.pending("update") == []
         await clock.advance(0.001)
         update = await alice.next_push("update", rev=7)
-        assert update["event"] == {"kind": "abandoned", "color": "white", "result": "B+F"}
+        assert update["event"] == {"kind": "abandoned", "seat": "white", "color": "white",
+                                   "result": "B+F"}
         assert update["game"]["phase"] == "finished" and update["game"]["result"] == "B+F"
 
 
@@ -141,30 +142,31 @@ def test_an_accepted_undo_restores_the_clock_from_before_the_move_also_after_rep
     """Fischer 10 + 5 (max 20): black moves at +2, white at +3; white's undo accepted at
     +4 gives white back the clock as it was before that move, running since +2."""
     tc = TimeControl.from_dict({"system": "fischer", "main": 10, "increment": 5, "max": 20})
-    match = new_match(GO, "g1", GO.parse_options({"size": 9}), tc, Seat("pa", "A"), "black",
-                      T0)
+    match = new_match(GO, "g1", GO.settings({"size": 9, "time_control": tc.to_dict()}),
+                      Seat("pa", "A"), "black", T0)
     match, _ = join(match, GO, Seat("pb", "B"), T0)
-    match, _ = step(match, GO, "pa", c.Move(None, "g1", match.rev, 2, 2), T0 + 2)
-    before = match.clock
-    match, _ = step(match, GO, "pb", c.Move(None, "g1", match.rev, 6, 6), T0 + 3)
-    match, _ = step(match, GO, "pb", c.UndoRequest(None, "g1", match.rev), T0 + 3.5)
-    match, event = step(match, GO, "pa", c.UndoReply(None, "g1", True), T0 + 4)
-    assert event["kind"] == "undo_accepted" and match.clock == before
-    assert match.game_clock.remaining("white", T0 + 4) == {"remaining_ms": 8000,
-                                                          "running": True}
-    assert match.game_clock.remaining("black", T0 + 4)["remaining_ms"] == 13000
+    match, _ = step(match, GO, "pa", rq.move("g1", match.rev, 2, 2), T0 + 2)
+    before = match.state.clock
+    match, _ = step(match, GO, "pb", rq.move("g1", match.rev, 6, 6), T0 + 3)
+    match, _ = step(match, GO, "pb", rq.undo_request("g1", match.rev), T0 + 3.5)
+    match, event = step(match, GO, "pa", rq.undo_reply("g1", True), T0 + 4)
+    assert event["kind"] == "undo_accepted" and match.state.clock == before
+    assert match.state.clock.remaining("white", T0 + 4) == {"remaining_ms": 8000,
+                                                           "running": True}
+    assert match.state.clock.remaining("black", T0 + 4)["remaining_ms"] == 13000
     replayed = from_record(to_record(match), {"go": GO})
-    assert replayed.clock == match.clock and replayed.clocks == match.clocks
+    assert replayed.state.clock == match.state.clock
+    assert replayed.state.clocks == match.state.clocks
 
 
 def test_a_move_after_the_flag_is_refused_as_too_late() -> None:
     tc = TimeControl.from_dict({"system": "absolute", "main": 10})
-    match = new_match(GO, "g1", GO.parse_options({"size": 9}), tc, Seat("pa", "A"), "black",
-                      T0)
+    match = new_match(GO, "g1", GO.settings({"size": 9, "time_control": tc.to_dict()}),
+                      Seat("pa", "A"), "black", T0)
     match, _ = join(match, GO, Seat("pb", "B"), T0)
-    step(match, GO, "pa", c.Move(None, "g1", match.rev, 2, 2), T0 + 9.999)
+    step(match, GO, "pa", rq.move("g1", match.rev, 2, 2), T0 + 9.999)
     with pytest.raises(Exception, match="too late: black's flag fell"):
-        step(match, GO, "pa", c.Move(None, "g1", match.rev, 2, 2), T0 + 10)
+        step(match, GO, "pa", rq.move("g1", match.rev, 2, 2), T0 + 10)
 
 
 def test_the_limits_come_from_the_command_line() -> None:

@@ -9,7 +9,6 @@ import orjson
 import pytest
 
 from flowstate.testing import FakeClock
-from gameserver.core.rules import Action, Color
 from gameserver.games.go.rules import GoRules
 from gameserver.testing import GameClient, ProtocolError, RunningServer, serve
 from tests.gameserver.helpers import memory_settings, play, start_game
@@ -135,10 +134,11 @@ async def test_rate_limited_then_refilled(fake_clock: FakeClock) -> None:
 class BrokenGo(GoRules):
     """Go whose rules crash on a pass: the server must answer `internal` and carry on."""
 
-    def apply(self, state: Any, color: Color, action: Action) -> tuple[Any, Mapping[str, Any]]:
-        if type(action).__name__ == "PassTurn":
+    def apply(self, state: Any, seat: str | None, action: Any,
+              now: float) -> tuple[Any, Mapping[str, Any]]:
+        if type(action).__name__ == "Pass":
             raise RuntimeError("boom")
-        return super().apply(state, color, action)
+        return super().apply(state, seat, action, now)
 
 
 async def test_internal_error_changes_nothing(fake_clock: FakeClock) -> None:

@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameserver.core.match import (
-    TABLE,
     Connect,
     Match,
     Seat,
@@ -20,8 +19,8 @@ from gameserver.core.match import (
 )
 from gameserver.core.record import from_record, to_record
 from gameserver.games.go.rules import GoRules
-from gameserver.wire import requests as c
 from gameserver.wire.errors import ProtocolError, StaleRev, WrongPhase
+from tests.gameserver import requests as rq
 
 GO = GoRules()
 GAMES = {"go": GO}
@@ -29,29 +28,30 @@ ALICE, BOB = Seat("pa", "Alice"), Seat("pb", "Bob")
 
 
 def started() -> Match:
-    match = new_match(GO, "g1", GO.parse_options({"size": 9}), c.UNTIMED, ALICE, "black",
-                      0.0)
+    match = new_match(GO, "g1", GO.settings({"size": 9}), ALICE, "black", 0.0)
     joined, _ = join(match, GO, BOB)
     return joined
 
 
-def test_every_missing_table_entry_is_wrong_phase() -> None:
-    """A command with no (phase, command) entry is refused as wrong_phase, naming both."""
-    match = new_match(GO, "g1", GO.parse_options({"size": 9}), c.UNTIMED, ALICE, "black",
-                      0.0)
-    assert ("waiting", c.Move) not in TABLE
+def test_an_action_outside_its_phases_is_wrong_phase() -> None:
+    """A game action while the match waits, or one the game's phase table does not allow, is
+    refused as wrong_phase, naming both."""
+    match = new_match(GO, "g1", GO.settings({"size": 9}), ALICE, "black", 0.0)
     with pytest.raises(WrongPhase) as error:
-        step(match, GO, "pa", c.Move(None, "g1", 1, 0, 0))
+        step(match, GO, "pa", rq.move("g1", 1, 0, 0))
     assert str(error.value) == "move is not allowed while the game is waiting"
+    with pytest.raises(WrongPhase) as error:
+        step(started(), GO, "pa", rq.mark_dead("g1", 0, 0, True))
+    assert str(error.value) == "mark_dead is not allowed while the game is playing"
 
 
 def test_each_step_bumps_the_rev_by_one() -> None:
     """Accepted commands raise the rev by exactly one; a stale rev is refused with the current."""
     match = started()
-    moved, event = step(match, GO, "pa", c.Move(None, "g1", match.rev, 4, 4))
+    moved, event = step(match, GO, "pa", rq.move("g1", match.rev, 4, 4))
     assert moved.rev == match.rev + 1 and event["kind"] == "move"
     with pytest.raises(StaleRev) as error:
-        step(moved, GO, "pb", c.Move(None, "g1", match.rev, 3, 3))
+        step(moved, GO, "pb", rq.move("g1", match.rev, 3, 3))
     assert error.value.current == moved.rev
     connected, event = step(moved, GO, "pb", Connect())
     assert connected.connected == {"white"} and event["kind"] == "player_connected"
@@ -69,14 +69,14 @@ def test_replaying_the_record_rebuilds_the_match(script: list[tuple[int, int, st
         player = "pa" if turn == "black" else "pb"
         cmd: object
         if kind == "move":
-            cmd = c.Move(None, "g1", match.rev, x, y)
+            cmd = rq.move("g1", match.rev, x, y)
         elif kind == "pass":
-            cmd = c.Pass(None, "g1", match.rev)
-        elif match.undo is None:
-            cmd = c.UndoRequest(None, "g1", match.rev)
+            cmd = rq.pass_("g1", match.rev)
+        elif match.state.undo is None:
+            cmd = rq.undo_request("g1", match.rev)
             player = "pb" if player == "pa" else "pa"
         else:
-            cmd = c.UndoReply(None, "g1", x % 2 == 0)
+            cmd = rq.undo_reply("g1", x % 2 == 0)
         try:
             match, _ = step(match, GO, player, cmd)
         except ProtocolError:
@@ -86,8 +86,8 @@ def test_replaying_the_record_rebuilds_the_match(script: list[tuple[int, int, st
     rebuilt = from_record(record, GAMES)
     assert rebuilt.state.game.board == match.state.game.board
     assert rebuilt.state.game.moves == match.state.game.moves
-    assert (rebuilt.rev, rebuilt.undo, rebuilt.black, rebuilt.white) == (
-        match.rev, match.undo, match.black, match.white)
+    assert (rebuilt.rev, rebuilt.state.undo, rebuilt.black, rebuilt.white) == (
+        match.rev, match.state.undo, match.black, match.white)
     assert to_record(rebuilt) == record
 
 
@@ -104,14 +104,14 @@ def test_a_client_replaying_updates_equals_the_snapshot(
         turn = GO.turn(match.state) or "black"
         player = "pa" if turn == "black" else "pb"
         cmd: object = {
-            "move": c.Move(None, "g1", match.rev, x, y),
-            "pass": c.Pass(None, "g1", match.rev),
-            "resign": c.Resign(None, "g1"),
+            "move": rq.move("g1", match.rev, x, y),
+            "pass": rq.pass_("g1", match.rev),
+            "resign": rq.resign("g1"),
         }.get(kind)
         if kind == "undo":
-            cmd = (c.UndoRequest(None, "g1", match.rev) if match.undo is None
-                   else c.UndoReply(None, "g1", x % 2 == 0))
-            if match.undo is None:
+            cmd = (rq.undo_request("g1", match.rev) if match.state.undo is None
+                   else rq.undo_reply("g1", x % 2 == 0))
+            if match.state.undo is None:
                 player = "pb" if player == "pa" else "pa"
         try:
             match, event = step(match, GO, player, cmd)

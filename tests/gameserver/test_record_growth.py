@@ -8,7 +8,6 @@ from pathlib import Path
 from flowstate import Engine, get_states
 from flowstate.testing import FakeClock
 from gameserver.core.match import CHUNK_ACTIONS, snapshot_view
-from gameserver.core.timecontrol import TimeControl
 from gameserver.live.identity import Player
 from gameserver.live.matches import Hub, Matches
 from gameserver.live.runtime import Runtime
@@ -24,10 +23,10 @@ def point(color: str, n: int) -> tuple[int, int]:
     return (x, row) if color == "black" else (x, SIZE - 1 - row)
 
 
-async def new_game(matches: Matches, control: TimeControl = c.UNTIMED) -> Hub:
+async def new_game(matches: Matches, control: dict[str, object] | None = None) -> Hub:
     black, white = Player("pb", "Black"), Player("pw", "White")
-    hub = await matches.create(black, c.Create(None, "go", {"size": SIZE}, control, "black"),
-                               None)
+    options = {"size": SIZE, "time_control": control}
+    hub = await matches.create(black, c.Create(None, "go", options, "black"), None)
     await matches.join(white, hub.match.id, None)
     return hub
 
@@ -39,7 +38,8 @@ async def play(matches: Matches, hub: Hub, moves: int, clock: FakeClock | None =
             await clock.advance(1.5)
         x, y = point(color, n // 2)
         player = Player("pb" if color == "black" else "pw", "")
-        await matches.command(player, c.Move(None, hub.match.id, hub.match.rev, x, y), 0.0)
+        move = {"type": "move", "x": x, "y": y}
+        await matches.command(player, c.Act(None, hub.match.id, hub.match.rev, move), 0.0)
 
 
 async def bytes_written(engine: Engine) -> int:
@@ -75,17 +75,16 @@ async def test_a_long_game_sealed_into_chunks_restarts_exactly(tmp_path: Path) -
     SQLite file: the same board, moves, clocks and rev, and play goes on."""
     settings = Settings(db=str(tmp_path / "games.sqlite3"))
     clock = FakeClock()
-    control = TimeControl.from_dict({"system": "byoyomi", "main": 60, "periods": 3,
-                                     "period": 10})
+    control = {"system": "byoyomi", "main": 60, "periods": 3, "period": 10}
     async with Runtime.running(settings, clock=clock) as rt:
         hub = await new_game(rt.matches, control)
         await play(rt.matches, hub, 150, clock)
         assert len(hub.match.log) == 150 // CHUNK_ACTIONS
-        before = snapshot_view(hub.match, hub.rules, clock.now())
+        before = snapshot_view(hub.match, hub.game, clock.now())
         game_id = hub.match.id
     async with Runtime.running(settings, clock=clock) as rt:
         hub = rt.matches.hubs[game_id]
-        after = snapshot_view(hub.match, hub.rules, clock.now())
+        after = snapshot_view(hub.match, hub.game, clock.now())
         assert after == before
         await play(rt.matches, hub, 2, clock)
         assert hub.match.action_count == 152

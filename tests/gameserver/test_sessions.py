@@ -53,13 +53,13 @@ async def test_disconnect_and_reconnect_with_the_token(game_server: RunningServe
     alice, bob, gid = await start_game(game_server)
     await bob.close()
     update = await alice.next_push("update", rev=3)
-    assert update["event"] == {"kind": "player_disconnected", "color": "white"}
+    assert update["event"] == {"kind": "player_disconnected", "seat": "white", "color": "white"}
     assert update["game"]["players"]["white"]["connected"] is False
     bob_again = await game_server.client(token=bob.token)
     snapshot = (await bob_again.next_push("game"))["game"]
     assert snapshot["id"] == gid and snapshot["players"]["white"]["id"] == bob.player_id
     update = await alice.next_push("update", rev=4)
-    assert update["event"] == {"kind": "player_connected", "color": "white"}
+    assert update["event"] == {"kind": "player_connected", "seat": "white", "color": "white"}
     await play(alice, [bob_again], gid, 4, 3, 3)
     await play(bob_again, [alice], gid, 5, 5, 5)
 

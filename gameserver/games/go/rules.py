@@ -1,24 +1,36 @@
-"""Go as a `gameserver.core.rules.Rules`: the adapter between the match layer and the Go
-rules library (`gameserver.games.go`).
+"""Go as a game the server serves: the adapter between the match core and the Go rules library
+(`gameserver.games.go`).
 
-Adds what the rules library leaves to the server: the `create` options and their defaults
-(the ruleset's komi and handicap placement), both players' score acceptance during the scoring
-phase (any dead-stone change or resume clears it), and the mapping of `GoError` leaves onto
-protocol errors.
+It adds what the rules library leaves to the server: the `create` settings and their defaults
+(the ruleset's komi and handicap placement, the time control), the clock (moves charge the
+mover, two passes pause it, resuming starts it for the player on turn, the end stops it, an
+accepted undo restores the clock kept from before the undone move), undo requests and replies,
+both players' score acceptance during the scoring phase (any dead-stone change or resume clears
+it), the scoring timeout, the forfeit of an untimed game whose player stays away, the SGF
+export, and the mapping of `GoError` leaves onto protocol errors.
 
-Free handicap placement goes through the ordinary `move` request: while Black places the
-handicap stones the match is `playing`, `turn` stays black, each stone is a `handicap_stone`
-event (not a move: `moves` stays empty) and `handicap_left` counts down; White moves next.
+Seats are `black` and `white`. Free handicap placement goes through the ordinary `move`
+action: while Black places the handicap stones the match is `playing`, `turn` stays black, each
+stone is a `handicap_stone` event (not a move: `moves` stays empty) and `handicap_left` counts
+down; White moves next.
+
+Record codes (kept from the records stored before games were generic): `m` move, `p` pass,
+`r` resign, `u` an accepted undo, `d` a dead-stone mark, `a` a score acceptance, `c` resume,
+`t` a flag falling; and `q` an undo request, `n` an undo declined, `f` a forfeit, `s` a scoring
+phase that timed out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any, ClassVar, cast
 
-from gameserver.core import rules as r
-from gameserver.core.rules import Json, Phase
+from gameserver.core.evolve import evolve
+from gameserver.core.game import Action, Deadline, Event, GameBase, Json, read_fields
+from gameserver.core.timecontrol import Color as ClockColor
+from gameserver.core.timecontrol import FlagFell, GameClock, Phase, System, TimeControl, to_ms
 from gameserver.games.go import (
     RULESETS,
     Color,
@@ -31,16 +43,120 @@ from gameserver.games.go import (
     WrongPhaseError,
     to_sgf,
 )
-from gameserver.wire.errors import BadRequest, IllegalMove, NotYourTurn, WrongPhase
+from gameserver.wire.errors import (
+    BadRequest,
+    Forbidden,
+    IllegalMove,
+    NotYourTurn,
+    UnknownType,
+    WrongPhase,
+)
+from gameserver.wire.requests import parse_time_control
+
+__all__ = ["FLAG", "SCORING", "GoRules", "GoState", "PendingUndo"]
 
 _COLOR = {"black": Color.BLACK, "white": Color.WHITE}
+_OTHER = {"black": "white", "white": "black"}
 _RULESET_NAMES = ", ".join(f'"{name}"' for name in RULESETS)
+
+FLAG = "clock.flag"
+SCORING = "match.scoring_timeout"
+
+# -- actions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    x: int
+    y: int
+    checks_rev: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    checks_rev: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class Resign:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UndoRequest:
+    """Ask to take back your own last move; `rev` is the game rev it was asked at."""
+
+    rev: int = 0
+    checks_rev: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class UndoReply:
+    accept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MarkDead:
+    x: int
+    y: int
+    dead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptScore:
+    checks_rev: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResumePlay:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """An undo applied (recorded for the player whose move it takes back)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """The flag of the seat it is recorded for fell."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forfeit:
+    """The seat it is recorded for stayed away too long in a game without a clock."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringTimeout:
+    """Nobody finished the scoring phase in time: it is scored as marked."""
+
+
+# -- state --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PendingUndo:
+    color: str  # who asks to take their last move back
+    rev: int  # the game rev at which they asked
+
+
+@dataclass(frozen=True, slots=True)
+class ClockStack:
+    """The clock as it was before each move still on the board, newest first (for undo)."""
+
+    clock: GameClock
+    below: ClockStack | None
 
 
 @dataclass(frozen=True, slots=True)
 class GoState:
     game: GoGame
-    accepted: frozenset[r.Color] = frozenset()
+    clock: GameClock
+    accepted: frozenset[str] = frozenset()
+    undo: PendingUndo | None = None
+    clocks: ClockStack | None = None
+    scoring_since: float | None = None  # when the current scoring phase began
 
 
 @contextmanager
@@ -67,16 +183,43 @@ def _given(raw: Mapping[str, Json], key: str, default: Json) -> Json:
     return default if value is None else value
 
 
+def _color(seat: str) -> ClockColor:
+    assert seat in _COLOR, seat
+    return cast(ClockColor, seat)
+
+
 def _point(p: tuple[int, int] | None) -> Json:
     return None if p is None else {"x": p[0], "y": p[1]}
 
 
-class GoRules:
-    """Two-player Go on any board from 5x5 to 25x25."""
+class GoRules(GameBase):
+    """Two-player Go on any board from 5x5 to 25x25, under six rulesets, with a clock."""
 
     name = "go"
+    title = "Go"
+    seats = ("black", "white")
+    actions: ClassVar[Mapping[str, type[Any]]] = {
+        "move": Move, "pass": Pass, "resign": Resign, "undo_request": UndoRequest,
+        "undo_reply": UndoReply, "mark_dead": MarkDead, "accept_score": AcceptScore,
+        "resume_play": ResumePlay,
+    }
+    recorded: ClassVar[Mapping[str, type[Any]]] = {
+        "m": Move, "p": Pass, "r": Resign, "q": UndoRequest, "u": Undo, "d": MarkDead,
+        "a": AcceptScore, "c": ResumePlay, "t": Timeout, "f": Forfeit, "s": ScoringTimeout,
+    }
+    phases: ClassVar[Mapping[str, frozenset[type[Any]]]] = {
+        "playing": frozenset({Move, Pass, Resign, UndoRequest, UndoReply}),
+        "scoring": frozenset({Resign, MarkDead, AcceptScore, ResumePlay}),
+    }
 
-    def parse_options(self, raw: Mapping[str, Json]) -> dict[str, Json]:
+    def __init__(self, scoring_timeout: float | None = None) -> None:
+        #: seconds a scoring phase may last before it is scored as marked (None: forever)
+        self.scoring_timeout = scoring_timeout
+        self.exports = {"sgf": self._sgf}
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def settings(self, raw: Mapping[str, Json]) -> dict[str, Json]:
         size, handicap = _given(raw, "size", 19), _given(raw, "handicap", 0)
         for key, value in (("size", size), ("handicap", handicap)):
             if type(value) is not int:
@@ -95,72 +238,228 @@ class GoRules:
         placement = _given(raw, "handicap_placement", rules.placement)
         if placement not in ("fixed", "free"):
             raise BadRequest('field \'handicap_placement\' must be "fixed" or "free"')
-        options = {"size": size, "komi": komi, "handicap": handicap, "ruleset": name,
-                   "handicap_placement": placement}
+        control = parse_time_control(raw.get("time_control"))
+        settings: dict[str, Json] = {"size": size, "komi": komi, "handicap": handicap,
+                                     "ruleset": name, "handicap_placement": placement,
+                                     "time_control": control.to_dict()}
         with _protocol_errors():
-            game = self.new(options)
-        options["komi"] = game.game.komi
-        return options
+            game = self._game(settings)
+        settings["komi"] = game.komi
+        return settings
 
-    def new(self, options: Mapping[str, Json]) -> GoState:
+    # -- the game ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _game(settings: Mapping[str, Json]) -> GoGame:
         # records made before free placement existed have no handicap_placement: fixed
-        return GoState(GoGame.new(options["size"], options["komi"], options["handicap"],
-                                  options["ruleset"],
-                                  placement=options.get("handicap_placement", "fixed")))
+        return GoGame.new(settings["size"], settings["komi"], settings["handicap"],
+                          settings["ruleset"],
+                          placement=settings.get("handicap_placement", "fixed"))
 
-    def phase(self, state: GoState) -> Phase:
+    def new(self, settings: Mapping[str, Json]) -> GoState:
+        control = TimeControl.from_dict(settings.get("time_control", {"system": "none"}))
+        return GoState(self._game(settings), GameClock.new(control))
+
+    def start(self, state: GoState, seats: Sequence[str], now: float) -> GoState:
+        turn = state.game.to_move
+        first = "black" if turn is None else turn.value
+        return replace(state, clock=state.clock.start(now, first=_color(first)))
+
+    def stop(self, state: GoState, now: float) -> GoState:
+        if state.clock.phase is Phase.STOPPED:
+            return state
+        return replace(state, clock=state.clock.stop(now))
+
+    def phase(self, state: GoState) -> str:
         phase = state.game.phase
         return "playing" if phase == "placement" else phase
 
-    def turn(self, state: GoState) -> r.Color | None:
+    def turn(self, state: GoState) -> str | None:
         to_move = state.game.to_move
         return None if to_move is None else to_move.value
 
-    def last_mover(self, state: GoState) -> r.Color | None:
+    def last_mover(self, state: GoState) -> str | None:
         last = state.game.last_mover  # a handicap stone counts: undo takes it back
         return None if last is None else last.value
 
-    def apply(self, state: GoState, color: r.Color, action: r.Action) -> tuple[GoState, Json]:
+    def action(self, raw: Mapping[str, Json], prefix: str = "action.") -> Action:
+        name = raw.get("type")
+        cls = self.actions.get(name) if type(name) is str else None
+        if cls is None:
+            if type(name) is not str:
+                raise BadRequest("field 'action.type' is missing or not a string")
+            raise UnknownType(name[:64])
+        return cls(**read_fields(cls, raw, prefix))
+
+    def moves(self, state: GoState) -> int:
+        return len(state.game.moves)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def apply(self, state: GoState, seat: str | None, action: Action,
+              now: float) -> tuple[GoState, Event]:
+        kind = type(action)
+        if kind is UndoRequest:
+            assert seat is not None
+            return self._undo_request(state, seat, action)
+        if kind is UndoReply:
+            assert seat is not None
+            return self._undo_reply(state, seat, action, now)
+        if kind is ScoringTimeout:
+            return self._scoring_timeout(state, now)
+        assert seat is not None
+        with _protocol_errors():
+            nxt, event = self._rules(state, seat, action)
+        return self._clocked(state, nxt, seat, action, now), event
+
+    def _rules(self, state: GoState, color: str, action: Action) -> tuple[GoState, Event]:
+        """What the rules library says: the next position and the event (no clock yet)."""
         game = state.game
         c = _COLOR[color]
-        with _protocol_errors():
-            if isinstance(action, r.Play):
-                nxt = game.play(c, (action.x, action.y))
-                if game.phase == "placement":
-                    return GoState(nxt), {"kind": "handicap_stone", "color": color,
-                                          "x": action.x, "y": action.y,
-                                          "left": nxt.handicap_left}
-                return GoState(nxt), {"kind": "move", "color": color, "x": action.x,
-                                      "y": action.y}
-            if isinstance(action, r.PassTurn):
-                nxt = game.pass_move(c)
-                return GoState(nxt), {"kind": "pass", "color": color, "phase": nxt.phase}
-            if isinstance(action, r.Resign):
-                nxt = game.resign(c)
-                return GoState(nxt), {"kind": "resign", "color": color, "result": nxt.result}
-            if isinstance(action, r.Timeout):
-                nxt = game.timeout(c)
-                return GoState(nxt), {"kind": "timeout", "color": color, "result": nxt.result}
-            if isinstance(action, r.Undo):
-                return GoState(game.undo()), {"kind": "undo", "color": color}
-            if isinstance(action, r.MarkDead):
-                nxt = game.mark_dead((action.x, action.y), action.dead)
-                return GoState(nxt), {"kind": "dead_marked", "color": color, "x": action.x,
-                                      "y": action.y, "dead": action.dead}
-            if isinstance(action, r.ResumePlay):
-                return GoState(game.resume()), {"kind": "play_resumed", "color": color}
-            if isinstance(action, r.AcceptScore):
-                if game.phase != "scoring":
-                    raise WrongPhase("accept_score", game.phase)
-                accepted = state.accepted | {color}
-                if len(accepted) < 2:
-                    return replace(state, accepted=accepted), {"kind": "score_accepted",
-                                                               "color": color}
-                nxt = game.finish_by_score()
-                return GoState(nxt), {"kind": "finished", "color": color, "result": nxt.result}
+        kind = type(action)
+        if kind is Move:
+            nxt = game.play(c, (action.x, action.y))
+            if game.phase == "placement":
+                return (evolve(state, game=nxt, undo=None),
+                        {"kind": "handicap_stone", "color": color, "x": action.x,
+                         "y": action.y, "left": nxt.handicap_left})
+            return (evolve(state, game=nxt, undo=None),
+                    {"kind": "move", "color": color, "x": action.x, "y": action.y})
+        if kind is Pass:
+            nxt = game.pass_move(c)
+            return (evolve(state, game=nxt, undo=None),
+                    {"kind": "pass", "color": color, "phase": nxt.phase})
+        if kind is Resign:
+            nxt = game.resign(c)
+            return (replace(state, game=nxt, undo=None, accepted=frozenset()),
+                    {"kind": "resign", "color": color, "result": nxt.result})
+        if kind is Timeout:
+            flag_at = state.clock.flag_at()
+            nxt = game.timeout(c)
+            return (replace(state, game=nxt, undo=None, accepted=frozenset()),
+                    {"kind": "timeout", "color": color, "result": nxt.result,
+                     "flag_at": flag_at})
+        if kind is Forfeit:
+            nxt = game.finish(f"{_OTHER[color][0].upper()}+F")
+            return (replace(state, game=nxt, undo=None, accepted=frozenset()),
+                    {"kind": "forfeit", "color": color, "result": nxt.result})
+        if kind is Undo:
+            return (replace(state, game=game.undo(), undo=None),
+                    {"kind": "undo", "color": color})
+        if kind is MarkDead:
+            nxt = game.mark_dead((action.x, action.y), action.dead)
+            return (replace(state, game=nxt, accepted=frozenset()),
+                    {"kind": "dead_marked", "color": color, "x": action.x, "y": action.y,
+                     "dead": action.dead})
+        if kind is ResumePlay:
+            return (replace(state, game=game.resume(), accepted=frozenset()),
+                    {"kind": "play_resumed", "color": color})
+        if kind is AcceptScore:
+            if game.phase != "scoring":
+                raise WrongPhase("accept_score", game.phase)
+            accepted = state.accepted | {color}
+            if len(accepted) < 2:
+                return (replace(state, accepted=accepted),
+                        {"kind": "score_accepted", "color": color})
+            nxt = game.finish_by_score()
+            return (replace(state, game=nxt, accepted=frozenset()),
+                    {"kind": "finished", "color": color, "result": nxt.result})
         raise AssertionError(f"unknown action {action!r}")  # pragma: no cover
 
-    def view(self, state: GoState) -> dict[str, Json]:
+    def _undo_request(self, state: GoState, color: str,
+                      action: UndoRequest) -> tuple[GoState, Event]:
+        if state.undo is not None:
+            raise BadRequest(f"{state.undo.color} already asked for an undo")
+        if self.last_mover(state) != color:
+            raise Forbidden("you can only take back your own last move")
+        return (replace(state, undo=PendingUndo(color, action.rev)),
+                {"kind": "undo_requested", "color": color})
+
+    def _undo_reply(self, state: GoState, color: str, action: UndoReply,
+                    now: float) -> tuple[GoState, Event]:
+        pending = state.undo
+        if pending is None:
+            raise BadRequest("there is no undo request to answer")
+        if pending.color == color:
+            raise Forbidden("you cannot answer your own undo request")
+        if not action.accept:
+            return replace(state, undo=None), {"kind": "undo_rejected", "color": pending.color}
+        undone, _ = self.apply(state, pending.color, Undo(), now)
+        return undone, {"kind": "undo_accepted", "color": pending.color, "moves": 1}
+
+    def _scoring_timeout(self, state: GoState, now: float) -> tuple[GoState, Event]:
+        nxt = state.game.finish_by_score()
+        done = replace(state, game=nxt, accepted=frozenset())
+        return (self._clocked(state, done, "black", ScoringTimeout(), now),
+                {"kind": "finished", "reason": "scoring_timeout", "result": nxt.result})
+
+    def _clocked(self, before: GoState, after: GoState, color: str, action: Action,
+                 now: float) -> GoState:
+        """`after` with the clock, the clocks kept for undo and the scoring start that
+        `action` at `now` leads to."""
+        clock = before.clock
+        stack = before.clocks
+        kind = type(action)
+        if kind is Move or kind is Pass:
+            stack = ClockStack(clock, stack)
+            try:
+                if self.turn(after) != color:
+                    clock = clock.moved(_color(color), now)
+                elif clock.flagged(now) == color:  # a play that keeps the turn (handicap)
+                    raise FlagFell(color, clock.flag_at_ms() or 0, to_ms(now))
+            except FlagFell as flag:
+                raise WrongPhase("move" if kind is Move else "pass", "finished",
+                                 f"too late: {flag}") from None
+        elif kind is Undo and stack is not None:
+            clock, stack = clock.undo(stack.clock), stack.below
+        phase = after.game.phase
+        if phase in ("playing", "placement") and clock.phase is Phase.PAUSED:
+            turn = self.turn(after)
+            assert turn is not None
+            clock = clock.resume(_color(turn), now)
+        elif phase == "scoring" and clock.phase is Phase.RUNNING:
+            clock = clock.pause(now)
+        elif phase == "finished" and clock.phase is not Phase.STOPPED:
+            clock = clock.stop(now)
+        scoring_since = before.scoring_since
+        if phase != "scoring":
+            scoring_since = None
+        elif before.game.phase != "scoring":
+            scoring_since = now
+        return evolve(after, clock=clock, clocks=stack, scoring_since=scoring_since)
+
+    # -- deadlines and absence -----------------------------------------------------------------
+
+    def deadline(self, state: GoState) -> Deadline | None:
+        phase = state.game.phase
+        if phase in ("playing", "placement"):
+            at = state.clock.flag_at()
+            return None if at is None else (at, FLAG)
+        if phase == "scoring" and self.scoring_timeout is not None \
+                and state.scoring_since is not None:
+            return state.scoring_since + self.scoring_timeout, SCORING
+        return None
+
+    def expire(self, state: GoState, kind: str,
+               now: float) -> Sequence[tuple[str | None, Action]]:
+        if kind == FLAG:
+            flagged = state.clock.flagged(now)
+            return () if flagged is None else ((flagged, Timeout()),)
+        if kind == SCORING and state.game.phase == "scoring":
+            return ((None, ScoringTimeout()),)
+        return ()
+
+    def abandon(self, state: GoState, seat: str) -> Action | None:
+        """An untimed game is forfeited by a player who stays away; a clock decides timed
+        games (and a scoring phase has its own timeout)."""
+        if state.clock.control.system is not System.NONE or state.game.phase != "playing":
+            return None
+        return Forfeit()
+
+    # -- views ---------------------------------------------------------------------------------
+
+    def view(self, state: GoState, seat: str | None, now: float,
+             full: bool) -> dict[str, Json]:
         game = state.game
         score: Json = None
         if game.phase == "scoring" or (game.phase == "finished" and game.result is not None
@@ -168,7 +467,20 @@ class GoRules:
             s = game.score()
             score = {"black": s.black, "white": s.white, "result": s.result, "komi": s.komi,
                      "handicap_compensation": s.handicap_compensation}
-        return {
+        clock = state.clock
+        phase = self.phase(state)
+        undo = state.undo
+        view: dict[str, Json] = {
+            "players": {
+                "black": {"captures": game.black_captures,
+                          "clock": {**clock.remaining("black", now), "as_of": now}},
+                "white": {"captures": game.white_captures,
+                          "clock": {**clock.remaining("white", now), "as_of": now}},
+            },
+            "turn": self.turn(state) if phase == "playing" else None,
+            "undo": None if undo is None else {"color": undo.color, "rev": undo.rev},
+            "clock": {"as_of": now, "phase": clock.phase.value, "running": clock.running,
+                      "flag_at": clock.flag_at()},
             "board": game.board_rows(),
             "handicap_left": game.handicap_left,
             "ko": _point(game.ko),
@@ -176,16 +488,47 @@ class GoRules:
             "accepted": sorted(state.accepted),
             "score": score,
             "result": game.result,
-            "captures": {"black": game.black_captures, "white": game.white_captures},
         }
+        if full:
+            view["moves"] = [
+                {"color": m.color.value, "pass": True} if m.point is None
+                else {"color": m.color.value, "x": m.point[0], "y": m.point[1]}
+                for m in game.moves
+            ]
+        return view
 
-    def moves(self, state: GoState) -> list[dict[str, Json]]:
-        return [
-            {"color": m.color.value, "pass": True} if m.point is None
-            else {"color": m.color.value, "x": m.point[0], "y": m.point[1]}
-            for m in state.game.moves
-        ]
+    def result(self, state: GoState) -> str | None:
+        return state.game.result
 
-    def record(self, state: GoState, names: Mapping[r.Color, str]) -> str | None:
-        return to_sgf(state.game, black_name=names.get("black", ""),
-                      white_name=names.get("white", ""))
+    def _sgf(self, state: GoState, names: Mapping[str, str]) -> tuple[str, str]:
+        return "application/x-go-sgf", to_sgf(state.game, black_name=names.get("black", ""),
+                                              white_name=names.get("white", ""))
+
+    # -- the record ----------------------------------------------------------------------------
+
+    def encode(self, action: Action) -> list[Json]:
+        kind = type(action)
+        if kind is Move:
+            return ["m", action.x, action.y]
+        if kind is MarkDead:
+            return ["d", action.x, action.y, int(action.dead)]
+        if kind is UndoRequest:
+            return ["q", action.rev]
+        if kind is UndoReply:
+            return ["y" if action.accept else "n"]
+        for code, cls in self.recorded.items():
+            if kind is cls:
+                return [code]
+        raise ValueError(f"go: {action!r} is not a recorded action")
+
+    def decode(self, item: Sequence[Json]) -> Action:
+        code = item[0]
+        if code == "m":
+            return Move(int(item[1]), int(item[2]))
+        if code == "d":
+            return MarkDead(int(item[1]), int(item[2]), bool(item[3]))
+        if code == "q":
+            return UndoRequest(int(item[1]))
+        if code in ("y", "n"):
+            return UndoReply(code == "y")
+        return self.recorded[code]()

@@ -22,6 +22,7 @@ from gameserver.core.timecontrol import TimeControl
 from gameserver.games.go.rules import GoRules
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, IllegalMove, NotYourTurn, WrongPhase
+from tests.gameserver import requests as rq
 
 GO = GoRules()
 ALICE, BOB = Seat("pa", "Alice"), Seat("pb", "Bob")
@@ -41,7 +42,7 @@ ALICE, BOB = Seat("pa", "Alice"), Seat("pb", "Bob")
 ])
 def test_komi_and_placement_default_to_the_rulesets(raw: dict[str, Any], komi: float,
                                                     placement: str) -> None:
-    options = GO.parse_options({"size": 9, **raw})
+    options = GO.settings({"size": 9, **raw})
     assert (options["komi"], options["handicap_placement"]) == (komi, placement)
     assert options["ruleset"] == raw.get("ruleset", "chinese")
 
@@ -60,19 +61,20 @@ def test_komi_and_placement_default_to_the_rulesets(raw: dict[str, Any], komi: f
 ])
 def test_bad_options_are_bad_requests(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(BadRequest) as info:
-        GO.parse_options({"size": 9, **raw})
+        GO.settings({"size": 9, **raw})
     assert str(info.value) == message
 
 
 def placing(time_control: TimeControl = c.UNTIMED, **raw: Any) -> Match:
-    options = GO.parse_options({"size": 9, "ruleset": "chinese", "handicap": 3, **raw})
-    match = new_match(GO, "g1", options, time_control, ALICE, "black", 0.0)
+    options = GO.settings({"size": 9, "ruleset": "chinese", "handicap": 3,
+                           "time_control": time_control.to_dict(), **raw})
+    match = new_match(GO, "g1", options, ALICE, "black", 0.0)
     joined, _ = join(match, GO, BOB, now=0.0)
     return joined
 
 
 def move(match: Match, player: str, x: int, y: int, now: float = 0.0) -> tuple[Match, Any]:
-    return step(match, GO, player, c.Move(None, "g1", match.rev, x, y), now)
+    return step(match, GO, player, rq.move("g1", match.rev, x, y), now)
 
 
 def test_black_places_handicap_stones_with_move_and_turn_stays_black() -> None:
@@ -98,7 +100,7 @@ def test_black_places_handicap_stones_with_move_and_turn_stays_black() -> None:
 def test_white_cannot_move_and_black_cannot_pass_while_placing() -> None:
     match, _ = move(placing(), "pa", 2, 2)
     with pytest.raises(WrongPhase) as info:
-        step(match, GO, "pa", c.Pass(None, "g1", match.rev))
+        step(match, GO, "pa", rq.pass_("g1", match.rev))
     assert info.value.data == {"phase": "playing"}
     assert str(info.value) == ("cannot pass while the game is in handicap placement: black "
                                "has 2 handicap stones left to place")
@@ -136,8 +138,8 @@ def test_a_late_handicap_stone_loses_on_time() -> None:
 
 def test_an_undo_takes_back_a_handicap_stone() -> None:
     match, _ = move(placing(), "pa", 2, 2)
-    match, _ = step(match, GO, "pa", c.UndoRequest(None, "g1", match.rev))
-    match, event = step(match, GO, "pb", c.UndoReply(None, "g1", True))
+    match, _ = step(match, GO, "pa", rq.undo_request("g1", match.rev))
+    match, event = step(match, GO, "pb", rq.undo_reply("g1", True))
     assert event["kind"] == "undo_accepted"
     view = game_view(match, GO)
     assert (view["handicap_left"], view["turn"], view["board"][2]) == (3, "black", ".........")
@@ -157,16 +159,50 @@ def test_records_from_before_free_placement_keep_fixed_stones() -> None:
     match = placing(handicap_placement="fixed")
     match, _ = move(match, "pb", 4, 4)
     record = orjson.loads(to_record(match))
-    del record["options"]["handicap_placement"]
+    del record["settings"]["handicap_placement"]
     again = from_record(orjson.dumps(record), {"go": GO})
     assert snapshot_view(again, GO)["board"] == snapshot_view(match, GO)["board"]
 
 
 def test_the_score_shows_komi_and_the_handicap_compensation() -> None:
     match = placing(handicap_placement="fixed", komi=0.5)
-    match, _ = step(match, GO, "pb", c.Pass(None, "g1", match.rev))
-    match, _ = step(match, GO, "pa", c.Pass(None, "g1", match.rev))
+    match, _ = step(match, GO, "pb", rq.pass_("g1", match.rev))
+    match, _ = step(match, GO, "pa", rq.pass_("g1", match.rev))
     score = game_view(match, GO)["score"]
     # 3 black stones own the empty board; White has komi and 3 points for the handicap
     assert score == {"black": 81.0, "white": 3.5, "result": "B+77.5", "komi": 0.5,
                      "handicap_compensation": 3}
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"type": "move", "x": "a", "y": 1}, "field 'x' must be an integer, not a string"),
+    ({"type": "move", "x": True, "y": 1}, "field 'x' must be an integer, not a boolean"),
+    ({"type": "move", "y": 1}, "field 'x' is missing"),
+    ({"type": "undo_reply", "accept": 1}, "field 'accept' must be true or false, not a number"),
+])
+def test_go_requests_are_checked_field_by_field(raw: dict[str, Any], message: str) -> None:
+    """Go's actions are decoded at the edge by their fields' types, with the wire's sentences."""
+    with pytest.raises(BadRequest) as info:
+        GO.action(raw, "")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("control", "message"), [
+    ({"system": "hourglass"},
+     "time_control.system: must be one of absolute, fischer, byoyomi, canadian, none "
+     "(got 'hourglass')"),
+    ({"system": "absolute", "main": 1e306}, "time_control: a duration is out of range"),
+    ({"system": "absolute", "main": 1e7}, "time_control: durations are at most 864000 seconds"),
+])
+def test_bad_time_controls_are_bad_requests(control: dict[str, Any], message: str) -> None:
+    with pytest.raises(BadRequest) as info:
+        GO.settings({"size": 9, "time_control": control})
+    assert str(info.value) == message
+
+
+def test_time_controls_become_part_of_the_settings() -> None:
+    settings = GO.settings({"time_control": {"system": "byoyomi", "main": 60, "periods": 3,
+                                             "period": 30}})
+    assert settings["time_control"] == {"system": "byoyomi", "main": 60, "periods": 3,
+                                        "period": 30}
+    assert GO.settings({})["time_control"] == {"system": "none"}
