@@ -66,7 +66,7 @@ async def test_pending_delay_fires_at_its_time_after_a_restart(
 
     async def ring(ctx: StateCtx, engine: Engine) -> Any:
         fired.append(clock.now())
-        return park(ctx)
+        return commit(park(ctx))  # (a bare park would leave it in flight: resumed at start)
 
     registry.set_flow("ring", ring)
     start = clock.now()
