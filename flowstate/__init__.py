@@ -63,13 +63,12 @@ from flowstate.errors import (
 )
 from flowstate.lifecycle import run_until_signal
 from flowstate.memory import MemoryDriver
+from flowstate.postgres import PostgresDriver
 from flowstate.recovery import RecoveryStats
 from flowstate.registry import Flow, FlowFunc, FlowRegistry, RetryPolicy
 from flowstate.snapshots import CommitBatch, DelayedEntry, Loaded, Snapshots
 from flowstate.sqlite import SqliteLockedError, SqliteSnapshots
 from flowstate.state import Data, FrozenDict, State, StateCtx, Transition
-
-# PGTMP from flowstate.postgres import PostgresDriver
 from flowstate.urls import open_driver
 from flowstate.watcher import Watcher
 
@@ -108,7 +107,7 @@ __all__ = [
     "NotFoundError",
     "ParkCommand",
     "PersistenceError",
-# PGTMP
+    "PostgresDriver",
     "RealClock",
     "RecoveryStats",
     "RetryPolicy",

@@ -251,7 +251,6 @@ class Engine:
         if self._started:
             return
         await self.driver.open(self._events)
-        self._hub.head = self.driver.head_rev
         self._started = True
         self._stopping = False
         self._timer_task = asyncio.get_running_loop().create_task(

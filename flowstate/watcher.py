@@ -61,7 +61,7 @@ class Watcher:
         self._closed = False
         # The start point is what was published when the watcher was made: `since_latest`
         # means the latest matching version up to that rev, resolved by the first read.
-        self._start_head = hub.head
+        self._start_head = hub.driver.head_rev
         self._since_latest = cmd.since_latest
         self._last_rev = self._start_head if cmd.since_latest else cmd.since_rev
         self._lagging = cmd.since_latest or cmd.since_rev < self._start_head
@@ -199,11 +199,10 @@ class WatcherHub:
     for every commit.
     """
 
-    __slots__ = ("_all", "_by_pair", "driver", "head")
+    __slots__ = ("_all", "_by_pair", "driver")
 
     def __init__(self, driver: Driver) -> None:
-        self.driver = driver
-        self.head = 0  # the newest rev published
+        self.driver = driver  # its `head_rev` is the newest rev published
         self._by_pair: dict[tuple[str, str], set[Watcher]] = {}
         self._all: set[Watcher] = set()
 
@@ -229,7 +228,6 @@ class WatcherHub:
 
     def publish(self, states: Sequence[State]) -> None:
         """Committed versions, in rev order (the driver's `published`)."""
-        self.head = states[-1].rev
         by_pair = self._by_pair
         everyone = self._all
         for state in states:
