@@ -13,13 +13,12 @@ tests never see each other's.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-import hashlib
 
 from flowstate import Engine, FlowRegistry, MemoryDriver, PostgresDriver
 from flowstate.sqlite import SqliteSnapshots
