@@ -14,8 +14,8 @@ The division of work:
 - The driver publishes committed versions to `DriverEvents.published`, in rev order, each once,
   whoever committed them (this process or, for shared stores, another one): watchers hang off
   that. It calls `delays_changed()` when pending delays may now fall due earlier than it said
-  before (another process added one), and `orphaned(states)` when in-flight states nobody runs
-  any more (their process died) were handed to this engine.
+  before (another process added one), and `orphaned()` when in-flight states nobody runs
+  any more (their process died) can be taken over with `adopt_orphans`.
 
 Every storage operation is `async`. The memory driver's coroutines never suspend, so awaiting
 them costs a coroutine call, not a trip through the event loop.
@@ -23,7 +23,7 @@ them costs a coroutine call, not a trip through the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -87,8 +87,9 @@ class DriverEvents(Protocol):
         """Pending delays changed elsewhere: `next_delay_at()` may be earlier now."""
         ...
 
-    def orphaned(self, states: Sequence[State]) -> None:
-        """In-flight states of a process that died were handed to this engine to resume."""
+    def orphaned(self) -> None:
+        """Some in-flight work has no live engine (its process died or left): the engine
+        may call `adopt_orphans` to take it over."""
         ...
 
     def watching(self) -> bool:
@@ -192,12 +193,17 @@ class Driver(Protocol):
         """When the next claimable delay falls due, as far as this engine knows."""
         ...
 
-    async def claim_due_delays(self, now: float, limits: Mapping[str, int]) -> list[DelayedEntry]:
+    async def claim_due_delays(
+        self, now: float, limits: Mapping[str, int], flows: Collection[str]
+    ) -> list[DelayedEntry]:
         """Claim delays due at `now` for this engine (each delay is claimed by one engine).
 
         `limits` maps a flow id to how many more executions of it this engine may start:
-        delays for a flow at 0 stay pending for later (or another engine). The engine then
-        fires each claimed delay with a commit whose `consume` is its seq."""
+        delays for a flow at 0 stay pending for later (or another engine). `flows` are the
+        flows this engine has registered: a shared store leaves other flows' delays to the
+        engines that run them (a store owned by one process may ignore it; the firing then
+        fails with `FlowNotFoundError`). The engine fires each claimed delay with a commit
+        whose `consume` is its seq."""
         ...
 
     async def adopt_orphans(self, now: float) -> list[State]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -164,10 +164,11 @@ class _Events:
     def delays_changed(self) -> None:
         self._engine._arm(self._engine.clock.now())
 
-    def orphaned(self, states: Sequence[State]) -> None:
+    def orphaned(self) -> None:
         engine = self._engine
-        if engine.running and engine._recovery_enabled and states:
-            engine._spawn(engine._take_over(list(states)), "flowstate-take-over")
+        if engine.running and engine._recovery_enabled and not engine._adopting:
+            engine._adopting = True
+            engine._spawn(engine._adopt(), "flowstate-take-over")
 
     def watching(self) -> bool:
         return len(self._engine._hub) > 0
@@ -227,6 +228,7 @@ class Engine:
         self._delays_fired = 0
         self._delays_dropped = 0
         self._failed_executions = 0
+        self._adopting = False
         self._running: dict[str, int] = {}  # engine-started executions of concurrency-limited flows
         self._handlers: dict[type, Callable[[Any], Coroutine[Any, Any, None]]] = {
             TransitCommand: self._do_transit,
@@ -262,7 +264,7 @@ class Engine:
         if self._recovery_enabled:
             try:
                 orphans = await self.driver.adopt_orphans(self._now())
-                await self._take_over(orphans, counted=False)
+                await self._take_over(orphans)
             except BaseException:
                 await self.shutdown()
                 raise
@@ -743,7 +745,14 @@ class Engine:
         except RevMismatchError:
             log.debug("retry of %r not scheduled: the state moved on", base.id)
 
-    async def _take_over(self, states: list[State], counted: bool = True) -> None:
+    async def _adopt(self) -> None:
+        """The driver saw in-flight work nobody runs (its engine died or left): take it."""
+        try:
+            await self._take_over(await self.driver.adopt_orphans(self._now()))
+        finally:
+            self._adopting = False
+
+    async def _take_over(self, states: list[State]) -> None:
         """Resume states left in flight: a committing delay due now for each (so concurrency
         limits apply and, on a shared store, one engine fires it), or, with `resume=False`,
         crash recovery after their `retry_after`."""
@@ -869,7 +878,7 @@ class Engine:
             else limits
         )
         try:
-            entries = await self.driver.claim_due_delays(now, free)
+            entries = await self.driver.claim_due_delays(now, free, self.registry.flow_ids())
         except FlowstateError:
             log.exception("claiming due delays failed; retrying at the next wake-up")
             entries = []

@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from heapq import merge
 
 from flowstate.commands import (
@@ -398,11 +398,13 @@ class MemoryDriver:
         return heap[0][0] if heap else None
 
     async def claim_due_delays(
-        self, now: float, limits: Mapping[str, int]
+        self, now: float, limits: Mapping[str, int], flows: Collection[str] = ()
     ) -> list[DelayedEntry]:
         """Remove and return the delays due at `now`, in due order, except those of flows
         `limits` says are full: those wait (still pending, still on disk) for a later claim.
-        Their removal is written with the commit that fires them (`CommitRequest.consume`)."""
+        Their removal is written with the commit that fires them (`CommitRequest.consume`).
+        Every flow's delays are claimed (`flows` is ignored: this process owns the store, so
+        a delay for a flow it does not know fails loudly when it fires)."""
         due: list[DelayedEntry] = []
         free = dict(limits) if limits else None
         delays = self._delays

@@ -39,7 +39,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,7 +186,8 @@ class PostgresDriver:
         self._next_at: float | None = None
         self._pending = 0
         self.delays_pruned = 0
-        self._full: list[str] = []  # flows at their limit at the last claim
+        # flows this engine could start at the last claim (None: not asked yet: all)
+        self._runnable: list[str] | None = None
         self._check_orphans = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -754,19 +755,28 @@ class PostgresDriver:
         return self._next_at
 
     async def _refresh_next_at(self) -> None:
-        rows = await self._fetch(
-            "finding the next delay",
-            "SELECT min(at) FROM flowstate_delays "
-            "WHERE (claimed_until IS NULL OR claimed_until < now()) AND flow <> ALL ($1)",
-            self._full,
-        )
+        """The earliest claimable delay of a flow this engine can start now."""
+        claimable = "(claimed_until IS NULL OR claimed_until < now())"
+        if self._runnable is None:
+            rows = await self._fetch(
+                "finding the next delay", f"SELECT min(at) FROM flowstate_delays WHERE {claimable}"
+            )
+        else:
+            rows = await self._fetch(
+                "finding the next delay",
+                f"SELECT min(at) FROM flowstate_delays WHERE {claimable} AND flow = ANY ($1)",
+                self._runnable,
+            )
         self._next_at = rows[0][0]
 
-    async def claim_due_delays(self, now: float, limits: Mapping[str, int]) -> list[DelayedEntry]:
-        if self._next_at is None or self._next_at > now:
-            return []
-        limited = list(limits)
-        self._full = [flow for flow, free in limits.items() if free <= 0]
+    async def claim_due_delays(
+        self, now: float, limits: Mapping[str, int], flows: Collection[str]
+    ) -> list[DelayedEntry]:
+        runnable = [flow for flow in flows if limits.get(flow, 1) > 0]
+        if (self._next_at is None or self._next_at > now) and runnable == self._runnable:
+            return []  # nothing due that this engine may start (a freed slot asks again)
+        self._runnable = runnable
+        unlimited = [flow for flow in runnable if flow not in limits]
         claim = (
             f"UPDATE flowstate_delays d SET claimed_by = $1, "
             f"claimed_until = now() + make_interval(secs => $2) "
@@ -776,11 +786,11 @@ class PostgresDriver:
         )
         rows = await self._fetch(
             "claiming due delays",
-            claim.format(flow="flow <> ALL ($5)"),
-            self.engine_id, self.lease, now, CLAIM_PAGE, limited,
+            claim.format(flow="flow = ANY ($5)"),
+            self.engine_id, self.lease, now, CLAIM_PAGE, unlimited,
         )
         for flow, free in limits.items():
-            if free > 0:
+            if free > 0 and flow in runnable:
                 rows += await self._fetch(
                     "claiming due delays",
                     claim.format(flow="flow = $5"),
@@ -801,6 +811,11 @@ class PostgresDriver:
         states = [_version(row) for row in rows]
         if states:
             log.info("took over %d in-flight state(s) nobody runs", len(states))
+        previous = self._next_at
+        await self._refresh_next_at()  # the dead engines' claims were released: due now?
+        if self._next_at is not None and self._events is not None:
+            if previous is None or self._next_at <= previous:
+                self._events.delays_changed()
         return states
 
     async def _lease_loop(self) -> None:
@@ -847,10 +862,5 @@ class PostgresDriver:
             if self._events is not None:
                 self._events.delays_changed()
         if orphans and self._events is not None:
-            states = await self.adopt_orphans(0.0)
-            await self._refresh_next_at()  # released claims may be due now
-            if states:
-                self._events.orphaned(states)
-            if self._next_at is not None:
-                self._events.delays_changed()
+            self._events.orphaned()
 

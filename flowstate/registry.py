@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -76,6 +76,7 @@ class _Entry:
 class FlowRegistry:
     def __init__(self) -> None:
         self._flows: dict[str, _Entry] = {}
+        self._limits: dict[str, int] = {}
 
     def set_flow(
         self,
@@ -110,6 +111,10 @@ class FlowRegistry:
         ):
             raise UsageError(f"concurrency must be an int >= 1 or None, got {concurrency!r}")
         self._flows[flow_id] = _Entry(fn, retry, concurrency)
+        if concurrency is None:
+            self._limits.pop(flow_id, None)
+        else:
+            self._limits[flow_id] = concurrency
 
     def flow(self, flow_id: str) -> FlowFunc:
         try:
@@ -121,13 +126,13 @@ class FlowRegistry:
         entry = self._flows.get(flow_id)
         return entry.retry if entry is not None else None
 
-    def concurrency_limits(self) -> dict[str, int]:
-        """Flow id -> concurrency limit, for the flows that have one."""
-        return {
-            flow_id: entry.concurrency
-            for flow_id, entry in self._flows.items()
-            if entry.concurrency is not None
-        }
+    def concurrency_limits(self) -> Mapping[str, int]:
+        """Flow id -> concurrency limit, for the flows that have one (a live view)."""
+        return self._limits
+
+    def flow_ids(self) -> Collection[str]:
+        """The registered flow ids (a live view)."""
+        return self._flows.keys()
 
     def __contains__(self, flow_id: object) -> bool:
         return flow_id in self._flows

@@ -42,6 +42,7 @@ class Watcher:
         "_live",
         "_max",
         "_since_latest",
+        "_skip_upto",
         "_start_head",
         "_waiter",
         "ors",
@@ -69,6 +70,9 @@ class Watcher:
         # catch-up then goes on from the log), so none is missed between a read of the store
         # and going live.
         self._live: deque[State] | None = deque() if self._lagging else None
+        # A catch-up may read past what the driver has published yet (a shared store's
+        # log runs ahead of this process's feed): pushes up to here were read already.
+        self._skip_upto = 0
 
     @property
     def last_rev(self) -> int:
@@ -88,6 +92,8 @@ class Watcher:
 
     def push(self, state: State) -> None:
         """Called by the hub for every published version that matches."""
+        if state.rev <= self._skip_upto:
+            return
         if self._lagging:
             live = self._live
             if live is not None:
@@ -162,6 +168,7 @@ class Watcher:
             if state.rev > cursor:
                 self._buf.append(state)
                 cursor = state.rev
+        self._skip_upto = cursor
         self._live = None
         self._lagging = False
 
