@@ -186,8 +186,15 @@ class PostgresDriver:
         self._next_at: float | None = None
         self._pending = 0
         self.delays_pruned = 0
-        # flows this engine could start at the last claim (None: not asked yet: all)
+        # the engine's registered flows (a live view, from its first claim; None: all) and
+        # those at their concurrency limit at the last claim: `next_delay_at` is the next
+        # delay this engine could start, so a due delay of another process's flow never
+        # keeps its timer spinning
+        self._flows: Collection[str] | None = None
+        self._full: set[str] = set()
         self._runnable: list[str] | None = None
+        # due times learnt while a read of the next one is in flight (it may predate them)
+        self._refreshing: list[list[float]] = []
         self._check_orphans = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -599,6 +606,8 @@ class PostgresDriver:
                 self._events_delays_changed(float(at))
 
     def _events_delays_changed(self, at: float) -> None:
+        for seen in self._refreshing:
+            seen.append(at)
         if self._next_at is None or at < self._next_at:
             self._next_at = at
             if self._events is not None:
@@ -757,25 +766,40 @@ class PostgresDriver:
     async def _refresh_next_at(self) -> None:
         """The earliest claimable delay of a flow this engine can start now."""
         claimable = "(claimed_until IS NULL OR claimed_until < now())"
-        if self._runnable is None:
-            rows = await self._fetch(
-                "finding the next delay", f"SELECT min(at) FROM flowstate_delays WHERE {claimable}"
-            )
-        else:
-            rows = await self._fetch(
-                "finding the next delay",
-                f"SELECT min(at) FROM flowstate_delays WHERE {claimable} AND flow = ANY ($1)",
-                self._runnable,
-            )
-        self._next_at = rows[0][0]
+        self._runnable = self._runnable_now()
+        seen: list[float] = []
+        self._refreshing.append(seen)
+        try:
+            if self._runnable is None:
+                rows = await self._fetch(
+                    "finding the next delay",
+                    f"SELECT min(at) FROM flowstate_delays WHERE {claimable}",
+                )
+            else:
+                rows = await self._fetch(
+                    "finding the next delay",
+                    f"SELECT min(at) FROM flowstate_delays WHERE {claimable} AND flow = ANY ($1)",
+                    self._runnable,
+                )
+        finally:
+            self._refreshing.remove(seen)
+        found: float | None = rows[0][0]
+        self._next_at = min([found, *seen]) if found is not None else min(seen, default=None)
+
+    def _runnable_now(self) -> list[str] | None:
+        if self._flows is None:
+            return None
+        return sorted(flow for flow in self._flows if flow not in self._full)
 
     async def claim_due_delays(
         self, now: float, limits: Mapping[str, int], flows: Collection[str]
     ) -> list[DelayedEntry]:
-        runnable = [flow for flow in flows if limits.get(flow, 1) > 0]
+        self._flows = flows
+        self._full = {flow for flow, free in limits.items() if free <= 0}
+        runnable = self._runnable_now()
+        assert runnable is not None
         if (self._next_at is None or self._next_at > now) and runnable == self._runnable:
             return []  # nothing due that this engine may start (a freed slot asks again)
-        self._runnable = runnable
         unlimited = [flow for flow in runnable if flow not in limits]
         claim = (
             f"UPDATE flowstate_delays d SET claimed_by = $1, "
