@@ -207,6 +207,20 @@ async def test_strict_engine_waits_for_every_commit(open_engine: OpenEngine) -> 
         assert snapshots.synchronous == "FULL"
 
 
+async def test_strict_engine_waits_for_a_bare_delay_and_store_data(
+    open_engine: OpenEngine,
+) -> None:
+    """Strict durability covers a delay or a store_data committed on its own too."""
+    async with open_engine(flush_interval=3600, engine_durability="strict") as engine:
+        snapshots = snapshots_of(engine)
+        ctx = StateCtx.new("alarm")
+        await engine.do(delay(ctx, "ring", 60))
+        assert (snapshots.queued_batches, snapshots.durable_ticket) == (0, 1)
+        ctx.datas["doc"] = Data(b"payload")
+        await engine.do(store_data(ctx, "doc"))
+        assert (snapshots.queued_batches, snapshots.durable_ticket) == (0, 2)
+
+
 async def test_strict_store_makes_every_commit_wait(open_engine: OpenEngine) -> None:
     """SqliteSnapshots(durability="strict") under a default engine waits too."""
     async with open_engine(flush_interval=3600, durability="strict") as engine:
