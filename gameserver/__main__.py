@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from collections.abc import Sequence
 
-import uvicorn
+_MISSING = [name for name in ("starlette", "uvicorn", "websockets")
+            if importlib.util.find_spec(name) is None]
+if _MISSING:
+    sys.exit(
+        f"python -m gameserver needs the game server's dependencies ({', '.join(_MISSING)} "
+        "missing): pip install 'flowstate-gameserver[gameserver]' (or run scripts/serve)"
+    )
 
-from gameserver.live.app import create_app
-from gameserver.live.server import uvicorn_config
-from gameserver.settings import Settings
+import uvicorn  # noqa: E402
+
+from gameserver.live.app import create_app  # noqa: E402
+from gameserver.live.server import uvicorn_config  # noqa: E402
+from gameserver.settings import Settings  # noqa: E402
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
