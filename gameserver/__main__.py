@@ -27,7 +27,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--db", default="gameserver.sqlite3",
-                        help="SQLite file the games are kept in (':memory:' keeps nothing)")
+                        help="SQLite file the games are kept in (':memory:' keeps nothing), "
+                             "or a driver URL: sqlite:///path, postgresql://user@host/db")
     parser.add_argument("--durability", choices=["default", "strict"], default="default",
                         help="default: write-behind snapshots; strict: a commit waits for disk")
     parser.add_argument(

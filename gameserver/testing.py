@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from flowstate import Clock, MemoryDriver
+from flowstate import Clock, Driver
 from flowstate.testing import FakeClock
 from gameserver.core.rules import Rules
 from gameserver.live.app import create_app
@@ -181,7 +181,7 @@ class RunningServer:
 @contextlib.asynccontextmanager
 async def serve(settings: Settings | None = None, *, clock: Clock | None = None,
                 games: Mapping[str, Rules] | None = None,
-                driver: MemoryDriver | None = None) -> AsyncIterator[RunningServer]:
+                driver: Driver | None = None) -> AsyncIterator[RunningServer]:
     """A real uvicorn server on a free 127.0.0.1 port, in this event loop."""
     settings = settings or Settings(db=":memory:", loop="none")
     clock = clock or FakeClock()

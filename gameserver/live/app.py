@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from flowstate import Clock, MemoryDriver
+from flowstate import Clock, Driver
 from gameserver.core.rules import Rules
 from gameserver.live import http
 from gameserver.live.runtime import Runtime
@@ -19,7 +19,7 @@ from gameserver.settings import Settings
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                games: Mapping[str, Rules] | None = None,
-               driver: MemoryDriver | None = None) -> Starlette:
+               driver: Driver | None = None) -> Starlette:
     """Build the app; everything it runs is created by its lifespan.
 
     `clock` (default: the wall clock) drives the engine, rate limits and timestamps; `games`

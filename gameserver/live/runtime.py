@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
-from flowstate import Clock, Engine, FlowRegistry, MemoryDriver, RealClock
+from flowstate import Clock, Driver, Engine, FlowRegistry, RealClock
 from gameserver.bots.seats import BotSeats
 from gameserver.core.match import Limits
 from gameserver.core.rules import Rules
@@ -38,7 +38,7 @@ def default_games() -> dict[str, Rules]:
 class Runtime:
     settings: Settings
     clock: Clock
-    driver: MemoryDriver
+    driver: Driver
     engine: Engine
     metrics: Metrics
     identities: Identities
@@ -51,7 +51,7 @@ class Runtime:
     @contextlib.asynccontextmanager
     async def running(cls, settings: Settings, *, clock: Clock | None = None,
                       games: Mapping[str, Rules] | None = None,
-                      driver: MemoryDriver | None = None) -> AsyncIterator[Runtime]:
+                      driver: Driver | None = None) -> AsyncIterator[Runtime]:
         clock = clock or RealClock()
         driver = driver if driver is not None else make_driver(settings)
         registry = FlowRegistry()
