@@ -222,6 +222,7 @@ class Engine:
         self._timer_task: asyncio.Task[None] | None = None
         self._timer_fut: asyncio.Future[None] | None = None
         self._timer_target: float | None = None
+        self._missed: float | None = None  # earliest wake-up asked for while firing
         self._started = False
         self._stopping = False
         self._delays_added = 0
@@ -833,7 +834,11 @@ class Engine:
 
     def _arm(self, at: float) -> None:
         fut = self._timer_fut
-        if fut is not None and (self._timer_target is None or at < self._timer_target):
+        if fut is None:
+            # the timer is busy firing (it may be waiting for the store): look again after
+            if self._missed is None or at < self._missed:
+                self._missed = at
+        elif self._timer_target is None or at < self._timer_target:
             _resolve(fut)
 
     async def _timer_loop(self) -> None:
@@ -843,8 +848,12 @@ class Engine:
         clock = self.clock
         real = isinstance(clock, RealClock)
         while True:
+            self._missed = None
             await self._fire_due(clock.now())
             due = self._next_due()
+            missed = self._missed
+            if missed is not None and (due is None or missed < due):
+                due = missed
             if due is not None and due <= clock.now():
                 await asyncio.sleep(0)
                 continue
