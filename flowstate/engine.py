@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-import orjson
-
 from flowstate.clock import Clock, RealClock
 from flowstate.commands import (
     DEAD_LETTER,
@@ -50,6 +48,7 @@ from flowstate.errors import (
 from flowstate.recovery import RecoveryStats, RecoveryTracker
 from flowstate.registry import FlowRegistry, RetryPolicy
 from flowstate.snapshots import DelayedEntry
+from flowstate.staging import StagedStack, Undo, finalize_stacks
 from flowstate.state import (
     DATA_ANNOTATION_PREFIX,
     Data,
@@ -57,7 +56,6 @@ from flowstate.state import (
     State,
     StateCtx,
     Transition,
-    stored_version,
 )
 from flowstate.watcher import Watcher, WatcherHub
 
@@ -74,82 +72,6 @@ class DelayerStats:
     fired: int = 0  # delays that ran their flow
     dropped: int = 0  # delays whose commit conflicted (the state moved on)
     pending: int = 0  # delays waiting now
-
-
-class _Undo:
-    """What a commit changed on one ctx, to put back if the commit fails.
-
-    Transit and park only replace fields, so the cheap record suffices; commands that edit
-    maps (data, stack, loads) call `deep()` first to save copies of them.
-    """
-
-    __slots__ = (
-        "annotations",
-        "committed",
-        "committed_at",
-        "ctx",
-        "current",
-        "datas",
-        "id",
-        "labels",
-        "rev",
-        "transition",
-        "transitions",
-    )
-
-    def __init__(self, ctx: StateCtx) -> None:
-        cur = ctx.current
-        self.ctx = ctx
-        self.current = cur
-        self.id = cur.id
-        self.rev = cur.rev
-        self.committed_at = cur.committed_at
-        self.transition = cur.transition
-        self.committed = ctx.committed
-        self.transitions = list(ctx.transitions) if ctx.transitions else None
-        self.labels: dict[str, str] | None = None
-        self.annotations: dict[str, str] | None = None
-        self.datas: dict[str, Data] | None = None
-
-    def deep(self) -> None:
-        if self.labels is None:
-            self.labels = dict(self.current.labels)
-            self.annotations = dict(self.current.annotations)
-            self.datas = dict(self.ctx.datas)
-
-    def restore(self) -> None:
-        ctx, cur = self.ctx, self.current
-        ctx.current = cur
-        cur.id, cur.rev, cur.committed_at, cur.transition = (
-            self.id,
-            self.rev,
-            self.committed_at,
-            self.transition,
-        )
-        if self.labels is not None and self.annotations is not None and self.datas is not None:
-            cur.labels.clear()
-            cur.labels.update(self.labels)
-            cur.annotations.clear()
-            cur.annotations.update(self.annotations)
-            ctx.datas.clear()
-            ctx.datas.update(self.datas)
-        ctx.committed = self.committed
-        ctx.transitions[:] = self.transitions or ()
-
-
-class _StagedStack:
-    """A stack command whose stacked ctx this same commit writes: the stacked text must carry
-    the revs the driver assigns, so it is written again once they are known."""
-
-    __slots__ = ("annotation", "carrier", "position", "stacked")
-
-    def __init__(
-        self, carrier: StateCtx, stacked: StateCtx, annotation: str, position: int
-    ) -> None:
-        self.carrier = carrier
-        self.stacked = stacked
-        self.annotation = annotation
-        self.position = position  # versions staged from here on may carry the annotation
 
 
 class _Events:
@@ -561,7 +483,7 @@ class Engine:
 
         Returns the driver's durability ticket. On any failure every ctx (and data) the
         commit touched is restored."""
-        undos: dict[int, _Undo] = {}
+        undos: dict[int, Undo] = {}
         data_undo: list[tuple[Data, int, Any]] = []
         states: list[State] = []
         expected: list[int] = []
@@ -569,13 +491,13 @@ class Engine:
         datas: list[tuple[int, bytes, dict[str, str]]] = []
         delays: list[DelayedEntry] = []
         delay_cmds: list[DelayCommand] = []
-        stacks: list[_StagedStack] = []
+        stacks: list[StagedStack] = []
         index: dict[str, int] = {}
 
         def touch(ctx: StateCtx, deep: bool = False) -> StateCtx:
             undo = undos.get(id(ctx))
             if undo is None:
-                undo = undos[id(ctx)] = _Undo(ctx)
+                undo = undos[id(ctx)] = Undo(ctx)
             if deep:
                 undo.deep()
             return ctx
@@ -620,7 +542,7 @@ class Engine:
                     at = index.get(stacked.current.id)
                     if at is not None and ctxs[at] is stacked:
                         stacks.append(
-                            _StagedStack(sub.carrier, stacked, sub.annotation, len(states))  # type: ignore[attr-defined]
+                            StagedStack(sub.carrier, stacked, sub.annotation, len(states))  # type: ignore[attr-defined]
                         )
                 elif kind is UnstackCommand:
                     touch(sub.carrier, True)  # type: ignore[attr-defined]
@@ -656,7 +578,7 @@ class Engine:
             follows,
             self._now(),
             consume,
-            _finalize_stacks(stacks, ctxs) if stacks else None,
+            finalize_stacks(stacks, ctxs) if stacks else None,
         )
         try:
             ticket = await self.driver.commit(request)
@@ -943,43 +865,6 @@ class Engine:
     async def _void(self, entry: DelayedEntry) -> None:
         """Remove a claimed delay without firing it (or after it could not fire)."""
         await self.driver.commit(CommitRequest([], [], [], [], [], [], self._now(), entry.seq))
-
-
-def _finalize_stacks(
-    stacks: list[_StagedStack], ctxs: list[StateCtx]
-) -> Callable[[CommitRequest], None]:
-    """Write the stacked text again once the driver sealed the new revs: a ctx stacked after
-    this commit wrote it is stacked as committed, and the carrier's versions staged after the
-    stack carry that text."""
-
-    def finalize(request: CommitRequest) -> None:
-        states = request.states
-        by_ctx = {id(ctx): n for n, ctx in enumerate(ctxs)}
-        for staged in stacks:
-            sealed = states[by_ctx[id(staged.stacked)]]
-            current = staged.stacked.current.to_json()
-            current["rev"] = sealed.rev
-            current["committed_at"] = sealed.committed_at
-            text = orjson.dumps(
-                {"current": current, "committed": sealed.to_json(), "transitions": []}
-            ).decode()
-            staged.carrier.current.annotations[staged.annotation] = text
-            for n in range(staged.position, len(states)):
-                if ctxs[n] is staged.carrier:
-                    version = states[n]
-                    annotations = dict(version.annotations)
-                    annotations[staged.annotation] = text
-                    states[n] = stored_version(
-                        version.id,
-                        version.rev,
-                        version.labels,
-                        annotations,
-                        version.committed_at,
-                        version.transition.to,
-                        version.transition.annotations,
-                    )
-
-    return finalize
 
 
 def _int(raw: str | None, default: int) -> int:

@@ -40,7 +40,6 @@ import os
 import socket
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -54,20 +53,18 @@ from flowstate.commands import (
 )
 from flowstate.driver import CommitRequest, DriverEvents
 from flowstate.errors import (
-    DelayClaimLostError,
     PersistenceError,
-    RevMismatchError,
     UsageError,
 )
+from flowstate.postgres_batch import Queued, commit_call, seal_request, settle, take_batch
 from flowstate.postgres_schema import MIGRATIONS, SCHEMA_VERSION
 from flowstate.snapshots import DelayedEntry
-from flowstate.state import State, seal, stored_version
+from flowstate.state import State, stored_version
 
 __all__ = ["PostgresDriver", "PostgresError", "PostgresSchemaError"]
 
 log = logging.getLogger("flowstate.postgres")
 
-MAX_BATCH = 512  # commits per call
 FETCH_PAGE = 1000  # versions per read of the feed
 CLAIM_PAGE = 256  # delays per claim
 
@@ -100,13 +97,6 @@ class PostgresSchemaError(PersistenceError):
             f"PostgreSQL schema {schema!r} has flowstate schema version {found}, but this "
             f"flowstate supports up to version {supported}: upgrade flowstate to open it"
         )
-
-
-@dataclass(slots=True, eq=False)
-class _Queued:
-    request: CommitRequest
-    future: asyncio.Future[None]
-    ids: set[str] = field(default_factory=set)
 
 
 def _version(row: Any) -> State:
@@ -170,7 +160,7 @@ class PostgresDriver:
         self._writer: asyncpg.Connection | None = None
         self._listener: asyncpg.Connection | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._queue: list[_Queued] = []
+        self._queue: list[Queued] = []
         self._queue_kick = asyncio.Event()
         self._feed_kick = asyncio.Event()
         self._idle = asyncio.Event()
@@ -379,7 +369,7 @@ class PostgresDriver:
         ids = {s.id for s in request.states}
         ids.update(entry.state.id for entry in request.delays)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Queued(request, future, ids))
+        self._queue.append(Queued(request, future, ids))
         self._queue_kick.set()
         self._enter()
         try:
@@ -399,31 +389,8 @@ class PostgresDriver:
                 continue
             await self._write_batch()
 
-    def _take_batch(self) -> list[_Queued]:
-        """Queued commits that can share one call: no state id in two of them, and a commit
-        that needs `finalize` (a stack of a ctx it writes) goes alone."""
-        queue = self._queue
-        if queue[0].request.finalize is not None:
-            return [queue.pop(0)]
-        batch: list[_Queued] = []
-        seen: set[str] = set()
-        rest: list[_Queued] = []
-        for n, item in enumerate(queue):
-            if len(batch) >= MAX_BATCH:
-                rest.extend(queue[n:])
-                break
-            if item.request.finalize is not None or not item.ids.isdisjoint(seen):
-                rest.append(item)
-                # keep each id's commits in order: nothing after a held-back one may pass it
-                seen |= item.ids
-                continue
-            seen |= item.ids
-            batch.append(item)
-        self._queue = rest
-        return batch
-
     async def _write_batch(self) -> None:
-        batch = self._take_batch()
+        batch, self._queue = take_batch(self._queue)
         if not batch:
             return
         conn = self._writer
@@ -436,12 +403,12 @@ class PostgresDriver:
                         "SELECT rev, committed_at FROM flowstate_head FOR UPDATE"
                     )
                     request = batch[0].request
-                    self._seal(request, int(head[0]) + 1, max(request.now, float(head[1])), [])
+                    seal_request(request, int(head[0]) + 1, max(request.now, float(head[1])), [])
                     assert request.finalize is not None
                     request.finalize(request)
-                    row = await conn.fetchrow(*self._call(batch))
+                    row = await conn.fetchrow(*commit_call(batch, self.engine_id, self.channel))
             else:
-                row = await conn.fetchrow(*self._call(batch))
+                row = await conn.fetchrow(*commit_call(batch, self.engine_id, self.channel))
         except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
             self._healthy = False
             error = PostgresError(f"commit of {len(batch)} batched commit(s)", str(exc))
@@ -460,107 +427,9 @@ class PostgresDriver:
                     item.future.set_exception(exc)
             raise
         self._healthy = True
-        self._settle_batch(batch, row)
-
-    def _call(self, batch: list[_Queued]) -> tuple[Any, ...]:
-        s_commit: list[int] = []
-        s_id: list[str] = []
-        s_expected: list[int] = []
-        s_labels: list[Any] = []
-        s_annotations: list[Any] = []
-        s_to: list[str] = []
-        s_tr: list[Any] = []
-        s_in_flight: list[bool] = []
-        d_commit: list[int] = []
-        d_rev: list[int] = []
-        d_blob: list[bytes] = []
-        d_annotations: list[Any] = []
-        l_cols: list[list[Any]] = [[] for _ in range(11)]
-        c_commit: list[int] = []
-        c_seq: list[int] = []
-        for n, item in enumerate(batch):
-            request = item.request
-            base = len(s_id)
-            for state, expected, flight in zip(
-                request.states, request.expected, request.in_flight, strict=True
-            ):
-                s_commit.append(n)
-                s_id.append(state.id)
-                s_expected.append(expected)
-                s_labels.append(state.labels)
-                s_annotations.append(state.annotations)
-                s_to.append(state.transition.to)
-                s_tr.append(state.transition.annotations)
-                s_in_flight.append(flight)
-            for rev, blob, data_annotations in request.datas:
-                d_commit.append(n)
-                d_rev.append(rev)
-                d_blob.append(blob)
-                d_annotations.append(data_annotations)
-            for entry, follows in zip(request.delays, request.follows, strict=True):
-                snap = entry.state
-                for column, value in zip(
-                    l_cols,
-                    (
-                        n, base + follows + 1 if follows >= 0 else 0, entry.at, entry.commit,
-                        snap.transition.to, snap.id, snap.rev, snap.labels, snap.annotations,
-                        snap.committed_at, snap.transition.annotations,
-                    ),
-                    strict=True,
-                ):
-                    column.append(value)
-            if request.consume:
-                c_commit.append(n)
-                c_seq.append(request.consume)
-        now = max(item.request.now for item in batch)
-        return (
-            "SELECT * FROM flowstate_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-            "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
-            now, self.engine_id, self.channel,
-            s_commit, s_id, s_expected, s_labels, s_annotations, s_to, s_tr, s_in_flight,
-            d_commit, d_rev, d_blob, d_annotations,
-            *l_cols,
-            c_commit, c_seq,
-        )
-
-    def _seal(
-        self, request: CommitRequest, first_rev: int, committed_at: float, seqs: Sequence[int]
-    ) -> int:
-        """Set revs, times and delay seqs on a stored request; returns the next free rev."""
-        rev = first_rev
-        for state in request.states:
-            seal(state, rev, committed_at)
-            rev += 1
-        for n, (entry, follows) in enumerate(zip(request.delays, request.follows, strict=True)):
-            if seqs:
-                entry.seq = int(seqs[n])
-            if follows >= 0:
-                seal(entry.state, request.states[follows].rev, committed_at)
-        return rev
-
-    def _settle_batch(self, batch: list[_Queued], row: Any) -> None:
-        first_rev, committed_at = int(row[0]), float(row[1])
-        conflicts: dict[int, list[str]] = {}
-        for n, state_id in zip(row[2], row[3], strict=True):
-            conflicts.setdefault(n, []).append(state_id)
-        gone = set(row[4])
-        seqs = list(row[5])
         self.delays_pruned += int(row[6])
         self._pending = int(row[7])
-        rev = first_rev
-        written: list[State] = []
-        for n, item in enumerate(batch):
-            request = item.request
-            if n in gone:
-                item.future.set_exception(DelayClaimLostError(request.consume))
-                continue
-            if n in conflicts:
-                item.future.set_exception(RevMismatchError(conflicts[n]))
-                continue
-            mine, seqs = seqs[: len(request.delays)], seqs[len(request.delays) :]
-            rev = self._seal(request, rev, committed_at, mine)
-            written.extend(request.states)
-            item.future.set_result(None)
+        written = settle(batch, row)
         if written:
             self._local(written)
         if any(item.request.delays for item in batch):
