@@ -1,17 +1,22 @@
-"""The move -> broadcast path inside the server, without sockets: how long from a command's
-arrival to its update being queued on the watchers, and the CPU per move.
+"""The move path inside the server, without sockets: CPU and allocations per move.
 
-Drives `Matches.command` for N games (two fake watchers each, counting the bytes they would
-send) through a real `Engine` + `Broadcaster` on a memory driver, in one event loop.
+Drives `Matches.command` for N games (two fake watchers each, standing in for sockets and
+counting the bytes they would write) through a real `Engine` on a memory driver (or SQLite),
+in one event loop: judge, plan, commit, publish, observers: everything a move costs the server
+except websocket framing and the kernel.
 
     .venv/bin/python bench/bench_server.py --games 1000 --moves 40
+    .venv/bin/python bench/bench_server.py --profile          # cProfile of the same run
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
+import pstats
+import sys
 import time
 from typing import Any
 
@@ -21,85 +26,89 @@ from gameserver.live.runtime import Runtime
 from gameserver.settings import Settings
 from gameserver.wire import requests as c
 
-SIZE = 19
-
 
 class FakeSocket:
-    """Stands in for a `Connection`: records when each push was queued."""
+    """Stands in for a `Connection`: counts what would be written."""
 
-    def __init__(self, sink: list[float]) -> None:
-        self.sink = sink
+    __slots__ = ("frames", "octets")
 
-    def send(self, text: str) -> None:
-        self.sink.append(time.perf_counter())
+    def __init__(self) -> None:
+        self.frames = 0
+        self.octets = 0
 
-
-def point(color: str, n: int) -> tuple[int, int]:
-    x, row = n % SIZE, n // SIZE
-    return (x, row) if color == "black" else (x, SIZE - 1 - row)
-
-
-async def drained(hubs: list[Any]) -> None:
-    """Yield loop turns until the broadcaster has delivered every pending push."""
-    while any(hub.pending for hub, _, _ in hubs):  # noqa: ASYNC110
-        await asyncio.sleep(0)
+    def send(self, data: bytes) -> None:
+        self.frames += 1
+        self.octets += len(data)
 
 
-async def run(games: int, moves: int, db: str, durability: str) -> dict[str, Any]:
+def point(size: int, color: str, n: int) -> tuple[int, int]:
+    x, row = n % size, n // size
+    return (x, row) if color == "black" else (x, size - 1 - row)
+
+
+async def run(games: int, moves: int, size: int, db: str, durability: str,
+              profile: cProfile.Profile | None = None) -> dict[str, Any]:
     settings = Settings(db=db, durability=durability)
     async with Runtime.running(settings, clock=FakeClock()) as rt:
         matches = rt.matches
         hubs = []
+        sockets = []
         for i in range(games):
             black, white = Player(f"b{i}", "B"), Player(f"w{i}", "W")
-            hub = await matches.create(black, c.Create(None, "go", {"size": SIZE},
+            hub = await matches.create(black, c.Create(None, "go", {"size": size},
                                                         c.UNTIMED, "black"), None)
             await matches.join(white, hub.match.id, None)
-            hubs.append((hub, black, white))
-        await drained(hubs)  # the broadcaster has delivered the setup commits
-        sent: list[float] = []
-        starts: list[float] = []
-        for hub, _, _ in hubs:
             for _ in range(2):
-                hub.watchers[FakeSocket(sent)] = hub.match.rev  # type: ignore[index]
+                sock = FakeSocket()
+                hub.watchers.add(sock)  # type: ignore[arg-type]
+                sockets.append(sock)
+            hubs.append((hub, black, white))
         gc.collect()
         gc.freeze()
+        blocks0 = sys.getallocatedblocks()
+        collections0 = sum(s["collections"] for s in gc.get_stats())
+        if profile is not None:
+            profile.enable()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for n in range(moves):
+            color = "black" if n % 2 == 0 else "white"
+            x, y = point(size, color, n // 2)
             for hub, black, white in hubs:
-                color = "black" if n % 2 == 0 else "white"
                 player = black if color == "black" else white
-                x, y = point(color, n // 2)
                 t0 = time.perf_counter()
-                starts.append(t0)
                 await matches.command(player, c.Move(None, hub.match.id, hub.match.rev, x, y),
                                       t0)
-                await asyncio.sleep(0)  # one loop turn: the broadcaster delivers
-        await drained(hubs)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-        lat = sorted(sent[2 * i + 1] - starts[i] for i in range(len(starts)))
-        total = len(starts)
-
-        def pct(p: float) -> float:
-            return round(lat[min(total - 1, int(total * p / 100))] * 1e6, 1)
-
-        return {"games": games, "db": db, "durability": durability, "moves": total,
-                "cpu_us_per_move": round(cpu / total * 1e6, 1),
+        if profile is not None:
+            profile.disable()
+        total = games * moves
+        collections = sum(s["collections"] for s in gc.get_stats()) - collections0
+        retained = sys.getallocatedblocks() - blocks0
+        octets = sum(s.octets for s in sockets)
+        return {"games": games, "size": size, "db": db, "durability": durability,
+                "moves": total, "cpu_us_per_move": round(cpu / total * 1e6, 1),
                 "moves_per_s_one_core": round(total / cpu),
-                "command_to_both_queued_p50_us": pct(50), "p99_us": pct(99),
-                "p999_us": pct(99.9), "wall_s": round(wall, 2)}
+                "push_bytes_per_move": round(octets / total / 2),
+                "blocks_retained_per_move": round(retained / total, 1),
+                "gc_collections": collections, "wall_s": round(wall, 2)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=1000)
     parser.add_argument("--moves", type=int, default=40, help="moves per game")
+    parser.add_argument("--size", type=int, default=9, help="board size")
     parser.add_argument("--db", default=":memory:", help="a SQLite file, or :memory:")
     parser.add_argument("--durability", choices=["default", "strict"], default="default")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the run")
     args = parser.parse_args()
-    result = asyncio.run(run(args.games, args.moves, args.db, args.durability))
+    profile = cProfile.Profile() if args.profile else None
+    result = asyncio.run(run(args.games, args.moves, args.size, args.db, args.durability,
+                             profile))
     for key, value in result.items():
-        print(f"{key:>32}: {value}")
+        print(f"{key:>28}: {value}")
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":

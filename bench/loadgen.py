@@ -305,7 +305,7 @@ def start_server(args: argparse.Namespace, db: str) -> tuple[subprocess.Popen[by
         launcher = ["-c", "import gc, sys; gc.disable(); from gameserver.__main__ import main; "
                           "main(sys.argv[1:])"]
     cmd = [sys.executable, *launcher, "--port", str(port), "--db", db,
-           "--log-level", "warning", "--ws", args.ws, "--loop", args.loop,
+           "--log-level", "warning", "--loop", args.loop,
            "--durability", args.durability]
     if args.bots:
         cmd += ["--bot", "builtin", "--bot-games", str(args.bots),
@@ -332,7 +332,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--procs", type=int, default=1, help="load processes")
-    parser.add_argument("--ws", default="websockets-sansio")
     parser.add_argument("--loop", default="uvloop")
     parser.add_argument("--idle", type=int, default=1000, help="idle connections for memory")
     parser.add_argument("--durability", choices=["default", "strict"], default="default")
@@ -394,7 +393,7 @@ def main() -> None:
     latencies = [x for r in results for x in r["latencies"]]
     elapsed = max(r["elapsed"] for r in results)
     report = {
-        "games": args.games, "rate_per_player": args.rate, "ws": args.ws, "loop": args.loop,
+        "games": args.games, "rate_per_player": args.rate, "loop": args.loop,
         "db": "memory" if args.db == ":memory:" else f"sqlite/{args.durability}",
         "moves": len(latencies), "moves_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(percentile(latencies, 50) * 1e3, 3),

@@ -45,12 +45,15 @@ def create_game(
     time_control: str = "No time limit",
     custom_time: dict[str, str] | None = None,
     opponent: str = "A person",
+    handicap: str | None = None,
+    placement: str | None = None,
 ) -> str:
     """Open the lobby, set a name, create a 9x9 game; returns the game page's URL.
 
     `custom_time` picks "Custom…" and fills the custom fields by label, e.g.
     `{"System": "Byo-yomi", "Main time (minutes)": "0", "Periods": "1"}` ("System" is a
     combobox, picked by its option's label). With `opponent="The bot"` the game starts at once.
+    `handicap` ("2 stones") and `placement` ("Free (Black places them)") pick those options.
     """
     page.goto(server.url + "/")
     page.get_by_role("textbox", name="Name").fill(name)
@@ -58,6 +61,10 @@ def create_game(
     expect(toasts(page)).to_contain_text(f"You are now “{name}”")
     page.get_by_role("combobox", name="Board size").select_option("9")
     page.get_by_role("combobox", name="Rules").select_option(label=ruleset)
+    if handicap is not None:
+        page.get_by_role("combobox", name="Handicap", exact=True).select_option(label=handicap)
+    if placement is not None:
+        page.get_by_role("combobox", name="Handicap stones").select_option(label=placement)
     if komi is not None:
         page.get_by_role("spinbutton", name="Komi").fill(komi)
     if custom_time is not None:

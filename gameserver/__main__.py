@@ -18,7 +18,7 @@ if _MISSING:
 import uvicorn  # noqa: E402
 
 from gameserver.live.app import create_app  # noqa: E402
-from gameserver.live.server import uvicorn_config  # noqa: E402
+from gameserver.live.server import configure_logging, uvicorn_config  # noqa: E402
 from gameserver.settings import Settings  # noqa: E402
 
 
@@ -34,9 +34,6 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
-    parser.add_argument("--ws", default=Settings().ws_backend,
-                        choices=["websockets-sansio", "websockets", "wsproto"],
-                        help="uvicorn websocket backend")
     parser.add_argument("--loop", default=Settings().loop, choices=["uvloop", "asyncio"])
     bots = parser.add_argument_group("bots")
     bots.add_argument("--bot", choices=["gnugo", "builtin"], default=Settings().bot,
@@ -66,7 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     ns = parser.parse_args(argv)
     return Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
-        ws_backend=ns.ws, loop=ns.loop, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
+        loop=ns.loop, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
         lobby_timeout=ns.lobby_timeout, abandon_after=ns.abandon_after,
@@ -83,6 +80,7 @@ def _limit(text: str) -> float | None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     settings = parse_args(argv)
+    configure_logging(settings.log_level)
     uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
 
 

@@ -23,7 +23,11 @@ class Settings:
     messages_per_second: float = 20.0
     message_burst: float = 60.0
     flood_strikes: int = 20  # refused messages in a row before the socket is closed (1008)
-    send_queue: int = 256  # pushes queued for one socket before it is cut off as too slow
+    #: unsent output a socket may pile up before it is cut off as a client that stopped reading
+    send_buffer_bytes: int = 512 * 1024
+    inbox_messages: int = 64  # requests waiting for a socket's task before reading pauses
+    ws_ping_interval: float = 20.0  # seconds of silence before a keepalive ping (0: never)
+    ws_ping_timeout: float = 20.0  # seconds a ping may wait for its pong before a drop
     max_chat_length: int = 500
     max_name_length: int = 32
     max_open_games_per_player: int = 10
@@ -46,7 +50,6 @@ class Settings:
     # process: freeze startup objects and raise GC thresholds (python -m gameserver does)
     tune_gc: bool = False
 
-    # uvicorn
-    ws_backend: str = "websockets-sansio"  # see docs/bench-server.md
+    # uvicorn (websockets are served by gameserver.live.connection, not by a uvicorn backend)
     loop: str = "uvloop"
     http: str = "httptools"

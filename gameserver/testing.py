@@ -5,8 +5,10 @@
         ok = await alice.request("create", size=9, komi=6.5, color="black")
         game = await alice.next_push("game")
 
-Pytest fixtures (import them in a conftest, or `-p gameserver.testing`): `fake_clock`,
-`game_server` (a running server on the fake clock) and `make_client`.
+Pytest fixtures (registered by the package's pytest plugin entry point): `fake_clock`,
+`game_server` (a running server on the fake clock) and `make_client`. The async ones need
+pytest-asyncio; without it this module still imports and pytest still runs, and asking for
+them fails with a message that says so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from typing import Any
 
 import orjson
 import pytest
-import pytest_asyncio
 import uvicorn
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
@@ -181,11 +182,12 @@ class RunningServer:
 @contextlib.asynccontextmanager
 async def serve(settings: Settings | None = None, *, clock: Clock | None = None,
                 games: Mapping[str, Rules] | None = None,
-                driver: Driver | None = None) -> AsyncIterator[RunningServer]:
+                driver: Driver | None = None,
+                net_clock: Clock | None = None) -> AsyncIterator[RunningServer]:
     """A real uvicorn server on a free 127.0.0.1 port, in this event loop."""
     settings = settings or Settings(db=":memory:", loop="none")
     clock = clock or FakeClock()
-    app = create_app(settings, clock=clock, games=games, driver=driver)
+    app = create_app(settings, clock=clock, games=games, driver=driver, net_clock=net_clock)
     # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose listening
     # socket says TCP; with proto 0, Nagle would hold every second small frame for ~40 ms
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -218,13 +220,32 @@ def fake_clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest_asyncio.fixture
-async def game_server(fake_clock: FakeClock) -> AsyncIterator[RunningServer]:
-    async with serve(clock=fake_clock) as server:
-        yield server
+try:
+    import pytest_asyncio
+except ImportError:  # the plugin must not break pytest where pytest-asyncio is missing
+    pytest_asyncio = None  # type: ignore[assignment]
 
+if pytest_asyncio is not None:
 
-@pytest.fixture
-def make_client(game_server: RunningServer) -> Callable[..., Awaitable[GameClient]]:
-    """`await make_client("Alice")`: a connected client that has said hello."""
-    return game_server.client
+    @pytest_asyncio.fixture
+    async def game_server(fake_clock: FakeClock) -> AsyncIterator[RunningServer]:
+        async with serve(clock=fake_clock) as server:
+            yield server
+
+    @pytest.fixture
+    def make_client(game_server: RunningServer) -> Callable[..., Awaitable[GameClient]]:
+        """`await make_client("Alice")`: a connected client that has said hello."""
+        return game_server.client
+
+else:
+
+    @pytest.fixture
+    def game_server() -> None:
+        raise pytest.UsageError("gameserver's game_server fixture runs a server in the test's "
+                                "event loop and needs pytest-asyncio: pip install "
+                                "pytest-asyncio")
+
+    @pytest.fixture
+    def make_client() -> None:
+        raise pytest.UsageError("gameserver's make_client fixture needs pytest-asyncio: "
+                                "pip install pytest-asyncio")

@@ -7,6 +7,7 @@ import { ChatPanel } from "./chat.js";
 import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
 import {
   key, toPoint, pointName, territory, describeResult, resultDetail, illegalReason, colourName, other, at,
+  rulesetName, compensationText,
 } from "./rules.js";
 
 const CONFIRM_KEY = "gameserver.confirmMoves";
@@ -17,8 +18,9 @@ function confirmDefault(storage) {
   return window.matchMedia?.("(pointer: coarse)").matches ?? false;
 }
 
-function rulesetName(r) {
-  return r === "chinese" ? "Chinese rules" : r === "japanese" ? "Japanese rules" : r ? `${r} rules` : "";
+/** How many handicap stones Black still has to place (free placement), 0 otherwise. */
+function handicapLeft(g) {
+  return g?.phase === "playing" ? Number(g.handicap_left ?? 0) : 0;
 }
 
 export class GameView {
@@ -127,6 +129,7 @@ export class GameView {
     this.scoreBlack = h("span", { class: "score-num" });
     this.scoreWhite = h("span", { class: "score-num" });
     this.scoreLead = h("p", { class: "score-lead" });
+    this.scoreCompensation = h("p", { class: "note score-compensation" });
     this.scoreHelp = h("p", { class: "note" });
     this.acceptBtn = h("button", { class: "btn btn-primary", type: "button", onclick: () => this.acceptScore() }, "Accept score");
     this.resumeBtn = h("button", { class: "btn", type: "button", onclick: () => this.resumePlay() }, "Resume play");
@@ -136,6 +139,7 @@ export class GameView {
       h("div", { class: "score-row" },
         h("div", { class: "score-side" }, h("span", { class: "stone-icon black", "aria-hidden": "true" }), "Black ", this.scoreBlack),
         h("div", { class: "score-side" }, h("span", { class: "stone-icon white", "aria-hidden": "true" }), "White ", this.scoreWhite)),
+      this.scoreCompensation,
       this.scoreLead,
       h("div", { class: "row" }, this.acceptBtn, this.resumeBtn));
 
@@ -201,7 +205,11 @@ export class GameView {
     if (kind === "update" && event && g) {
       this.pending = null;
       const mine = this.myColour();
-      if (event.kind === "move") this.sound.stone();
+      if (event.kind === "move" || event.kind === "handicap_stone") this.sound.stone();
+      if (event.kind === "handicap_stone" && event.left === 0 && mine === "white") {
+        toast("Black has placed the handicap stones. Your move!", "ok");
+        this.sound.yourTurn();
+      }
       if ((event.kind === "move" || event.kind === "pass") && mine && g.phase === "playing" &&
           g.turn === mine && event.color !== mine) this.sound.yourTurn();
       if (g.phase === "scoring" && previous?.phase !== "scoring") toast("Both players passed: mark the dead stones, then accept the score.", "info", 6000);
@@ -383,6 +391,7 @@ export class GameView {
     const lastPoint = last && !last.pass ? { x: last.x, y: last.y } : null;
     const ko = toPoint(g.ko);
     const myTurn = phase === "playing" && mine && g.turn === mine;
+    const placing = handicapLeft(g) > 0;
 
     this.board.render({
       size,
@@ -453,10 +462,13 @@ export class GameView {
 
     // Controls.
     show(this.controls, !!mine && (phase === "playing" || phase === "scoring"));
-    this.passBtn.disabled = !(myTurn && live);
+    this.passBtn.disabled = !(myTurn && live) || placing;
     const undo = g.undo;
     const undoBy = undo ? (["black", "white"].includes(undo.color) ? undo.color : ["black", "white"].includes(undo.by) ? undo.by : this.store.colourOf(g, undo.player_id ?? undo.by ?? undo.requested_by)) : null;
-    const lastIsMine = last && last.color === mine;
+    // Before White's first move the last thing Black did may be a freely placed handicap stone.
+    const placedLast = !last && mine === "black" && s.handicap_placement === "free" &&
+      this.store.stoneCount(g.board) > 0;
+    const lastIsMine = last ? last.color === mine : placedLast;
     this.undoBtn.disabled = !(live && phase === "playing" && lastIsMine);
     this.resignBtn.disabled = !live;
     show(this.undoWaiting, !!undo && undoBy === mine);
@@ -471,6 +483,8 @@ export class GameView {
       const sc = g.score;
       text(this.scoreBlack, sc ? String(sc.black) : "…");
       text(this.scoreWhite, sc ? String(sc.white) : "…");
+      text(this.scoreCompensation, compensationText(sc));
+      show(this.scoreCompensation, !!compensationText(sc));
       if (sc) {
         const diff = Number(sc.black) - Number(sc.white);
         text(this.scoreLead, diff === 0 ? "Even score (jigo)" : `${diff > 0 ? "Black" : "White"} leads by ${Math.abs(diff)}`);
@@ -498,7 +512,11 @@ export class GameView {
       parts.push(last.pass ? `Move ${n}: ${colourName(last.color)} passed.` : `Move ${n}: ${colourName(last.color)} ${pointName(last.x, last.y, size)}.`);
     }
     if (g.phase === "playing" && ko) parts.push(`Ko at ${pointName(ko.x, ko.y, size)}.`);
-    if (g.phase === "playing" && g.turn) parts.push(mine === g.turn ? "Your move." : `${colourName(g.turn)} to play.`);
+    const left = handicapLeft(g);
+    if (left > 0) {
+      const stones = `${left} handicap stone${left === 1 ? "" : "s"}`;
+      parts.push(mine === "black" ? `Place ${stones} anywhere.` : `Black places ${stones}.`);
+    } else if (g.phase === "playing" && g.turn) parts.push(mine === g.turn ? "Your move." : `${colourName(g.turn)} to play.`);
     if (g.phase === "scoring") parts.push("Scoring: mark dead stones.");
     if (g.phase === "finished") parts.push(g.result ? `${describeResult(g.result)}.` : "Game over.");
     if (g.phase === "waiting") parts.push("Waiting for an opponent.");

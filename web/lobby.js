@@ -4,6 +4,7 @@
 
 import { h, replace, text, show, toast } from "./dom.js";
 import { describeTimeControl } from "./clock.js";
+import { RULESETS, rulesetName } from "./rules.js";
 
 export const PRESETS = [
   { id: "rapid", label: "Rapid · 10 min + 5 × 30 s byo-yomi", tc: { system: "byoyomi", main: 600, periods: 5, period: 30 } },
@@ -28,6 +29,7 @@ export function summarize(g) {
     size: Number(g.size ?? s.size ?? 19),
     komi: g.komi ?? s.komi,
     handicap: Number(g.handicap ?? s.handicap ?? 0),
+    ruleset: g.ruleset ?? s.ruleset ?? null,
     tc: g.time_control ?? s.time_control,
     phase: g.phase ?? "waiting",
     creator: String(creator),
@@ -180,7 +182,9 @@ export class LobbyView {
     const size = select([[9, "9 × 9"], [13, "13 × 13"], [19, "19 × 19"]], 19);
     const komi = h("input", { type: "number", step: "0.5", min: "-50", max: "50", value: "6.5", inputmode: "decimal" });
     const handicap = select([[0, "None"], ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => [n, `${n} stones`])], 0);
-    const ruleset = select([["japanese", "Japanese (territory)"], ["chinese", "Chinese (area)"]], "japanese");
+    const ruleset = select(RULESETS.map((r) => [r.id, r.label]), "japanese");
+    const placement = select([["fixed", "Fixed (star points)"], ["free", "Free (Black places them)"]], "fixed");
+    const placementField = h("div", { class: "span-2" }, field("Handicap stones", placement));
     const time = select(PRESETS.map((p) => [p.id, p.label]), "rapid");
     const colour = select([["random", "Random"], ["black", "Black"], ["white", "White"]], "random");
     const opponent = select([["person", "A person"], ["bot", "The bot"]], "person");
@@ -214,12 +218,21 @@ export class LobbyView {
 
     let komiTouched = false;
     komi.addEventListener("input", () => { komiTouched = true; });
-    const defaultKomi = () => {
-      if (komiTouched) return;
-      komi.value = Number(handicap.value) > 0 ? "0.5" : ruleset.value === "chinese" ? "7.5" : "6.5";
+    const rules = () => RULESETS.find((r) => r.id === ruleset.value) ?? RULESETS[0];
+    const defaults = () => {
+      const r = rules();
+      if (!komiTouched) komi.value = String(Number(handicap.value) > 0 ? r.handicapKomi : r.komi);
+      // Free placement is offered only where the rules allow it.
+      show(placementField, Number(handicap.value) > 0 && r.free);
+      if (!r.free) placement.value = "fixed";
     };
-    handicap.addEventListener("change", defaultKomi);
-    ruleset.addEventListener("change", defaultKomi);
+    const rulesChanged = () => {
+      placement.value = rules().freeByDefault ? "free" : "fixed";
+      defaults();
+    };
+    handicap.addEventListener("change", defaults);
+    ruleset.addEventListener("change", rulesChanged);
+    rulesChanged();
 
     const submit = h("button", { class: "btn btn-primary btn-wide", type: "submit" }, "Create game");
     const timeControl = () => {
@@ -238,6 +251,7 @@ export class LobbyView {
       h("h2", { id: "create-h" }, "New game"),
       h("div", { class: "form-grid" },
         field("Board size", size), field("Komi", komi), field("Handicap", handicap), field("Rules", ruleset),
+        placementField,
         h("div", { class: "span-2" }, field("Time control", time)), custom,
         field("Colour", colour), field("Opponent", opponent)),
       submit);
@@ -248,6 +262,7 @@ export class LobbyView {
         komi: Number(komi.value) || 0,
         handicap: Number(handicap.value),
         ruleset: ruleset.value,
+        handicap_placement: placement.value,
         time_control: timeControl(),
         color: colour.value,
       };
@@ -290,6 +305,7 @@ export class LobbyView {
           h("span", { class: "who" }, g.creator, mine ? h("span", { class: "tag" }, "you") : null),
           h("span", { class: "meta" }, [
             describeTimeControl(g.tc),
+            rulesetName(g.ruleset) || null,
             g.komi !== undefined ? `komi ${g.komi}` : null,
             g.handicap ? `handicap ${g.handicap}` : null,
             !mine && g.openColour ? `you play ${g.openColour}` : null,
@@ -311,6 +327,7 @@ export class LobbyView {
             h("span", { class: "stone-icon white", "aria-hidden": "true" }), g.white ?? "?"),
           h("span", { class: "meta" }, [
             describeTimeControl(g.tc),
+            rulesetName(g.ruleset) || null,
             g.moves != null ? `move ${g.moves}` : null,
             g.phase === "scoring" ? "scoring" : null,
           ].filter(Boolean).join(" · "))),

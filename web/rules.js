@@ -164,6 +164,33 @@ export function illegalReason(reason, name) {
   }
 }
 
+/**
+ * The rulesets the server offers (`create {ruleset}`), with what the create form needs: the
+ * label, the default komi (even game, handicap game), and whether handicap stones may be
+ * placed freely and are by default. The server applies the same defaults when a client omits
+ * komi or handicap_placement.
+ */
+export const RULESETS = [
+  { id: "japanese", label: "Japanese (territory)", title: "Japanese", komi: 6.5, handicapKomi: 0.5, free: false, freeByDefault: false },
+  { id: "korean", label: "Korean (territory)", title: "Korean", komi: 6.5, handicapKomi: 0.5, free: false, freeByDefault: false },
+  { id: "chinese", label: "Chinese (area)", title: "Chinese", komi: 7.5, handicapKomi: 0.5, free: true, freeByDefault: true },
+  { id: "aga", label: "AGA (area)", title: "AGA", komi: 7.5, handicapKomi: 0.5, free: true, freeByDefault: false },
+  { id: "new_zealand", label: "New Zealand (area)", title: "New Zealand", komi: 7, handicapKomi: 0, free: true, freeByDefault: true },
+  { id: "ing", label: "Ing (area)", title: "Ing", komi: 7.5, handicapKomi: 0.5, free: true, freeByDefault: true },
+];
+
+/** "Chinese rules", "New Zealand rules", ...; "" when unknown. */
+export function rulesetName(id) {
+  const r = RULESETS.find((x) => x.id === id);
+  return r ? `${r.title} rules` : id ? `${id} rules` : "";
+}
+
+/** The line the scoring panel shows for White's handicap compensation, or "". */
+export function compensationText(score) {
+  const n = Number(score?.handicap_compensation ?? 0);
+  return n > 0 ? `White +${n} for the handicap` : "";
+}
+
 export const COLOURS = { black: "X", white: "O" };
 export const other = (colour) => (colour === "black" ? "white" : "black");
 export const colourName = (colour) => (colour === "black" ? "Black" : colour === "white" ? "White" : "");

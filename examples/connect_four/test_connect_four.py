@@ -99,6 +99,6 @@ async def test_served_beside_go_over_real_sockets() -> None:
         assert server.runtime.matches.hubs[go].match.game == "go"
         # the record replays: rebuild every match from its stored form
         hub = server.runtime.matches.hubs[gid]
-        from gameserver.core.match import from_record, to_record
+        from gameserver.core.record import from_record, to_record
 
         assert from_record(to_record(hub.match), games()).state == hub.match.state

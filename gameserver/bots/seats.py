@@ -6,11 +6,12 @@ restart knows them again. Nothing about bots is stored besides that.
 
 What a bot must do is a pure function of the committed match (`next_turn`): move when it is on
 turn, accept an undo its opponent asked for, and in scoring propose its dead stones and accept
-(see below). The game state is therefore the durable record of the bot's pending work: one
-engine watcher over the game states (commit-driven, no polling) wakes the game's worker after
-every commit, and on start-up every loaded game is woken once, so a bot whose turn it was when
-the server stopped moves as soon as it is back. A second "bot job" state would only repeat what
-the game state says, cost two commits per move and could disagree with it.
+(see below). The game state is therefore the durable record of the bot's pending work: the
+service observes the committed changes of the games that have bot seats (an observer on each
+such hub, so games without a bot cost nothing) and wakes the game's worker after each one; on
+start-up every loaded bot game is woken once, so a bot whose turn it was when the server
+stopped moves as soon as it is back. A second "bot job" state would only repeat what the game
+state says, cost two commits per move and could disagree with it.
 
 Each game with bot seats has at most one worker task (owned by this service's task group) that
 acts until no bot has anything to do. Every action goes through `Matches.command`, exactly like
@@ -36,10 +37,9 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
-from flowstate import Clock, Engine, State, WatcherLaggedError, get_states
+from flowstate import Clock, Engine
 from gameserver.core.match import Match, Seat
+from gameserver.core.plan import Plan
 from gameserver.core.rules import COLORS, Color, other
 from gameserver.games.go import Color as GoColor
 from gameserver.games.go import GoGame, Point
@@ -55,8 +55,9 @@ from gameserver.games.go.bots import (
 )
 from gameserver.games.go.rules import GoState
 from gameserver.live.identity import Player
-from gameserver.live.matches import REV, Hub, Matches
+from gameserver.live.matches import Hub, Matches
 from gameserver.settings import Settings
+from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, ProtocolError
 
@@ -172,26 +173,27 @@ class BotSeats:
         self._tg: asyncio.TaskGroup | None = None
         #: bot moves answered by the built-in bot because the think budget ran out
         self.budget_fallbacks = 0
+        matches.bot_seat = self.seat_for
+        matches.installers.append(self.install)
 
     # -- lifetime ------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[BotSeats]:
-        """Watch the games, resume every game where a bot has something to do; on exit stop
-        the workers and close every bot (killing engine processes)."""
+        """Resume every game where a bot has something to do; on exit stop the workers and
+        close every bot (killing engine processes)."""
         try:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
-                watcher = tg.create_task(self._watch(), name="gameserver-bots")
-                for game_id in list(self._matches.hubs):
-                    self.wake(game_id)
+                for hub in list(self._matches.hubs.values()):
+                    if hub.observers:
+                        self.wake(hub.match.id)
                 for _ in range(self._missing_bot_games()):
                     tg.create_task(self._new_bot_game())
                 try:
                     yield self
                 finally:
                     self._tg = None
-                    watcher.cancel()
                     for task in self._workers.values():
                         task.cancel()
         finally:
@@ -200,27 +202,13 @@ class BotSeats:
             for bot in bots:
                 await bot.close()
 
-    async def _watch(self) -> None:
-        while True:
-            watcher = self._engine.watch(get_states({"kind": "game"}, since_latest=True))
-            try:
-                async with watcher:
-                    async for state in watcher:
-                        await self._committed(state)
-            except WatcherLaggedError:
-                log.warning("the bots' game watcher fell behind; waking every game")
-                for game_id in list(self._matches.hubs):
-                    self.wake(game_id)
+    def install(self, hub: Hub) -> None:
+        """A hub appeared (created, loaded, adopted): observe it if a bot holds a seat."""
+        if bot_kind(hub.match.black) or bot_kind(hub.match.white):
+            hub.observers.append(self._observe)
 
-    async def _committed(self, state: State) -> None:
-        hub = self._matches.hubs.get(state.id)
-        if hub is None or not (bot_kind(hub.match.black) or bot_kind(hub.match.white)):
-            return
-        if int(state.annotation(REV, "0")) > hub.match.rev:  # another writer (a timer flow)
-            async with hub.lock:
-                if int(state.annotation(REV, "0")) > hub.match.rev:
-                    self._matches.adopt(hub, state)
-        self.wake(state.id)
+    def _observe(self, hub: Hub, outcome: Plan, t0: float) -> None:
+        self.wake(hub.match.id)
 
     # -- seats -----------------------------------------------------------------------------------
 
@@ -473,11 +461,8 @@ class BotSeats:
         """A chat line from the bot to everyone watching (as `chat` sends a player's)."""
         seat = hub.match.seat(color)
         assert seat is not None
-        push = orjson.dumps({"type": "chat", "game_id": hub.match.id,
-                             "player_id": seat.player_id, "name": seat.name, "text": text,
-                             "at": self._clock.now()}).decode()
-        for conn in hub.watchers:
-            conn.send(push)
+        self._matches.send_all(hub, frames.chat(hub.match.id, seat.player_id, seat.name, text,
+                                                self._clock.now()))
 
 
 def _game(match: Match) -> GoGame:

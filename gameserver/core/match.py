@@ -23,16 +23,16 @@ from typing import Any
 import orjson
 
 from gameserver.core import rules as r
+from gameserver.core.evolve import evolve
 from gameserver.core.rules import COLORS, Color, Json, Rules, other
 from gameserver.core.timecontrol import FlagFell, GameClock, Phase, System, TimeControl, to_ms
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, Forbidden, StaleRev, WrongPhase
 
 MatchPhase = str  # "waiting" | "playing" | "scoring" | "finished"
-#: 2: each recorded action ends with the instant it was made (ms); the head has `started_at`,
-#: `away` and `ended`
-RECORD_VERSION = 2
 CANCELLED = "Void"  # the result of a game nobody joined in time
+#: actions sealed into one chunk of the record: part of the stored format (record version 3)
+CHUNK_ACTIONS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +89,12 @@ class Match:
     rev: int = 1
     black: Seat | None = None
     white: Seat | None = None
-    #: the recorded actions as JSON list items, comma-separated: appending one per commit keeps
-    #: the stored record O(1) to extend instead of re-encoding every action every move
-    actions_json: str = ""
+    #: the recorded actions (JSON list items, each with its instant). The newest are in
+    #: `tail_json`, comma-separated; every `CHUNK_ACTIONS` of them are sealed into `log` as one
+    #: JSON list text, which is stored once and never rewritten (see gameserver.core.record)
+    log: tuple[str, ...] = ()
+    tail_json: str = ""
+    action_count: int = 0
     undo: PendingUndo | None = None
     connected: frozenset[Color] = field(default_factory=frozenset)
     #: the clock; None stands for a fresh clock of `time_control` (see `game_clock`)
@@ -152,13 +155,17 @@ def _check_rev(match: Match, rev: int) -> None:
 
 
 def _clocked(match: Match, rules: Rules, before: MatchPhase, state: Any, color: Color,
-             action: r.Action, now: float) -> Match:
-    """The clock (and scoring start) after `action` took the match to `state`."""
+             action: r.Action, now: float) -> tuple[GameClock, ClockStack | None, float | None]:
+    """The clock, the clocks kept for undo and the scoring start after `action` took the
+    match to `state`."""
     clock = match.game_clock
     stack = match.clocks
     if isinstance(action, r.Play | r.PassTurn):
         stack = ClockStack(clock, stack)
-        clock = clock.moved(color, now)
+        if rules.turn(state) != color:
+            clock = clock.moved(color, now)
+        elif clock.flagged(now) == color:  # a play that keeps the turn (a handicap stone)
+            raise FlagFell(color, clock.flag_at_ms() or 0, to_ms(now))
     elif isinstance(action, r.Undo) and stack is not None:
         clock, stack = clock.undo(stack.clock), stack.below
     phase = rules.phase(state)
@@ -175,20 +182,29 @@ def _clocked(match: Match, rules: Rules, before: MatchPhase, state: Any, color: 
         scoring_since = None
     elif before != "scoring":
         scoring_since = now
-    return replace(match, state=state, clock=clock, clocks=stack, scoring_since=scoring_since)
+    return clock, stack, scoring_since
 
 
-def _act(match: Match, rules: Rules, color: Color, action: r.Action,
-         now: float) -> tuple[Match, Event]:
+def act(match: Match, rules: Rules, color: Color, action: r.Action,
+        now: float) -> tuple[Match, Event]:
+    """Apply one seat's game action at `now` and record it (the clock follows); the replay of
+    a record runs exactly this."""
     state, event = rules.apply(match.state, color, action)
     try:
-        clocked = _clocked(match, rules, match.phase(rules), state, color, action, now)
+        clock, stack, scoring_since = _clocked(match, rules, match.phase(rules), state, color,
+                                               action, now)
     except FlagFell as flag:
         raise WrongPhase(_ACTION_NAMES.get(type(action), "move"), "finished",
                          f"too late: {flag}") from None
     item = orjson.dumps([*r.encode_action(color, action), to_ms(now)]).decode()
-    actions = f"{match.actions_json},{item}" if match.actions_json else item
-    return replace(clocked, actions_json=actions, undo=None), event
+    count = match.action_count + 1
+    if count % CHUNK_ACTIONS == 0:
+        log, tail = (*match.log, f"[{match.tail_json},{item}]" if match.tail_json
+                     else f"[{item}]"), ""
+    else:
+        log, tail = match.log, f"{match.tail_json},{item}" if match.tail_json else item
+    return evolve(match, state=state, clock=clock, clocks=stack, scoring_since=scoring_since,
+                  log=log, tail_json=tail, action_count=count, undo=None), event
 
 
 _ACTION_NAMES: dict[type[Any], str] = {r.Play: "move", r.PassTurn: "pass"}
@@ -204,12 +220,13 @@ def join(match: Match, rules: Rules, seat: Seat, now: float | None = None) -> tu
         raise Forbidden(f"you already hold a seat in game {match.id}")
     color: Color = "black" if match.black is None else "white"
     joined = replace(match, black=seat) if color == "black" else replace(match, white=seat)
-    joined = _started(joined, rules, match.created_at if now is None else now)
+    joined = start(joined, rules, match.created_at if now is None else now)
     return joined, {"kind": "player_joined", "color": color, "player_id": seat.player_id,
                     "name": seat.name}
 
 
-def _started(match: Match, rules: Rules, now: float) -> Match:
+def start(match: Match, rules: Rules, now: float) -> Match:
+    """Both seats are taken: the clock of the player on turn starts `now`."""
     turn = rules.turn(match.state) or "black"
     return replace(match, started_at=now, clock=match.game_clock.start(now, first=turn))
 
@@ -218,19 +235,19 @@ def _move(match: Match, rules: Rules, player_id: str, cmd: c.Move,
           now: float) -> tuple[Match, Event]:
     color = _seated(match, player_id)
     _check_rev(match, cmd.rev)
-    return _act(match, rules, color, r.Play(cmd.x, cmd.y), now)
+    return act(match, rules, color, r.Play(cmd.x, cmd.y), now)
 
 
 def _pass(match: Match, rules: Rules, player_id: str, cmd: c.Pass,
           now: float) -> tuple[Match, Event]:
     color = _seated(match, player_id)
     _check_rev(match, cmd.rev)
-    return _act(match, rules, color, r.PassTurn(), now)
+    return act(match, rules, color, r.PassTurn(), now)
 
 
 def _resign(match: Match, rules: Rules, player_id: str, cmd: c.Resign,
             now: float) -> tuple[Match, Event]:
-    return _act(match, rules, _seated(match, player_id), r.Resign(), now)
+    return act(match, rules, _seated(match, player_id), r.Resign(), now)
 
 
 def _undo_request(match: Match, rules: Rules, player_id: str, cmd: c.UndoRequest,
@@ -255,13 +272,13 @@ def _undo_reply(match: Match, rules: Rules, player_id: str, cmd: c.UndoReply,
         raise Forbidden("you cannot answer your own undo request")
     if not cmd.accept:
         return replace(match, undo=None), {"kind": "undo_rejected", "color": pending.color}
-    undone, _ = _act(match, rules, pending.color, r.Undo(), now)
+    undone, _ = act(match, rules, pending.color, r.Undo(), now)
     return undone, {"kind": "undo_accepted", "color": pending.color, "moves": 1}
 
 
 def _mark_dead(match: Match, rules: Rules, player_id: str, cmd: c.MarkDead,
                now: float) -> tuple[Match, Event]:
-    return _act(match, rules, _seated(match, player_id), r.MarkDead(cmd.x, cmd.y, cmd.dead),
+    return act(match, rules, _seated(match, player_id), r.MarkDead(cmd.x, cmd.y, cmd.dead),
                 now)
 
 
@@ -269,12 +286,12 @@ def _accept_score(match: Match, rules: Rules, player_id: str, cmd: c.AcceptScore
                   now: float) -> tuple[Match, Event]:
     color = _seated(match, player_id)
     _check_rev(match, cmd.rev)
-    return _act(match, rules, color, r.AcceptScore(), now)
+    return act(match, rules, color, r.AcceptScore(), now)
 
 
 def _resume_play(match: Match, rules: Rules, player_id: str, cmd: c.ResumePlay,
                  now: float) -> tuple[Match, Event]:
-    return _act(match, rules, _seated(match, player_id), r.ResumePlay(), now)
+    return act(match, rules, _seated(match, player_id), r.ResumePlay(), now)
 
 
 def _connect(match: Match, rules: Rules, player_id: str, cmd: Connect,
@@ -323,7 +340,7 @@ def step(match: Match, rules: Rules, player_id: str, cmd: Any,
     if handler is None:
         raise WrongPhase(COMMAND_NAMES.get(type(cmd), type(cmd).__name__), phase)
     nxt, event = handler(match, rules, player_id, cmd, match.created_at if now is None else now)
-    return replace(nxt, rev=match.rev + 1), event
+    return evolve(nxt, rev=match.rev + 1), event
 
 
 def bump(match: Match) -> Match:
@@ -339,10 +356,15 @@ SCORING = "match.scoring_timeout"
 DEADLINES = (FLAG, LOBBY, ABANDONED, SCORING)
 
 
-def deadline(match: Match, rules: Rules, limits: Limits) -> tuple[float, str] | None:
+Deadline = tuple[float, str]
+
+
+def deadline(match: Match, rules: Rules, limits: Limits,
+             phase: MatchPhase | None = None) -> Deadline | None:
     """The next instant something happens to this match unless a player acts, and what (one
-    of `DEADLINES`); None if nothing ever will."""
-    phase = match.phase(rules)
+    of `DEADLINES`); None if nothing ever will. `phase` saves deriving it again."""
+    if phase is None:
+        phase = match.phase(rules)
     if phase == "waiting":
         return None if limits.lobby is None else (match.created_at + limits.lobby, LOBBY)
     if phase == "playing":
@@ -370,7 +392,7 @@ def expire(match: Match, rules: Rules, limits: Limits, now: float) -> tuple[Matc
         flagged = match.game_clock.flagged(now)
         if flagged is None:  # cannot happen: flag_at is when flagged() turns true
             return None
-        nxt, event = _act(match, rules, flagged, r.Timeout(), now)
+        nxt, event = act(match, rules, flagged, r.Timeout(), now)
         event = {**event, "flag_at": at}
     elif kind == LOBBY:
         nxt = replace(match, ended=(CANCELLED, now), clock=match.game_clock.stop(now))
@@ -384,7 +406,7 @@ def expire(match: Match, rules: Rules, limits: Limits, now: float) -> tuple[Matc
         nxt, event = match, {}
         for color in COLORS:
             if nxt.phase(rules) == "scoring":
-                nxt, event = _act(nxt, rules, color, r.AcceptScore(), now)
+                nxt, event = act(nxt, rules, color, r.AcceptScore(), now)
         event = {**event, "kind": "finished", "reason": "scoring_timeout"}
     return replace(nxt, rev=match.rev + 1), event
 
@@ -409,20 +431,22 @@ def _player_view(match: Match, color: Color, captures: Mapping[str, int],
     seat = match.seat(color)
     if seat is None:
         return None
-    clock: dict[str, Json] = dict(match.game_clock.remaining(color, now))
-    clock["as_of"] = now
+    clock: dict[str, Json] = match.game_clock.remaining(color, now)  # type: ignore[assignment]
+    clock["as_of"] = now  # remaining() made this dict: no copy needed
     return {"id": seat.player_id, "name": seat.name, "captures": captures.get(color, 0),
             "connected": color in match.connected, "clock": clock}
 
 
-def game_view(match: Match, rules: Rules, now: float | None = None) -> dict[str, Json]:
+def game_view(match: Match, rules: Rules, now: float | None = None,
+              phase: MatchPhase | None = None) -> dict[str, Json]:
     """The wire `Game` without `moves` (an `update` carries this; a snapshot adds moves).
     Clocks are shown as of `now` (default: the last clock event), which `server_time` and
     each `clock.as_of` repeat."""
     now = to_ms(_as_of(match, now)) / 1000  # whole ms, like the clock
     view = rules.view(match.state)
     captures = view.pop("captures", {})
-    phase = match.phase(rules)
+    if phase is None:
+        phase = match.phase(rules)
     undo = match.undo
     clock = match.game_clock
     if match.ended is not None:
@@ -433,7 +457,8 @@ def game_view(match: Match, rules: Rules, now: float | None = None) -> dict[str,
         "game": match.game,
         "phase": phase,
         "settings": {**match.options, "time_control": match.time_control.to_dict()},
-        "players": {color: _player_view(match, color, captures, now) for color in COLORS},
+        "players": {"black": _player_view(match, "black", captures, now),
+                    "white": _player_view(match, "white", captures, now)},
         "turn": rules.turn(match.state) if phase == "playing" else None,
         "undo": None if undo is None else {"color": undo.color, "rev": undo.rev},
         "server_time": now,
@@ -449,13 +474,14 @@ def snapshot_view(match: Match, rules: Rules, now: float | None = None) -> dict[
     return view
 
 
-def summary_view(match: Match, rules: Rules) -> dict[str, Json]:
+def summary_view(match: Match, rules: Rules,
+                 phase: MatchPhase | None = None) -> dict[str, Json]:
     """A `GameSummary` for the lobby and `/api/games`."""
     return {
         "id": match.id,
         "game": match.game,
         "rev": match.rev,
-        "phase": match.phase(rules),
+        "phase": match.phase(rules) if phase is None else phase,
         "settings": {**match.options, "time_control": match.time_control.to_dict()},
         "players": {color: (None if (s := match.seat(color)) is None
                             else {"id": s.player_id, "name": s.name}) for color in COLORS},
@@ -464,64 +490,7 @@ def summary_view(match: Match, rules: Rules) -> dict[str, Json]:
     }
 
 
-# -- the record: what is stored, and the replay that rebuilds a match from it -------------------
-
-
-def to_record(match: Match) -> str:
-    def seat(s: Seat | None) -> Json:
-        return None if s is None else {"id": s.player_id, "name": s.name}
-
-    head = orjson.dumps({
-        "v": RECORD_VERSION,
-        "id": match.id,
-        "game": match.game,
-        "options": match.options,
-        "time_control": match.time_control.to_dict(),
-        "created_at": match.created_at,
-        "rev": match.rev,
-        "seats": {"black": seat(match.black), "white": seat(match.white)},
-        "undo": None if match.undo is None else [match.undo.color, match.undo.rev],
-        "started_at": match.started_at,
-        "away": dict(match.away),
-        "ended": None if match.ended is None else list(match.ended),
-    }).decode()
-    return f'{head[:-1]},"actions":[{match.actions_json}]}}'
-
-
-def from_record(text: str | bytes, rules_by_name: Mapping[str, Rules]) -> Match:
-    """Rebuild a match by replaying its recorded actions, clock included (nobody is connected
-    after a load). Version 1 records carry no times: their clocks replay at `created_at`."""
-    data = orjson.loads(text)
-    rules = rules_by_name[data["game"]]
-
-    def seat(s: Json) -> Seat | None:
-        return None if s is None else Seat(s["id"], s["name"])
-
-    timed = data["v"] >= 2
-    match = Match(
-        id=data["id"], game=data["game"], options=data["options"],
-        time_control=c.parse_time_control(data["time_control"]), created_at=data["created_at"],
-        state=rules.new(data["options"]), black=seat(data["seats"]["black"]),
-        white=seat(data["seats"]["white"]),
-    )
-    started_at = data.get("started_at")
-    if match.black is not None and match.white is not None:
-        match = _started(match, rules, match.created_at if started_at is None else started_at)
-    for item in data["actions"]:
-        color, action = r.decode_action(item)
-        t = item[-1] / 1000 if timed else match.created_at
-        match, _ = _act(match, rules, color, action, t)
-    undo, ended = data["undo"], data.get("ended")
-    if ended is not None:
-        match = replace(match, ended=(ended[0], ended[1]))
-        if match.game_clock.phase is not Phase.STOPPED:
-            match = replace(match, clock=match.game_clock.stop(ended[1]))
-    return replace(
-        match, rev=data["rev"], away=data.get("away", {}),
-        undo=None if undo is None else PendingUndo(undo[0], undo[1]),
-    )
-
-
-__all__ = ["ABANDONED", "CANCELLED", "DEADLINES", "FLAG", "LOBBY", "SCORING", "ClockStack",
-           "Limits", "Match", "Seat", "bump", "deadline", "expire", "game_view", "join",
-           "new_match", "other", "snapshot_view", "step", "summary_view"]
+__all__ = ["ABANDONED", "CANCELLED", "CHUNK_ACTIONS", "DEADLINES", "FLAG", "LOBBY", "SCORING",
+           "ClockStack", "Deadline", "Limits", "Match", "Seat", "act", "bump", "deadline", "expire",
+           "game_view", "join", "new_match", "other", "snapshot_view", "start", "step",
+           "summary_view"]

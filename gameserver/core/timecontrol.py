@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict, cast
+
+from gameserver.core.evolve import evolve
 
 __all__ = [
     "COLORS",
@@ -297,31 +299,31 @@ def _budget_ms(tc: TimeControl, pt: PlayerTime) -> int | None:
 
 
 def _exhausted(tc: TimeControl, pt: PlayerTime) -> PlayerTime:
-    return replace(pt, main_ms=0, periods=0, period_ms=0)
+    return evolve(pt, main_ms=0, periods=0, period_ms=0)
 
 
 def _spend_main(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
-    return replace(pt, main_ms=pt.main_ms - elapsed)
+    return evolve(pt, main_ms=pt.main_ms - elapsed)
 
 
 def _spend_byoyomi(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
     if elapsed < pt.main_ms:
-        return replace(pt, main_ms=pt.main_ms - elapsed)
+        return evolve(pt, main_ms=pt.main_ms - elapsed)
     over = elapsed - pt.main_ms
     if over < pt.period_ms:
-        return replace(pt, main_ms=0, period_ms=pt.period_ms - over)
+        return evolve(pt, main_ms=0, period_ms=pt.period_ms - over)
     # The current period ran out; whole periods after it are consumed too.
     over -= pt.period_ms
     consumed = 1 + over // tc.period_ms
-    return replace(
+    return evolve(
         pt, main_ms=0, periods=pt.periods - consumed, period_ms=tc.period_ms - over % tc.period_ms
     )
 
 
 def _spend_canadian(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
     if elapsed < pt.main_ms:
-        return replace(pt, main_ms=pt.main_ms - elapsed)
-    return replace(pt, main_ms=0, period_ms=pt.period_ms - (elapsed - pt.main_ms))
+        return evolve(pt, main_ms=pt.main_ms - elapsed)
+    return evolve(pt, main_ms=0, period_ms=pt.period_ms - (elapsed - pt.main_ms))
 
 
 def _spend_nothing(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
@@ -334,13 +336,13 @@ def _move_absolute(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
 
 def _move_fischer(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
     left = pt.main_ms - elapsed
-    return replace(pt, main_ms=min(left + tc.increment_ms, tc.max_ms))
+    return evolve(pt, main_ms=min(left + tc.increment_ms, tc.max_ms))
 
 
 def _move_byoyomi(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
     after = _spend_byoyomi(tc, pt, elapsed)
     if after.main_ms == 0:  # moved in overtime: the period starts afresh
-        return replace(after, period_ms=tc.period_ms)
+        return evolve(after, period_ms=tc.period_ms)
     return after
 
 
@@ -349,9 +351,9 @@ def _move_canadian(tc: TimeControl, pt: PlayerTime, elapsed: int) -> PlayerTime:
     if after.main_ms > 0:
         return after
     if after.stones > 1:
-        return replace(after, stones=after.stones - 1)
+        return evolve(after, stones=after.stones - 1)
     # Last stone of the period played in time: a new period.
-    return replace(after, stones=tc.stones, period_ms=tc.period_ms)
+    return evolve(after, stones=tc.stones, period_ms=tc.period_ms)
 
 
 _RULES: dict[tuple[System, Event], Rule] = {
@@ -518,7 +520,7 @@ class GameClock:
     ) -> GameClock:
         black = pt if color == "black" else self.black
         white = pt if color == "white" else self.white
-        return replace(
+        return evolve(
             self, black=black, white=white, phase=phase, running=running, started_ms=started_ms
         )
 
@@ -526,7 +528,7 @@ class GameClock:
         """Start the game: ``first``'s time runs from ``now``."""
         first = _check_color(first)
         phase = _next_phase(self.phase, Event.START)
-        return replace(self, phase=phase, running=first, started_ms=to_ms(now))
+        return evolve(self, phase=phase, running=first, started_ms=to_ms(now))
 
     def moved(self, color: Color, now: float) -> GameClock:
         """``color`` (on turn) moved or passed at ``now``; the opponent's time starts.
@@ -555,13 +557,13 @@ class GameClock:
         """Leave the pause: ``color``'s time runs from ``now``."""
         color = _check_color(color)
         phase = _next_phase(self.phase, Event.RESUME)
-        return replace(self, phase=phase, running=color, started_ms=to_ms(now))
+        return evolve(self, phase=phase, running=color, started_ms=to_ms(now))
 
     def stop(self, now: float) -> GameClock:
         """Freeze the clock for good (game over); never raises for a fallen flag."""
         phase = _next_phase(self.phase, Event.STOP)
         if self.phase is not Phase.RUNNING or self.running is None:
-            return replace(self, phase=phase, running=None, started_ms=None)
+            return evolve(self, phase=phase, running=None, started_ms=None)
         color = self.running
         pt = self._as_of(color, to_ms(now), Event.STOP)
         return self._with(color, pt, phase=phase, running=None, started_ms=None)

@@ -19,24 +19,28 @@ from gameserver.settings import Settings
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                games: Mapping[str, Rules] | None = None,
-               driver: Driver | None = None) -> Starlette:
-    """Build the app; everything it runs is created by its lifespan.
+               driver: Driver | None = None,
+               net_clock: Clock | None = None) -> Starlette:
+    """Build the app; everything it runs is created by its lifespan. Serve it with
+    `gameserver.live.server.uvicorn_config`, which gives uvicorn our websocket protocol.
 
     `clock` (default: the wall clock) drives the engine, rate limits and timestamps; `games`
     (default: Go only) maps a `create`'s `game` field to its rules; `driver` replaces the one
-    `make_driver(settings)` builds (tests share one across a restart).
+    `make_driver(settings)` builds (tests share one across a restart); `net_clock` (default:
+    the wall clock) times the websocket keepalive.
     """
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with Runtime.running(settings, clock=clock, games=games, driver=driver) as rt:
+        async with Runtime.running(settings, clock=clock, games=games, driver=driver,
+                                   net_clock=net_clock) as rt:
             app.state.runtime = rt
             yield
 
     async def ws_endpoint(ws: WebSocket) -> None:
-        runtime: Runtime = ws.app.state.runtime
-        await runtime.sockets.endpoint(ws)
+        # reached only under a server that was not given our websocket protocol
+        await ws.close(1011, "run this app with gameserver.live.server.uvicorn_config")
 
     routes = [
         Route("/", http.index),

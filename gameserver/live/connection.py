@@ -1,15 +1,19 @@
-"""One websocket connection: its identity, limits, and a bounded send queue drained by its
-own writer task.
+"""One websocket connection, and the only code that writes frames to a socket.
 
-`send(text)` never blocks: it appends to the queue, and when the queue is full the connection is
-cut off (its tasks are cancelled, the socket closed) so a client that stops reading never delays
-anybody else. The connection's reader and writer run in one `asyncio.TaskGroup` owned by `run()`.
+`Connection` is the asyncio protocol of an upgraded `/ws` socket. It runs the websocket protocol
+on websockets' sans-I/O core (handshake, framing, fragmentation, ping/pong, the closing
+handshake, the frame size limit) and queues complete messages for the connection's own task,
+in which its `SocketServer` judges and runs them in order.
 
-Fast path: when the writer is idle and nothing is queued, `send` steps the ASGI send coroutine
-once itself instead of waking the writer (one event-loop hop less per push: ~50 us of the
-move -> opponent latency at 1,000 games). Only with uvicorn's `websockets-sansio` backend, whose
-send either completes without suspending or suspends *before* writing anything (waiting for a
-paused transport): then the step is abandoned and the frame queued for the writer as usual.
+Sending is synchronous: `send(data)` frames UTF-8 bytes as one text frame and writes them to
+the transport at once, from whichever task produced them (a move is published to the opponent
+from the mover's task: no queue, no second task, no event-loop hop). Nothing ever waits for a
+socket: if a peer stops reading, its unsent output grows in the transport's buffer, and past
+`Settings.send_buffer_bytes` the connection is cut off (aborted), so one client that stops
+reading never delays anybody else and cannot grow the server's memory without bound.
+
+Reading applies backpressure the other way: while more than `Settings.inbox_messages` requests
+wait for the connection's task, the transport stops reading from that peer.
 """
 
 from __future__ import annotations
@@ -17,139 +21,270 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
-from gameserver.live.metrics import Metrics
 from gameserver.live.ratelimit import TokenBucket
-from gameserver.settings import Settings
 
 if TYPE_CHECKING:
     from gameserver.live.identity import Player
+    from gameserver.live.sockets import SocketServer
 
-log = logging.getLogger("gameserver.live.connection")
+log = logging.getLogger("gameserver.connection")
 
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_INVALID_DATA = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_RESTART = 1012
+#: seconds a closing handshake may take before the socket is closed anyway
+CLOSE_TIMEOUT = 5.0
+
+_OPEN = State.OPEN
 
 
-class Connection:
-    """The server's view of one socket. Handlers receive it; pushes go through `send`."""
+class Connection(asyncio.Protocol):
+    """The server's view of one socket. Handlers receive it; frames go out through `send`."""
 
-    __slots__ = ("_abort", "_close", "_idle", "_queue", "_tasks", "_wakeup", "_ws", "bucket",
-                 "closed", "eager", "id", "lobby", "metrics", "player", "present", "refused",
-                 "settings", "watching")
+    __slots__ = ("_close_timer", "_corked", "_fragments", "_inbox", "_paused", "_server",
+                 "_transport", "_waiter", "_ws", "bucket", "closed", "id", "last_seen", "lobby",
+                 "peer", "ping_sent", "player", "present", "refused", "watching")
 
-    def __init__(self, ws: WebSocket, conn_id: int, settings: Settings, metrics: Metrics,
-                 now: float) -> None:
-        self._ws = ws
+    def __init__(self, server: SocketServer, conn_id: int, max_frame_bytes: int) -> None:
+        self._server = server
         self.id = conn_id
-        self.settings = settings
-        self.metrics = metrics
+        self._ws = ServerProtocol(max_size=max_frame_bytes, logger=log)
+        self._transport: asyncio.Transport | None = None
+        self._inbox: deque[tuple[bytes, bool]] = deque()  # (message, is text)
+        self._waiter: asyncio.Future[None] | None = None
+        self._fragments: list[bytes] | None = None
+        self._paused = False
+        self._close_timer: asyncio.TimerHandle | None = None
+        #: frames held back while this connection's own request runs (see `cork`)
+        self._corked: list[bytes] | None = None
+        self.peer = ""
         self.player: Player | None = None
-        self.bucket = TokenBucket.full(settings.messages_per_second, settings.message_burst, now)
+        self.bucket: TokenBucket | None = None  # set when the handshake completes
         self.refused = 0  # messages refused in a row by the rate limit
         self.watching: set[str] = set()  # game ids this socket receives updates for
         self.present: set[str] = set()  # game ids where this socket counts as its player online
         self.lobby = False
+        #: no more frames go out (closing, closed, or cut off)
         self.closed = False
-        self._queue: deque[str] = deque()
-        self._wakeup = asyncio.Event()
-        self._close: tuple[int, str] | None = None
-        self._abort = False
-        self._idle = False
-        self.eager = settings.ws_backend == "websockets-sansio"
-        self._tasks: list[asyncio.Task[None]] = []
+        self.last_seen = 0.0  # clock time of the last frame from the peer
+        self.ping_sent: float | None = None  # clock time of the keepalive ping awaiting a pong
+
+    # -- asyncio.Protocol ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if isinstance(peer, tuple) and peer else str(peer or "")
+
+    def data_received(self, data: bytes) -> None:
+        ws = self._ws
+        ws.receive_data(data)
+        for event in ws.events_received():
+            if isinstance(event, Frame):
+                self._frame(event)
+            elif isinstance(event, Request):
+                self._handshake(event)
+        self._flush()
+
+    def eof_received(self) -> bool | None:
+        self._ws.receive_eof()
+        self._flush()
+        return None  # let the transport close itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        self._inbox.clear()
+        self._wake()
+        self._server.lost(self)
 
     # -- sending ---------------------------------------------------------------------------
 
-    def send(self, text: str) -> None:
-        """Queue one frame; cut the connection off if its queue is full."""
+    def send(self, data: bytes) -> None:
+        """Write `data` (UTF-8 JSON) as one text frame now; cut the connection off if the
+        peer has left more than the buffer limit unread."""
         if self.closed:
             return
-        if len(self._queue) >= self.settings.send_queue:
-            self.metrics.slow_consumers_cut += 1
-            log.info("connection %d cut off: it stopped reading", self.id)
+        ws = self._ws
+        if ws.state is not _OPEN:
+            return
+        ws.send_text(data)
+        corked = self._corked
+        if corked is not None:
+            corked += ws.data_to_send()
+            return
+        transport = self._transport
+        assert transport is not None
+        transport.writelines(ws.data_to_send())
+        if transport.get_write_buffer_size() > self._server.send_buffer_bytes:
+            self._server.slow_consumer(self)
             self.abort()
-            return
-        if self._idle and self.eager and not self._queue and self._send_now(text):
-            return
-        self._queue.append(text)
-        self._wakeup.set()
 
-    def _send_now(self, text: str) -> bool:
-        """Write `text` without waking the writer task, if the transport takes it at once."""
-        step = self._ws.send({"type": "websocket.send", "text": text})
-        try:
-            step.send(None)
-        except StopIteration:
-            return True
-        except (WebSocketDisconnect, OSError, RuntimeError):
-            self.closed = True
-            return True
-        step.close()  # it waited for the transport to drain before writing anything
-        return False
+    def cork(self) -> None:
+        """Hold this socket's frames until `uncork`: while the connection's own request runs,
+        its push and its reply leave in one write (one system call) instead of two. Frames
+        to other sockets are never held."""
+        if self._corked is None:
+            self._corked = []
+
+    def uncork(self) -> None:
+        corked, self._corked = self._corked, None
+        if not corked or self.closed:
+            return
+        transport = self._transport
+        assert transport is not None
+        transport.writelines(corked)
+        if transport.get_write_buffer_size() > self._server.send_buffer_bytes:
+            self._server.slow_consumer(self)
+            self.abort()
+
+    def ping(self, payload: bytes, now: float) -> None:
+        """A keepalive ping; the peer's pong clears `ping_sent`."""
+        if self.closed or self._ws.state is not _OPEN:
+            return
+        self.ping_sent = now
+        self._ws.send_ping(payload)
+        self._flush()
 
     def close(self, code: int, reason: str) -> None:
-        """Send what is queued, then the close frame (abuse: flood, oversize)."""
+        """Start the closing handshake (what was sent before goes out first); the socket is
+        closed when the peer answers, or after `CLOSE_TIMEOUT`."""
         if self.closed:
             return
         self.closed = True
-        self._close = (code, reason)
-        self._wakeup.set()
+        self._inbox.clear()
+        self._wake()
+        self.uncork()
+        if self._ws.state is _OPEN:
+            self._ws.send_close(code, reason)
+            self._flush()
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            loop = asyncio.get_running_loop()
+            self._close_timer = loop.call_later(CLOSE_TIMEOUT, transport.abort)
 
     def abort(self) -> None:
-        """Stop both tasks now; the socket is closed without waiting for the peer."""
-        if self._abort:
-            return
+        """Drop the socket now, without a closing handshake."""
         self.closed = True
-        self._abort = True
-        self._queue.clear()
-        for task in self._tasks:
-            task.cancel()
+        self._inbox.clear()
+        self._wake()
+        if self._transport is not None:
+            self._transport.abort()
 
-    async def _write(self) -> None:
+    # -- receiving -------------------------------------------------------------------------
+
+    async def next_message(self) -> tuple[bytes, bool] | None:
+        """The next complete message and whether it came as text, or None once the socket is
+        closing."""
+        while True:
+            inbox = self._inbox
+            if inbox:
+                data = inbox.popleft()
+                if self._paused and len(inbox) <= self._server.inbox_messages // 2:
+                    self._paused = False
+                    if self._transport is not None and not self.closed:
+                        self._transport.resume_reading()
+                return data
+            if self.closed:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _handshake(self, request: Request) -> None:
         ws = self._ws
-        queue = self._queue
-        try:
-            while True:
-                while queue:
-                    await ws.send_text(queue.popleft())
-                if self._close is not None:
-                    code, reason = self._close
-                    await ws.close(code, reason)
-                    return
-                self._wakeup.clear()
-                self._idle = True
-                try:
-                    await self._wakeup.wait()
-                finally:
-                    self._idle = False
-        except (WebSocketDisconnect, OSError, RuntimeError):
-            self.closed = True  # the peer went away; the reader sees it too
-
-    # -- running ---------------------------------------------------------------------------
-
-    async def run(self, read: Callable[[Connection], Awaitable[None]]) -> None:
-        """Run `read(self)` and the writer until either ends; then stop the other."""
-        async with asyncio.TaskGroup() as tg:
-            reader = tg.create_task(self._guard(read(self)))
-            writer = tg.create_task(self._write())
-            self._tasks = [reader, writer]
-            reader.add_done_callback(lambda _: self._finish_writer(writer))
-            writer.add_done_callback(lambda _: reader.cancel())
-
-    def _finish_writer(self, writer: asyncio.Task[None]) -> None:
-        self.closed = True
-        if self._close is None:
-            writer.cancel()
-        else:
-            self._wakeup.set()
-
-    async def _guard(self, reading: Awaitable[None]) -> None:
-        try:
-            await reading
-        except (WebSocketDisconnect, OSError):
+        response = self._server.handshake(self, request, ws.accept(request), ws.reject)
+        ws.send_response(response)
+        if response.status_code != 101:
             self.closed = True
+            self._flush()
+            if self._transport is not None:
+                self._transport.close()
+            return
+        self._server.opened(self)
+
+    def _frame(self, frame: Frame) -> None:
+        if self.closed:
+            return
+        opcode = frame.opcode
+        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+            if not frame.fin:
+                self._fragments = [bytes(frame.data)]
+                return
+            self._message(bytes(frame.data), opcode is Opcode.TEXT)
+        elif opcode is Opcode.CONT:
+            if self._fragments is None:
+                return
+            self._fragments.append(bytes(frame.data))
+            if frame.fin:
+                data, self._fragments = b"".join(self._fragments), None
+                self._message(data, True)
+        elif opcode is Opcode.PONG:
+            self.ping_sent = None
+            self.last_seen = self._server.net_now()
+        elif opcode is Opcode.PING:
+            # websockets' core has queued the pong; a ping costs a message of the rate limit
+            self._server.control(self)
+
+    def _message(self, data: bytes, text: bool) -> None:
+        self.last_seen = self._server.net_now()
+        inbox = self._inbox
+        inbox.append((data, text))
+        if len(inbox) == 1:
+            self._wake()
+        elif len(inbox) > self._server.inbox_messages and not self._paused:
+            self._paused = True
+            if self._transport is not None:
+                self._transport.pause_reading()
+
+    def _flush(self) -> None:
+        """Write what the protocol core has to send; close the socket when it says so."""
+        transport = self._transport
+        if transport is None:
+            return
+        ws = self._ws
+        for chunk in ws.data_to_send():
+            if chunk:
+                transport.write(chunk)
+            elif transport.can_write_eof() and not transport.is_closing():
+                transport.write_eof()
+        if ws.close_expected() and not transport.is_closing():
+            self.closed = True
+            self._inbox.clear()
+            self._wake()
+            if self._close_timer is None:
+                loop = asyncio.get_running_loop()
+                self._close_timer = loop.call_later(CLOSE_TIMEOUT, transport.abort)
+        if ws.state is State.CLOSED and not transport.is_closing():
+            transport.close()
+
+    # -- introspection ---------------------------------------------------------------------
+
+    @property
+    def unsent_bytes(self) -> int:
+        transport = self._transport
+        return 0 if transport is None else transport.get_write_buffer_size()
+
+    def __repr__(self) -> str:
+        who = self.player.id if self.player is not None else "anonymous"
+        return f"<Connection {self.id} {who} from {self.peer or '?'}>"
+

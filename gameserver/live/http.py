@@ -84,5 +84,7 @@ async def metrics(request: Request) -> PlainTextResponse:
         ("flowstate_delays_pending", "Delayed flows waiting to fire.", float(delayer.pending)),
         *flush_figures(runtime.driver),
     ]
+    runtime.metrics.commit_conflicts = runtime.matches.conflicts
+    runtime.metrics.adopted = runtime.matches.adopted
     text = runtime.metrics.render(runtime.matches.count_by_phase(), extra)
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

@@ -1,12 +1,17 @@
-"""The lobby: sockets that want to see open games appear, fill and end, live."""
+"""The lobby: sockets that want to see open games appear, fill and end, live.
+
+It observes committed changes (`Matches.observers`): a change of a game that is or was waiting
+becomes one `lobby_update` or `lobby_remove` frame, encoded once for every subscriber.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
+from gameserver.core.plan import Plan
 from gameserver.live.connection import Connection
+from gameserver.live.matches import Hub
+from gameserver.wire import frames
 
 
 class Lobby:
@@ -16,21 +21,23 @@ class Lobby:
     def subscribe(self, conn: Connection, games: list[dict[str, Any]]) -> None:
         self.subscribers.add(conn)
         conn.lobby = True
-        conn.send(orjson.dumps({"type": "lobby", "games": games}).decode())
+        conn.send(frames.lobby(games))
 
     def unsubscribe(self, conn: Connection) -> None:
         self.subscribers.discard(conn)
         conn.lobby = False
 
-    def update(self, summary: dict[str, Any]) -> None:
-        self._send({"type": "lobby_update", "game": summary})
-
-    def remove(self, game_id: str) -> None:
-        self._send({"type": "lobby_remove", "game_id": game_id})
-
-    def _send(self, push: dict[str, Any]) -> None:
-        if not self.subscribers:
+    def observe(self, hub: Hub, outcome: Plan, t0: float) -> None:
+        """A committed change: tell the subscribers if it changed the lobby."""
+        if not outcome.lobby:
             return
-        text = orjson.dumps(push).decode()
+        if outcome.phase == "waiting":
+            hub.in_lobby = True
+            self._send(frames.lobby_update(hub.summary()))
+        elif hub.in_lobby:
+            hub.in_lobby = False
+            self._send(frames.lobby_remove(hub.match.id))
+
+    def _send(self, data: bytes) -> None:
         for conn in self.subscribers:
-            conn.send(text)
+            conn.send(data)

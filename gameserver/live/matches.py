@@ -1,18 +1,33 @@
-"""The live matches: each one a flowstate state, its `Match` value kept in memory.
+"""The live matches, and the one straight line every change of a match takes.
 
-Every accepted command is one rev-checked commit (`commit(park(ctx))`) holding the match record
-(settings, seats, actions, pending undo) in the `gameserver.core.match` annotation, so a restart
-rebuilds the match by replaying it. Commands for one match run strictly in order under that
-match's lock; a commit that still meets a rev mismatch (another writer) reloads and retries.
+Each match is a flowstate state whose `Match` value is kept in memory (its `Hub`). A change
+(a player's command, a join, a presence change, a deadline passing) runs start to finish in the
+task that asked for it, under the match's lock:
 
-The update push for a commit is encoded once, before the commit, into `hub.pending[rev]`;
-`Broadcaster` (one `engine.watch` over all games) sends those same bytes to every watcher.
+    judge it (pure) -> plan it (pure: the next value, event, phase, deadline and the encoded
+    push, each computed once) -> one rev-checked commit -> write the planned bytes to every
+    watching socket -> tell the observers
 
-Deadlines (`match.deadline`: the flag, lobby, abandonment and scoring limits) are durable
-flowstate delays on a small companion state per game (`gameserver.live.timers`), committed in the
-same atomic commit as the match version they belong to, so the next commit that changes the
-deadline cancels the old delay (rev-checked firing). A firing runs `Matches.fire`, which takes
-the match lock like any command and commits what `match.expire` says through the same path.
+There is no side table of pushes waiting for a broadcaster and no second task on this path:
+the bytes a commit's `Plan` carries are what the opponent's socket receives, written from the
+mover's task right after the commit returns.
+
+Storage: the commit parks the game state with the record of the match (head and unsealed
+actions, see `gameserver.core.record`) in the `gameserver.match` annotation, the match rev in
+`gameserver.rev` and `[at, event]` in `gameserver.note`; a chunk of actions sealed by the change
+is committed in the same commit as its own small state (`<game>.log.<n>`, kind `gamelog`),
+written once. Deadlines are durable flowstate delays on a companion timer state
+(`gameserver.live.timers`), armed in the same commit.
+
+Versions this process did not write (another process on a shared store, a commit made around
+this path) reach `follow()`, the one engine watcher, whose synchronous filter drops this
+process's own commits so they never wake it. It adopts them under the match lock and
+publishes them like its own. A commit that meets a rev mismatch reloads the match, publishes
+what it found, and judges the command again (retried or refused, e.g. `stale_rev`; never lost).
+
+Bots, the lobby and metrics observe committed outcomes through one interface: an `Observer`
+called with the hub, the plan and the change's start time, after the sockets got the push.
+Global observers see every change; a hub's own observers (a bot seat's) only its game's.
 """
 
 from __future__ import annotations
@@ -22,7 +37,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,86 +49,97 @@ from flowstate import (
     RevMismatchError,
     State,
     StateCtx,
+    WatcherLaggedError,
     commit,
     get_state_by_id,
     get_states,
     park,
 )
 from gameserver.core.match import (
+    CHUNK_ACTIONS,
     Connect,
+    Deadline,
     Disconnect,
+    Event,
     Limits,
     Match,
     Seat,
     bump,
     deadline,
     expire,
-    from_record,
-    game_view,
     join,
     new_match,
     snapshot_view,
     step,
     summary_view,
-    to_record,
 )
+from gameserver.core.plan import Plan, plan
+from gameserver.core.record import catch_up, from_record, record_data, to_record
 from gameserver.core.rules import Color, Rules
 from gameserver.live import timers
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Player
-from gameserver.live.metrics import Metrics
+from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, Internal, NotFound, RateLimited
 
-log = logging.getLogger("gameserver.live.matches")
+log = logging.getLogger("gameserver.matches")
 
-RECORD = "gameserver.core.match"
+RECORD = "gameserver.match"
 REV = "gameserver.rev"
-MOVE_EVENTS = frozenset({"move", "pass"})
+NOTE = "gameserver.note"
+KIND = "game"
+LOG_KIND = "gamelog"
+ACTIONS = "gameserver.actions"
+
+#: called after every committed change: (hub, plan, perf_counter() when the change began)
+Observer = Callable[["Hub", Plan, float], None]
+Change = Callable[[Match], tuple[Match, Event]]
 
 
-@dataclass(slots=True)
+def chunk_id(game_id: str, index: int) -> str:
+    return f"{game_id}.log.{index}"
+
+
+@dataclass(slots=True, eq=False)
 class Hub:
     """One match in memory: its value, its committed ctx, and who watches it."""
 
     match: Match
     rules: Rules
     ctx: StateCtx
+    phase: str
+    #: when something happens to the match unless somebody acts (cached from the last plan)
+    deadline: Deadline | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    #: encoded pushes committed (or being committed) but not yet broadcast: rev -> (text, t0)
-    pending: dict[int, tuple[str, float]] = field(default_factory=dict)
-    #: the last broadcast updates, for `watch since_rev`
-    history: deque[tuple[int, str]] = field(default_factory=deque)
-    #: socket -> last rev sent to it
-    watchers: dict[Connection, int] = field(default_factory=dict)
+    #: the last pushes, for `watch since_rev`: (rev, frame)
+    history: deque[tuple[int, bytes]] = field(default_factory=deque)
+    watchers: set[Connection] = field(default_factory=set)
     #: seated player id -> sockets of theirs that count as present
     present: dict[str, int] = field(default_factory=dict)
     in_lobby: bool = False
     #: the game's timer state (None until its first deadline) and the deadline it holds
     timer: StateCtx | None = None
-    armed: tuple[float, str] | None = None
+    armed: Deadline | None = None
+    #: the match rev this process is committing right now (0: none)
+    writing: int = 0
+    #: observers of this game only (a bot seat's)
+    observers: list[Observer] = field(default_factory=list)
 
-    @property
-    def phase(self) -> str:
-        return self.match.phase(self.rules)
-
-    def snapshot_text(self, now: float | None = None) -> str:
-        return orjson.dumps({"type": "game",
-                             "game": snapshot_view(self.match, self.rules, now)}).decode()
+    def snapshot(self, now: float | None = None) -> bytes:
+        return frames.snapshot(snapshot_view(self.match, self.rules, now))
 
     def summary(self) -> dict[str, Any]:
-        return summary_view(self.match, self.rules)
+        return summary_view(self.match, self.rules, self.phase)
 
 
 class Matches:
-    """Creates, loads and changes matches; owns the per-match hubs."""
+    """Creates, loads and changes matches; owns the hubs."""
 
-    def __init__(self, engine: Engine, games: Mapping[str, Rules], metrics: Metrics,
-                 *, now: Any, history: int, max_open_games: int,
-                 limits: Limits | None = None) -> None:
+    def __init__(self, engine: Engine, games: Mapping[str, Rules], *, now: Callable[[], float],
+                 history: int, max_open_games: int, limits: Limits | None = None) -> None:
         self._engine = engine
         self.games = dict(games)
-        self._metrics = metrics
         self._now = now
         self._history = history
         self._max_open = max_open_games
@@ -121,28 +147,39 @@ class Matches:
         self.loaded = asyncio.Event()  # timer flows wait for it after a restart
         self.hubs: dict[str, Hub] = {}
         self._by_player: dict[str, set[str]] = {}
+        self.conflicts = 0  # commits that met a newer version (another writer) and retried
+        self.adopted = 0  # versions written elsewhere and taken into a hub
+        #: observers of every change (the lobby, metrics)
+        self.observers: list[Observer] = []
+        #: called with every hub that appears (created, loaded or adopted): a bot seat
+        #: service attaches its observer to the games it plays
+        self.installers: list[Callable[[Hub], None]] = []
         #: the seat a bot takes for `create {opponent: "bot"}` in that game (set by the bot
-        #: service, `gameserver.bots.seats`); None: this server has no bots
+        #: service); None: this server has no bots
         self.bot_seat: Callable[[str], Seat] | None = None
 
     # -- loading -----------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Rebuild every match from its latest committed record, then its timer."""
-        await self._load_games()
-        since = 0
-        while True:
-            cmd = get_states({"kind": timers.KIND}, since_rev=since, latest_only=True, limit=500)
-            await self._engine.do(cmd)
-            assert cmd.result is not None
-            for state in cmd.result.states:
-                since = state.rev
-                hub = self.hubs.get(timers.game_of(state))
-                if hub is not None:
-                    hub.timer = StateCtx.from_state(state)
-                    hub.armed = timers.armed(state)
-            if not cmd.result.more:
-                break
+        """Rebuild every match from its latest record and chunks, then its timer."""
+        chunks: dict[str, dict[int, str]] = {}
+        async for state in self._latest({"kind": LOG_KIND}):
+            game_id, _, index = state.id.rpartition(".log.")
+            chunks.setdefault(game_id, {})[int(index)] = state.annotation(ACTIONS)
+        async for state in self._latest({"kind": KIND}):
+            own = chunks.get(state.id, {})
+            try:
+                match = from_record(state.annotation(RECORD), self.games,
+                                    [own[i] for i in range(len(own))])
+            except Exception:  # a record this server cannot replay must not stop the rest
+                log.exception("cannot rebuild game %s; it stays unavailable", state.id)
+                continue
+            self._install(self._new_hub(match, StateCtx.from_state(state)))
+        async for state in self._latest({"kind": timers.KIND}):
+            hub = self.hubs.get(timers.game_of(state))
+            if hub is not None:
+                hub.timer = StateCtx.from_state(state)
+                hub.armed = timers.armed(state)
         self.loaded.set()
         for hub in list(self.hubs.values()):
             timer = hub.timer
@@ -150,22 +187,22 @@ class Matches:
                 # the server stopped between a firing and its outcome: judge it now
                 await self.fire(hub.match.id, timer.committed)
 
-    async def _load_games(self) -> None:
+    async def _latest(self, labels: dict[str, str]) -> AsyncIterator[State]:
         since = 0
         while True:
-            cmd = get_states({"kind": "game"}, since_rev=since, latest_only=True, limit=500)
+            cmd = get_states(labels, since_rev=since, latest_only=True, limit=500)
             await self._engine.do(cmd)
             assert cmd.result is not None
             for state in cmd.result.states:
                 since = state.rev
-                try:
-                    match = from_record(state.annotation(RECORD), self.games)
-                except Exception:  # a record this server cannot replay must not stop the rest
-                    log.exception("cannot rebuild game %s; it stays unavailable", state.id)
-                    continue
-                self._install(Hub(match, self.games[match.game], StateCtx.from_state(state)))
+                yield state
             if not cmd.result.more:
                 return
+
+    def _new_hub(self, match: Match, ctx: StateCtx) -> Hub:
+        rules = self.games[match.game]
+        phase = match.phase(rules)
+        return Hub(match, rules, ctx, phase, deadline(match, rules, self.limits, phase))
 
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
@@ -174,6 +211,8 @@ class Matches:
             seat = hub.match.seat(color)
             if seat is not None:
                 self._by_player.setdefault(seat.player_id, set()).add(hub.match.id)
+        for installer in self.installers:
+            installer(hub)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -193,8 +232,7 @@ class Matches:
     def count_by_phase(self) -> dict[str, int]:
         counts = {"waiting": 0, "playing": 0, "scoring": 0, "finished": 0}
         for hub in self.hubs.values():
-            phase = hub.phase
-            counts[phase] = counts.get(phase, 0) + 1
+            counts[hub.phase] = counts.get(hub.phase, 0) + 1
         return counts
 
     def _check_open_games(self, player: Player) -> None:
@@ -209,6 +247,7 @@ class Matches:
                      opponent: Seat | None = None) -> Hub:
         """A new match with `player` seated; with `opponent` (or `opponent: "bot"`, which asks
         `bot_seat`) the other seat is taken at once and the game starts."""
+        t0 = time.perf_counter()
         rules = self.games.get(cmd.game)
         if rules is None:
             raise BadRequest(f"this server has no game {cmd.game!r} "
@@ -229,28 +268,23 @@ class Matches:
             match, _ = join(match, rules, opponent)
         if conn is not None:
             match = replace(match, connected=frozenset({color}))
-        ctx = StateCtx.new(game_id)
-        hub = Hub(match, rules, ctx)
-        text = hub.snapshot_text(now)
-        self._write(hub, match)
-        hub.pending[match.rev] = (text, time.perf_counter())
-        if conn is not None:
-            hub.watchers[conn] = 0
-            conn.watching.add(game_id)
+        outcome = plan(None, match, {"kind": "created"}, rules, self.limits, now, snapshot=True)
+        hub = Hub(match, rules, StateCtx.new(game_id), outcome.phase)
         self.hubs[game_id] = hub
         try:
-            await self._commit(hub, self._timer_commands(hub, match))
+            await self._commit(hub, outcome)
         except BaseException:
             self.hubs.pop(game_id, None)
-            if conn is not None:
-                conn.watching.discard(game_id)
             raise
         self._install(hub)
         if conn is not None:
+            self._subscribe(hub, conn)
             self._mark_present(hub, conn, player)
+        self._publish(hub, outcome, t0)
         return hub
 
     async def join(self, player: Player, game_id: str, conn: Connection | None) -> Hub:
+        t0 = time.perf_counter()
         hub = self.hub(game_id)
         async with hub.lock:
             self._check_open_games(player)
@@ -261,8 +295,7 @@ class Matches:
             if conn is not None:
                 self._subscribe_snapshot(hub, conn, now)
             online = conn is not None
-            await self._run(hub, lambda m: _joined(m, hub.rules, seat, online, now),
-                            time.perf_counter(), now)
+            await self._run(hub, lambda m: _joined(m, hub.rules, seat, online, now), t0, now)
             if conn is not None:
                 self._mark_present(hub, conn, player)
         self._by_player.setdefault(player.id, set()).add(game_id)
@@ -273,86 +306,179 @@ class Matches:
         hub = self.hub(cmd.game_id)
         async with hub.lock:
             now = self._now()
-            await self._expire(hub, now)  # a flag that fell before this command ends the game
-            event = await self._run(hub, lambda m: step(m, hub.rules, player.id, cmd, now), t0,
-                                    now)
-        if event["kind"] in MOVE_EVENTS:
-            self._metrics.moves += 1
+            due = hub.deadline
+            if due is not None and now >= due[0]:
+                await self._expire(hub, now)  # a flag that fell first ends the game
+            player_id = player.id
+            await self._run(hub, lambda m: step(m, hub.rules, player_id, cmd, now), t0, now)
         return hub
 
-    async def _run(self, hub: Hub, change: Change, t0: float, now: float) -> dict[str, Any]:
-        """Apply `change` to the match and commit (caller holds the lock). A rev mismatch
-        (another writer) reloads the match and judges the command again, so it is retried or
-        refused (e.g. `stale_rev`), never lost."""
+    async def _run(self, hub: Hub, change: Change, t0: float, now: float) -> None:
+        """Judge `change` against the match, commit and publish it (the caller holds the
+        lock). A rev mismatch (another writer) reloads the match and judges the command again,
+        so it is retried or refused (e.g. `stale_rev`), never lost."""
         for _ in range(3):
             nxt, event = change(hub.match)
+            outcome = plan(hub.phase, nxt, event, hub.rules, self.limits, now)
             try:
-                await self._apply(hub, nxt, event, t0, now)
-            except RevMismatchError:
+                await self._commit(hub, outcome)
+            except RevMismatchError as error:
+                await self._conflict(hub, error)
                 continue
-            return event
+            self._publish(hub, outcome, t0)
+            return
         raise Internal(f"game {hub.match.id} keeps changing under this command; try again")
 
-    async def _apply(self, hub: Hub, nxt: Match, event: dict[str, Any], t0: float,
-                     now: float) -> None:
-        """Commit `nxt` with its deadline (caller holds the lock); on a rev mismatch reload and
-        re-raise."""
-        text = orjson.dumps({"type": "update", "game_id": nxt.id, "rev": nxt.rev, "event": event,
-                             "game": game_view(nxt, hub.rules, now)}).decode()
-        previous = hub.match
-        self._write(hub, nxt)
-        hub.pending[nxt.rev] = (text, t0)
+    async def _commit(self, hub: Hub, outcome: Plan) -> None:
+        """One rev-checked commit of `outcome` (the caller holds the lock): the game state with
+        its record, any chunk the change sealed, and the timer if the deadline moved. The hub
+        takes the new value only once the commit succeeded."""
+        match = outcome.match
+        ctx = hub.ctx
+        current = ctx.current
+        if ctx.committed.rev == 0 or outcome.phase != hub.phase:
+            current.labels = {"kind": KIND, "game": match.game, "phase": outcome.phase}
+        current.annotations = {RECORD: to_record(match, full=False), REV: str(match.rev),
+                               NOTE: outcome.note}
+        cmds: list[Command] = [park(ctx)]
+        sealed = len(hub.match.log) if ctx.committed.rev else 0
+        for index in range(sealed, len(match.log)):
+            chunk = StateCtx.new(chunk_id(match.id, index), labels={"kind": LOG_KIND},
+                                 annotations={ACTIONS: match.log[index]})
+            cmds.append(park(chunk))
+        armed = hub.armed
+        due = outcome.deadline
+        if due != armed:
+            if hub.timer is None and due is not None:
+                hub.timer = StateCtx.new(timers.timer_id(match.id))
+            if hub.timer is not None:
+                cmds.extend(timers.arm(hub.timer, match.id, due))
+        hub.writing = match.rev
         try:
-            await self._commit(hub, self._timer_commands(hub, nxt))
-        except RevMismatchError as error:
-            hub.pending.pop(nxt.rev, None)
-            hub.match = previous
-            self._metrics.commit_conflicts += 1
-            if hub.timer is not None and hub.timer.current.id in error.ids:
-                await self._reload_timer(hub)
-            if nxt.id in error.ids:
-                await self._reload(hub)
-            else:
-                hub.ctx = StateCtx.from_state(hub.ctx.committed)
-            raise
+            await self._engine.do(commit(*cmds))
         except BaseException:
-            hub.pending.pop(nxt.rev, None)
-            hub.match = previous
-            hub.ctx = StateCtx.from_state(hub.ctx.committed)
             if hub.timer is not None:
                 hub.timer = StateCtx.from_state(hub.timer.committed)
+            hub.ctx = StateCtx.from_state(ctx.committed)
             raise
-
-    def _write(self, hub: Hub, match: Match) -> None:
+        finally:
+            hub.writing = 0
+        if due != armed and hub.timer is not None:
+            hub.armed = due
         hub.match = match
-        current = hub.ctx.current
-        current.labels = {"kind": "game", "game": match.game, "phase": hub.phase}
-        current.annotations = {RECORD: to_record(match), REV: str(match.rev)}
+        hub.phase = outcome.phase
+        hub.deadline = due
 
-    def _timer_commands(self, hub: Hub, match: Match) -> list[Command]:
-        """The timer part of the commit writing `match`: a delay at its new deadline (which
-        cancels the pending one) or, with no deadline left, a park that cancels it; nothing if
-        the deadline did not change. Sets `hub.armed` (the caller restores it on failure)."""
-        due = deadline(match, hub.rules, self.limits)
-        if due == hub.armed:
-            return []
-        if hub.timer is None:
-            if due is None:
-                return []
-            hub.timer = StateCtx.new(timers.timer_id(match.id))
-        hub.armed = due
-        return timers.arm(hub.timer, match.id, due)
+    def _publish(self, hub: Hub, outcome: Plan, t0: float) -> None:
+        """The committed change's frame to every watching socket, then the observers."""
+        data = outcome.push
+        for conn in hub.watchers:
+            conn.send(data)
+        history = hub.history
+        history.append((outcome.match.rev, data))
+        if len(history) > self._history:
+            history.popleft()
+        for observer in self.observers:
+            observer(hub, outcome, t0)
+        for observer in hub.observers:
+            observer(hub, outcome, t0)
 
-    async def _commit(self, hub: Hub, extra: list[Command] | None = None) -> None:
-        t = time.perf_counter()
+    # -- versions somebody else wrote --------------------------------------------------------
+
+    def _foreign(self, state: State) -> bool:
+        """The engine watcher's filter (runs inside every game commit): only versions this
+        process does not already hold."""
+        hub = self.hubs.get(state.id)
+        if hub is None:
+            return True
+        rev = int(state.annotations.get(REV, "0"))
+        return rev > hub.match.rev and rev != hub.writing
+
+    async def follow(self) -> None:
+        """Adopt game versions written elsewhere, forever (the runtime owns this task)."""
+        while True:
+            watcher = self._engine.watch(get_states({"kind": KIND}, since_latest=True),
+                                         where=self._foreign)
+            try:
+                async with watcher:
+                    async for state in watcher:
+                        await self._adopt(state)
+            except WatcherLaggedError as error:
+                log.warning("the game watcher fell behind at rev %s; reloading every game",
+                            error.last_rev)
+                for hub in list(self.hubs.values()):
+                    async with hub.lock:
+                        await self._reload(hub)
+
+    async def _adopt(self, state: State) -> None:
+        hub = self.hubs.get(state.id)
+        if hub is None:
+            match = await self._rebuild(state)
+            if match is not None and state.id not in self.hubs:
+                hub = self._new_hub(match, StateCtx.from_state(state))
+                self._install(hub)
+                self._publish(hub, plan(None, match, {"kind": "created"}, hub.rules,
+                                        self.limits, self._now(), snapshot=True),
+                              time.perf_counter())
+            return
+        async with hub.lock:
+            if state.rev > hub.ctx.committed.rev:
+                await self._take(hub, state)
+
+    async def _take(self, hub: Hub, state: State) -> None:
+        """Make a newer committed version the hub's match and publish it (caller holds the
+        lock): an `update` with the writer's event if it is the next rev, else a snapshot."""
+        previous = hub.match
+        rev = int(state.annotations.get(REV, "0"))
+        hub.ctx = StateCtx.from_state(state)
+        if rev <= previous.rev:
+            return
+        data = record_data(state.annotation(RECORD))
+        match = catch_up(previous, data, hub.rules)
+        if match is None:
+            rebuilt = await self._rebuild(state)
+            if rebuilt is None:
+                return
+            match = rebuilt
+        match = replace(match, connected=previous.connected)
+        self.adopted += 1
+        note = state.annotations.get(NOTE)
+        if note:
+            at, event = orjson.loads(note)
+        else:  # a writer that did not say what happened: everyone gets the whole game
+            at, event = state.committed_at, {"kind": "changed"}
+        outcome = plan(hub.phase, match, event, hub.rules, self.limits, at,
+                       snapshot=rev != previous.rev + 1 or not note)
+        hub.match, hub.phase, hub.deadline = match, outcome.phase, outcome.deadline
+        self._publish(hub, outcome, time.perf_counter())
+
+    async def _rebuild(self, state: State) -> Match | None:
+        """A match from a version and its stored chunks (None, logged, if it cannot be)."""
+        data = record_data(state.annotation(RECORD))
+        chunks: list[str] = []
+        for index in range(data.get("base", 0) // CHUNK_ACTIONS):
+            ctx = StateCtx.new(chunk_id(state.id, index))
+            await self._engine.do(get_state_by_id(ctx, ctx.current.id))
+            chunks.append(ctx.committed.annotation(ACTIONS))
         try:
-            await self._engine.do(commit(park(hub.ctx), *(extra or ())))
-        except BaseException:
-            if extra:  # the timer is as it was: what its committed version holds
-                hub.armed = timers.armed(hub.timer.committed if hub.timer else None)
-            raise
-        self._metrics.commit_latency.observe(time.perf_counter() - t)
-        self._metrics.commits += 1
+            return from_record(data, self.games, chunks)
+        except Exception:
+            log.exception("cannot rebuild game %s at rev %s", state.id, state.rev)
+            return None
+
+    async def _conflict(self, hub: Hub, error: RevMismatchError) -> None:
+        """A commit met newer versions: take them (and publish them) before judging again."""
+        self.conflicts += 1
+        if hub.timer is not None and hub.timer.current.id in error.ids:
+            await self._reload_timer(hub)
+        if hub.match.id in error.ids:
+            await self._reload(hub)
+
+    async def _reload(self, hub: Hub) -> None:
+        ctx = StateCtx.new(hub.match.id)
+        await self._engine.do(get_state_by_id(ctx, hub.match.id))
+        if ctx.committed.rev > hub.ctx.committed.rev:
+            await self._take(hub, ctx.committed)
 
     async def _reload_timer(self, hub: Hub) -> None:
         assert hub.timer is not None
@@ -369,7 +495,7 @@ class Matches:
         if expire(hub.match, hub.rules, self.limits, now) is None:
             return False
 
-        def change(match: Match) -> tuple[Match, dict[str, Any]]:
+        def change(match: Match) -> tuple[Match, Event]:
             out = expire(match, hub.rules, self.limits, now)
             if out is None:
                 raise _NothingDue
@@ -398,55 +524,44 @@ class Matches:
             if await self._expire(hub, self._now()):
                 return
             assert hub.timer is not None
-            cmds = self._timer_commands(hub, hub.match) or [park(hub.timer)]
+            due = hub.deadline
+            cmds = timers.arm(hub.timer, game_id, due)
             try:
                 await self._engine.do(commit(*cmds))
             except RevMismatchError:
                 await self._reload_timer(hub)
-
-    async def _reload(self, hub: Hub) -> None:
-        ctx = StateCtx.new(hub.match.id)
-        await self._engine.do(get_state_by_id(ctx, hub.match.id))
-        self.adopt(hub, ctx.committed)
-
-    def adopt(self, hub: Hub, state: State) -> None:
-        """Take a version committed by another writer as the hub's match."""
-        hub.ctx = StateCtx.from_state(state)
-        connected = hub.match.connected
-        hub.match = replace(from_record(state.annotation(RECORD), self.games),
-                            connected=connected)
+            else:
+                hub.armed = due
 
     # -- watching and presence ---------------------------------------------------------------
 
-    def _subscribe_snapshot(self, hub: Hub, conn: Connection, now: float | None = None) -> None:
-        conn.send(hub.snapshot_text(self._now() if now is None else now))
-        hub.watchers[conn] = hub.match.rev
+    def _subscribe(self, hub: Hub, conn: Connection) -> None:
+        hub.watchers.add(conn)
         conn.watching.add(hub.match.id)
+
+    def _subscribe_snapshot(self, hub: Hub, conn: Connection, now: float | None = None) -> None:
+        conn.send(hub.snapshot(self._now() if now is None else now))
+        self._subscribe(hub, conn)
 
     def watch(self, conn: Connection, game_id: str, since_rev: int | None) -> None:
         """Subscribe; send the updates after `since_rev` if kept, else a full snapshot."""
         hub = self.hub(game_id)
         current = hub.match.rev
         if since_rev == current:  # up to date: later updates only
-            hub.watchers[conn] = current
-            conn.watching.add(game_id)
+            self._subscribe(hub, conn)
             return
         if since_rev is not None and since_rev < current:
-            kept = [(rev, text) for rev, text in hub.history if rev > since_rev]
-            delivered = kept[-1][0] if kept else (hub.history[-1][0] if hub.history else None)
-            first = kept[0][0] if kept else None
-            if (first == since_rev + 1) or (not kept and delivered is not None
-                                            and delivered <= since_rev):
-                for _, text in kept:
-                    conn.send(text)
-                hub.watchers[conn] = kept[-1][0] if kept else since_rev
-                conn.watching.add(game_id)
+            kept = [(rev, data) for rev, data in hub.history if rev > since_rev]
+            if kept and kept[0][0] == since_rev + 1 and kept[-1][0] == current:
+                for _, data in kept:
+                    conn.send(data)
+                self._subscribe(hub, conn)
                 return
         self._subscribe_snapshot(hub, conn)
 
     def unwatch(self, conn: Connection, game_id: str) -> None:
         hub = self.hub(game_id)
-        hub.watchers.pop(conn, None)
+        hub.watchers.discard(conn)
         conn.watching.discard(game_id)
 
     async def player_online(self, conn: Connection, player: Player) -> None:
@@ -475,7 +590,7 @@ class Matches:
         for game_id in conn.watching:
             hub = self.hubs.get(game_id)
             if hub is not None:
-                hub.watchers.pop(conn, None)
+                hub.watchers.discard(conn)
         player = conn.player
         for game_id in conn.present:
             hub = self.hubs.get(game_id)
@@ -491,27 +606,18 @@ class Matches:
         conn.present.clear()
 
     async def _presence(self, hub: Hub, player: Player, cmd: Connect | Disconnect) -> None:
+        t0 = time.perf_counter()
         async with hub.lock:
             if hub.phase == "finished" or hub.match.color_of(player.id) is None:
                 return
             now = self._now()
-            await self._run(hub, lambda m: step(m, hub.rules, player.id, cmd, now),
-                            time.perf_counter(), now)
+            player_id = player.id
+            await self._run(hub, lambda m: step(m, hub.rules, player_id, cmd, now), t0, now)
 
-    # -- broadcasting (called by the Broadcaster for each committed game state) --------------
-
-    def delivered(self, hub: Hub, rev: int) -> tuple[str, float] | None:
-        """The encoded push for a committed rev, moved to the history."""
-        item = hub.pending.pop(rev, None)
-        if item is None:
-            return None
-        hub.history.append((rev, item[0]))
-        while len(hub.history) > self._history:
-            hub.history.popleft()
-        return item
-
-
-Change = Callable[[Match], tuple[Match, dict[str, Any]]]
+    def send_all(self, hub: Hub, data: bytes) -> None:
+        """A frame that is not a committed change (chat) to everyone watching the game."""
+        for conn in hub.watchers:
+            conn.send(data)
 
 
 class _NothingDue(Exception):
@@ -519,7 +625,7 @@ class _NothingDue(Exception):
 
 
 def _joined(match: Match, rules: Rules, seat: Seat, online: bool,
-            now: float) -> tuple[Match, dict[str, Any]]:
+            now: float) -> tuple[Match, Event]:
     """The join itself; a player joining from a socket is connected from that rev on."""
     joined, event = join(match, rules, seat, now)
     if online:
@@ -527,3 +633,4 @@ def _joined(match: Match, rules: Rules, seat: Seat, online: bool,
         assert color is not None
         joined = replace(joined, connected=joined.connected | {color})
     return bump(joined), event
+

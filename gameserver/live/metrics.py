@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gameserver.core.plan import Plan
+    from gameserver.live.matches import Hub
+
+MOVE_EVENTS = frozenset({"move", "pass"})
 
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                    1.0)
@@ -46,12 +54,21 @@ class Metrics:
     moves: int = 0
     commits: int = 0
     commit_conflicts: int = 0
+    adopted: int = 0
     pushes: int = 0
     push_frames: int = 0
     slow_consumers_cut: int = 0
     abuse_closes: int = 0
     push_latency: Histogram = field(default_factory=Histogram)
-    commit_latency: Histogram = field(default_factory=Histogram)
+
+    def observe(self, hub: Hub, outcome: Plan, t0: float) -> None:
+        """A committed change was published (a `Matches` observer)."""
+        self.commits += 1
+        self.pushes += 1
+        self.push_frames += len(hub.watchers)
+        if outcome.event.get("kind") in MOVE_EVENTS:
+            self.moves += 1
+        self.push_latency.observe(time.perf_counter() - t0)
 
     def render(self, games_by_phase: dict[str, int],
                extra: Iterable[tuple[str, str, float]] = ()) -> str:
@@ -73,6 +90,9 @@ class Metrics:
         metric("gameserver_commits_total", "counter", "Match commits.", self.commits)
         metric("gameserver_commit_conflicts_total", "counter",
                "Match commits that hit a rev mismatch and were retried.", self.commit_conflicts)
+        metric("gameserver_adopted_versions_total", "counter",
+               "Game versions written elsewhere (another process, a timer) and adopted.",
+               self.adopted)
         metric("gameserver_pushes_total", "counter", "Updates broadcast (encoded once each).",
                self.pushes)
         metric("gameserver_push_frames_total", "counter", "Frames queued to sockets.",
@@ -85,10 +105,9 @@ class Metrics:
         for phase, n in sorted(games_by_phase.items()):
             out.append(f'gameserver_games{{phase="{phase}"}} {n}')
         metric("gameserver_push_latency_seconds", "histogram",
-               "From receiving a command to queueing its update on every watcher's socket.")
+               "From receiving a command to writing its update to every watcher's socket "
+               "(the commit included).")
         out.extend(self.push_latency.lines("gameserver_push_latency_seconds"))
-        metric("gameserver_commit_latency_seconds", "histogram", "engine.do(commit(...)) time.")
-        out.extend(self.commit_latency.lines("gameserver_commit_latency_seconds"))
         for name, help_text, value in extra:
             metric(name, "gauge", help_text, value)
         return "\n".join(out) + "\n"

@@ -1,8 +1,11 @@
 """Everything one running app owns, built and torn down by the app's lifespan.
 
 The engine (with its delayer, recovery and persistence), the identities and matches loaded back
-from it, the lobby, the broadcaster task and the socket server. No module globals: two apps in
-one process each have their own.
+from it, the lobby, the socket server, the bot seats and the watcher that adopts versions
+written elsewhere. No module globals: two apps in one process each have their own.
+
+Teardown runs in reverse: sockets are closed first (1012) and their clean-up runs while the
+engine still commits, then the bots stop, then the engine flushes and closes.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from gameserver.bots.seats import BotSeats
 from gameserver.core.match import Limits
 from gameserver.core.rules import Rules
 from gameserver.games.go.rules import GoRules
-from gameserver.live.broadcaster import Broadcaster
 from gameserver.live.identity import Identities
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
@@ -51,7 +53,8 @@ class Runtime:
     @contextlib.asynccontextmanager
     async def running(cls, settings: Settings, *, clock: Clock | None = None,
                       games: Mapping[str, Rules] | None = None,
-                      driver: Driver | None = None) -> AsyncIterator[Runtime]:
+                      driver: Driver | None = None,
+                      net_clock: Clock | None = None) -> AsyncIterator[Runtime]:
         clock = clock or RealClock()
         driver = driver if driver is not None else make_driver(settings)
         registry = FlowRegistry()
@@ -59,29 +62,29 @@ class Runtime:
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
             identities = Identities(engine, settings.max_name_length)
-            matches = Matches(engine, games or default_games(), metrics, now=clock.now,
+            matches = Matches(engine, games or default_games(), now=clock.now,
                               history=settings.update_history,
                               max_open_games=settings.max_open_games_per_player,
                               limits=limits(settings))
+            lobby = Lobby()
+            matches.observers += [lobby.observe, metrics.observe]
+            bots = BotSeats(settings, engine, matches, clock)
             timers.attach(matches)
             await identities.load()
             await matches.load()
-            lobby = Lobby()
             session = Session(settings, identities, matches, lobby, clock.now)
-            sockets = SocketServer(settings, session, matches, lobby, metrics, clock.now)
-            broadcaster = Broadcaster(engine, matches, lobby, metrics)
+            sockets = SocketServer(settings, session, matches, lobby, metrics, clock, net_clock)
             if settings.tune_gc:
                 tune_gc()
-            bots = BotSeats(settings, engine, matches, clock)
-            matches.bot_seat = bots.seat_for
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
                           sockets, bots)
             async with bots.running(), asyncio.TaskGroup() as tg:
-                tasks = [tg.create_task(broadcaster.run(), name="gameserver-broadcaster")]
+                tasks = [tg.create_task(matches.follow(), name="gameserver-follow")]
                 if settings.tune_gc:
                     tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
                 try:
-                    yield runtime
+                    async with sockets.running():
+                        yield runtime
                 finally:
                     for task in tasks:
                         task.cancel()

@@ -1,30 +1,45 @@
-"""Running the app under uvicorn: one place for the server options every launcher uses."""
+"""Running the app under uvicorn: one place for the server options every launcher uses.
+
+Websockets: uvicorn's `ws=` setting takes the protocol class it builds for each upgrade; ours
+(`gameserver.live.sockets.protocol_factory`) makes every `/ws` socket a
+`gameserver.live.connection.Connection` of the running app, so the websocket path skips ASGI.
+Any uvicorn that keeps that setting works; no uvicorn internals are used.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import importlib.util
+import logging
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
+from gameserver.live.sockets import SocketServer, protocol_factory
 from gameserver.settings import Settings
 
+#: the loggers of this project; `--log-level` sets them (uvicorn's are set by uvicorn)
+PROJECT_LOGGERS = ("gameserver", "flowstate")
 
-def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Config:
-    """Frame limit at the protocol layer, no permessage-deflate (see docs/bench-server.md),
-    the fastest event loop and websocket backend available."""
+
+def uvicorn_config(app: Starlette, settings: Settings, **overrides: Any) -> uvicorn.Config:
+    """Our websocket protocol (no permessage-deflate: see docs/bench-server.md) and the
+    fastest event loop available."""
     loop = settings.loop
     if loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
         loop = "asyncio"
+
+    def sockets() -> SocketServer | None:
+        runtime = getattr(app.state, "runtime", None)
+        return None if runtime is None else runtime.sockets
+
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "ws": settings.ws_backend,
-        "ws_max_size": settings.max_frame_bytes,
-        "ws_per_message_deflate": False,
+        "ws": protocol_factory(sockets),
         "loop": loop,
         "http": settings.http,
         "lifespan": "on",
@@ -32,6 +47,24 @@ def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Co
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)
+
+
+def configure_logging(level: str) -> None:
+    """Make `--log-level` reach the `gameserver` and `flowstate` loggers: uvicorn configures
+    only its own, so without this the server's INFO lines (a socket closed for flooding, a
+    slow consumer cut off, persistence recovering) would never appear. Where nobody set up
+    logging (no handler on the root logger), they print to stderr like uvicorn's."""
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        raise ValueError(f"no log level {level!r}")
+    configured = bool(logging.getLogger().handlers)
+    for name in PROJECT_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(numeric)
+        if not configured and not logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+            logger.addHandler(handler)
 
 
 def tune_gc() -> None:

@@ -1,8 +1,9 @@
 """What each client message does: one handler per command type, given the connection.
 
 A handler returns the `ok` result fields (sent only when the request carried an `id`) or raises
-a `ProtocolError`. Pushes a command implies go out through the broadcaster or straight to the
-socket (snapshots, lobby, chat, pong).
+a `ProtocolError`. A match change publishes its own push (`Matches`); the other frames a
+request implies (welcome, pong, snapshots, the lobby, chat) are encoded by
+`gameserver.wire.frames` and written to the sockets here.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
-
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Identities, Player
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.settings import Settings
+from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, Unauthorized
 
@@ -65,14 +65,12 @@ class Session:
             raise BadRequest("this connection already said hello")
         player, token = await self._identities.hello(cmd.token, cmd.name)
         conn.player = player
-        conn.send(orjson.dumps({"type": "welcome", "id": cmd.id, "player_id": player.id,
-                                "name": player.name, "token": token}).decode())
+        conn.send(frames.welcome(cmd.id, player.id, player.name, token))
         await self._matches.player_online(conn, player)
         return None  # `welcome` is the reply
 
     async def ping(self, conn: Connection, cmd: c.Ping, t0: float) -> Result:
-        conn.send(orjson.dumps({"type": "pong", "id": cmd.id, "t": cmd.t,
-                                "server_time": self._now()}).decode())
+        conn.send(frames.pong(cmd.id, cmd.t, self._now()))
         return None  # `pong` is the reply
 
     async def lobby_subscribe(self, conn: Connection, cmd: c.LobbySubscribe, t0: float) -> Result:
@@ -115,10 +113,8 @@ class Session:
         if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
             raise BadRequest("chat messages may not hold control characters")
         player = self.player(conn)
-        push = orjson.dumps({"type": "chat", "game_id": cmd.game_id, "player_id": player.id,
-                             "name": player.name, "text": text, "at": self._now()}).decode()
-        for watcher in hub.watchers:
-            watcher.send(push)
+        push = frames.chat(cmd.game_id, player.id, player.name, text, self._now())
+        self._matches.send_all(hub, push)
         if conn not in hub.watchers:
             conn.send(push)
         return {}

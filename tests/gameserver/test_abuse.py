@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 
 import pytest
@@ -55,9 +57,10 @@ async def test_flood_closes_with_1008(fake_clock: FakeClock) -> None:
 
 
 async def test_a_client_that_stops_reading_is_cut_off(fake_clock: FakeClock) -> None:
-    """Pushes pile up for a non-reading spectator until its queue is full; it is dropped and
-    the players never wait for it."""
-    settings = memory_settings(send_queue=8, message_burst=10_000, max_chat_length=4000)
+    """Pushes pile up for a non-reading spectator until its unsent output passes the buffer
+    limit; it is dropped and the players never wait for it."""
+    settings = memory_settings(send_buffer_bytes=64 * 1024, message_burst=10_000,
+                               max_chat_length=4000)
     async with serve(settings, clock=fake_clock) as server:
         alice, bob, gid = await start_game(server)
         sock = socket.socket()
@@ -91,3 +94,45 @@ async def test_hostile_frames_change_nothing(game_server: RunningServer, frame: 
     await alice.send_raw(frame.replace('"g"', f'"{gid}"'))
     assert (await alice.next_push("error"))["code"] == "bad_request"
     assert game_server.runtime.matches.hubs[gid].match is before
+
+
+async def test_quiet_sockets_are_pinged_and_dropped_without_a_pong(
+        fake_clock: FakeClock) -> None:
+    """After `ws_ping_interval` of silence a socket gets a ping; one that answers stays, one
+    that does not answer within `ws_ping_timeout` is dropped (the keepalive runs on its own
+    injected clock)."""
+    net = FakeClock()
+    async with serve(memory_settings(ws_ping_interval=20, ws_ping_timeout=10),
+                     clock=fake_clock, net_clock=net) as server:
+        polite = await server.client("Polite")  # websockets answers pings by itself
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     b"Sec-WebSocket-Version: 13\r\n\r\n")
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        sockets = server.runtime.sockets
+        assert len(sockets.connections) == 2
+        await net.advance(20)
+        ping = await reader.readexactly(2)
+        assert ping[0] == 0x89  # a ping frame, unanswered
+        await reader.readexactly(ping[1] & 0x7F)
+        await polite.request("ping")  # its pong has come back by now
+        await net.advance(10)
+        with contextlib.suppress(ConnectionResetError):
+            assert await reader.read() == b""  # dropped
+        await polite.request("ping")  # the dropped socket's clean-up has run meanwhile
+        assert len(sockets.connections) == 1
+        writer.close()
+
+
+async def test_text_that_is_not_utf8_closes_with_1007(game_server: RunningServer) -> None:
+    """A text frame holding invalid UTF-8 breaks the websocket protocol: closed with 1007;
+    a binary frame is only refused (`bad_request`) and the socket stays."""
+    client = await game_server.client("Bytes")
+    await client.send_raw(b'{"type":"ping"}')  # bytes: a binary frame
+    assert (await client.next_push("error"))["code"] == "bad_request"
+    await client.request("ping")
+    raw = await game_server.connect()
+    await raw.ws.send(b'{"type":"ping","t":"\xff"}', text=True)
+    await raw.closed
+    assert raw.ws.close_code == 1007

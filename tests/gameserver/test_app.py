@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flowstate.testing import FakeClock
 from gameserver.__main__ import parse_args
+from gameserver.live.app import create_app
 from gameserver.live.server import uvicorn_config
 from gameserver.settings import Settings
 from gameserver.testing import serve
@@ -18,11 +19,25 @@ def test_command_line_options_become_settings() -> None:
     assert settings.tune_gc and parse_args([]).port == 8000
 
 
-def test_uvicorn_refuses_compression_and_caps_frames() -> None:
-    """The server never negotiates permessage-deflate and drops frames over the limit."""
-    config = uvicorn_config(object(), Settings(max_frame_bytes=1234))
-    assert config.ws_per_message_deflate is False
-    assert config.ws_max_size == 1234
+async def test_websockets_refuse_compression_and_cap_frames() -> None:
+    """A client offering permessage-deflate gets a plain socket, and a frame over the limit
+    closes it with 1009: the websocket protocol is ours, not one of uvicorn's backends."""
+    async with serve(Settings(db=":memory:", loop="none", max_frame_bytes=1234),
+                     clock=FakeClock()) as server:
+        client = await server.connect(compression="deflate")
+        assert client.ws.protocol.extensions == []
+        assert client.ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in client.ws.response.headers
+        await client.request("ping")
+        await client.send_raw('{"type":"ping","pad":"' + "x" * 1234 + '"}')
+        await client.closed
+        assert client.ws.close_code == 1009
+
+
+def test_uvicorn_is_given_our_websocket_protocol() -> None:
+    """The uvicorn config every launcher uses hands websocket upgrades to our protocol."""
+    config = uvicorn_config(create_app(Settings()), Settings())
+    assert callable(config.ws) and not isinstance(config.ws, str)
 
 
 async def test_two_apps_in_one_process_share_nothing() -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from flowstate.testing import FakeClock
-from gameserver.core.match import Seat, from_record, join, new_match, step, to_record
+from gameserver.core.match import Seat, join, new_match, step
+from gameserver.core.record import from_record, to_record
 from gameserver.core.timecontrol import TimeControl
 from gameserver.games.go.rules import GoRules
 from gameserver.testing import serve

@@ -52,7 +52,6 @@ async def test_metrics_count_connections_games_moves_and_latency(
     assert 'gameserver_games{phase="playing"} 1' in lines
     assert "gameserver_moves_total 1" in lines
     assert "gameserver_push_latency_seconds_count 3" in lines  # create, join, move
-    assert "# TYPE gameserver_commit_latency_seconds histogram" in lines
 
 
 def test_root_serves_the_web_client_and_its_files() -> None:

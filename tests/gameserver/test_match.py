@@ -12,14 +12,13 @@ from gameserver.core.match import (
     Connect,
     Match,
     Seat,
-    from_record,
     game_view,
     join,
     new_match,
     snapshot_view,
     step,
-    to_record,
 )
+from gameserver.core.record import from_record, to_record
 from gameserver.games.go.rules import GoRules
 from gameserver.wire import requests as c
 from gameserver.wire.errors import ProtocolError, StaleRev, WrongPhase

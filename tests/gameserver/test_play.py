@@ -199,7 +199,8 @@ async def test_scoring_changes_clear_acceptances_and_resume_returns_to_play(
     update = await play(bob, [alice], gid, 5)
     assert update["game"]["phase"] == "scoring"
     # one stone each and no territory: 1 to 1 + 6.5 komi
-    assert update["game"]["score"] == {"black": 1, "white": 7.5, "result": "W+6.5"}
+    assert update["game"]["score"] == {"black": 1, "white": 7.5, "result": "W+6.5", "komi": 6.5,
+                                       "handicap_compensation": 0}
     await alice.request("accept_score", game_id=gid, rev=6)
     update = await bob.next_push("update", rev=7)
     assert update["game"]["accepted"] == ["black"]

@@ -133,7 +133,8 @@ async def test_a_commit_by_another_writer_is_adopted(game_server: RunningServer)
     """A game version committed outside the server's own path (e.g. a future timer flow) is
     adopted: watchers get a fresh snapshot, and the next command is judged against it."""
     from flowstate import StateCtx, commit, park
-    from gameserver.core.match import bump, to_record
+    from gameserver.core.match import bump
+    from gameserver.core.record import to_record
     from gameserver.live.matches import RECORD, REV
 
     alice, bob, gid = await start_game(game_server)

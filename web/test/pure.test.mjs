@@ -4,7 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { clockView, clockDetail, describeTimeControl, formatMs, urgency } from "../clock.js";
-import { pointName, describeResult, resultDetail, territory, groupAt, starPoints } from "../rules.js";
+import {
+  pointName, describeResult, resultDetail, territory, groupAt, starPoints, rulesetName, compensationText, RULESETS,
+} from "../rules.js";
 import { GameStore } from "../store.js";
 
 const BYO = { system: "byoyomi", main: 600, periods: 3, period: 30 };
@@ -128,4 +130,15 @@ test("a clock at zero says so; time controls without main time leave it out", ()
   assert.equal(describeTimeControl(BYO), "10 min + 3 × 30s byo-yomi");
   assert.equal(describeTimeControl({ system: "canadian", main: 0, stones: 5, period: 60 }), "5 stones / 1 min");
   assert.equal(describeTimeControl({ system: "absolute", main: 6 }), "6s sudden death");
+});
+
+test("rulesets read as their names; the compensation line appears only when White gets points", () => {
+  assert.deepEqual(RULESETS.map((r) => r.id), ["japanese", "korean", "chinese", "aga", "new_zealand", "ing"]);
+  assert.equal(rulesetName("new_zealand"), "New Zealand rules");
+  assert.equal(rulesetName("aga"), "AGA rules");
+  assert.equal(rulesetName("martian"), "martian rules");
+  assert.equal(rulesetName(undefined), "");
+  assert.equal(compensationText({ black: 40, white: 43.5, handicap_compensation: 3 }), "White +3 for the handicap");
+  assert.equal(compensationText({ black: 40, white: 43.5, handicap_compensation: 0 }), "");
+  assert.equal(compensationText(null), "");
 });

@@ -1,4 +1,4 @@
-"""Go rules as a pure library: board, ko and superko, scoring, dead stones, SGF.
+"""Go rules as a pure library: rulesets, board, ko and superko, scoring, dead stones, SGF.
 
 No I/O, no clock, no global state: a :class:`GoGame` is an immutable value and
 every command returns a new one. Errors are :class:`GoError` subclasses that
@@ -32,15 +32,27 @@ from gameserver.games.go.game import (
     GoGame,
     Move,
     Phase,
+)
+from gameserver.games.go.rulesets import (
+    RULESETS,
+    Compensation,
+    Placement,
     Ruleset,
+    RulesetName,
+    Scoring,
+    Suicide,
     Superko,
+    ruleset,
+    ruleset_from_sgf,
 )
 from gameserver.games.go.scoring import Score, format_result
 from gameserver.games.go.sgf import SgfRecord, from_sgf, read_sgf, to_sgf
 
 __all__ = [
+    "RULESETS",
     "TRANSITIONS",
     "Color",
+    "Compensation",
     "CoordinateError",
     "EmptyPointError",
     "GameSettings",
@@ -51,12 +63,16 @@ __all__ = [
     "Move",
     "NotYourTurnError",
     "Phase",
+    "Placement",
     "Point",
     "Ruleset",
+    "RulesetName",
     "Score",
+    "Scoring",
     "SettingsError",
     "SgfError",
     "SgfRecord",
+    "Suicide",
     "Superko",
     "WrongPhaseError",
     "format_result",
@@ -65,6 +81,8 @@ __all__ = [
     "from_sgf_coord",
     "handicap_points",
     "read_sgf",
+    "ruleset",
+    "ruleset_from_sgf",
     "suggest_dead",
     "to_gtp",
     "to_sgf",

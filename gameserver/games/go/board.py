@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from gameserver.games.go.coords import MAX_SIZE, MIN_SIZE, Color, Point
 from gameserver.games.go.errors import IllegalMoveError, SettingsError
+from gameserver.games.go.rulesets import Suicide
 
 __all__ = [
     "BLACK",
@@ -112,6 +113,8 @@ class Placement(NamedTuple):
     hash: int
     #: index the opponent may not retake at once (simple ko), or -1
     ko: int
+    #: own stones the play removed (a suicide, where the rules allow one)
+    lost: tuple[int, ...] = ()
 
 
 def _dead_chain(board: bytearray, neighbours: tuple[tuple[int, ...], ...],
@@ -131,12 +134,14 @@ def _dead_chain(board: bytearray, neighbours: tuple[tuple[int, ...], ...],
 
 
 def place_stone(board: bytes, geo: Geometry, index: int, color: int,
-                position_hash: int) -> Placement:
+                position_hash: int, suicide: Suicide = "forbidden") -> Placement:
     """Put a ``color`` stone at ``index``, capturing opponent chains left without liberties.
 
-    Raises :class:`IllegalMoveError` with reason ``occupied`` or ``suicide``
-    (a placement that captures nothing and leaves its own chain without a
-    liberty, of any size). Ko is policy and left to the caller.
+    A placement that captures nothing and leaves its own chain without a liberty is a
+    suicide: with ``suicide="forbidden"`` it raises :class:`IllegalMoveError` (reason
+    ``suicide``) whatever the chain's size; ``"multi_stone"`` removes the chain when it has
+    two stones or more and refuses a lone stone; ``"allowed"`` always removes it. Raises
+    reason ``occupied`` for a stone already there. Ko is policy and left to the caller.
     """
     if board[index] != EMPTY:
         raise IllegalMoveError("occupied", geo.point(index), geo.size)
@@ -173,8 +178,16 @@ def place_stone(board: bytes, geo: Geometry, index: int, color: int,
                     empty += 1
             if own == 0 and empty == 1:
                 ko = captured[0]
-    elif not has_liberty and _dead_chain(b, neighbours, index, color) is not None:
-        raise IllegalMoveError("suicide", geo.point(index), geo.size)
+    elif not has_liberty:
+        own_chain = _dead_chain(b, neighbours, index, color)
+        if own_chain is not None:
+            if suicide == "forbidden" or (suicide == "multi_stone" and len(own_chain) == 1):
+                raise IllegalMoveError("suicide", geo.point(index), geo.size)
+            keys = geo.keys[color]
+            for s in own_chain:
+                b[s] = EMPTY
+                h ^= keys[s]
+            return Placement(bytes(b), (), h, -1, tuple(sorted(own_chain)))
     return Placement(bytes(b), tuple(captured), h, ko)
 
 

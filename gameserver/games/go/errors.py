@@ -105,7 +105,8 @@ class WrongPhaseError(GoError):
         self.phase = phase
         self.detail = detail
         tail = f": {detail}" if detail else ""
-        super().__init__(f"cannot {action} while the game is {phase}{tail}")
+        where = "in handicap placement" if phase == "placement" else phase
+        super().__init__(f"cannot {action} while the game is {where}{tail}")
 
 
 class SettingsError(GoError):

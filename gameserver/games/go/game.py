@@ -2,7 +2,13 @@
 
 Every command (``play``, ``pass_move``, ``resign``, ``undo``, ``mark_dead``,
 ``resume``, ``finish_by_score``, ``timeout``) returns a new :class:`GoGame` and
-leaves the old one untouched. Which command is allowed in which phase is a
+leaves the old one untouched. The rules that differ between rule texts (scoring,
+suicide, superko, compensation, who passes last) come from the game's
+:class:`~gameserver.games.go.rulesets.Ruleset`.
+
+With free handicap placement the game starts in the ``placement`` phase: Black's
+``play`` commands put the handicap stones on the board (they are not moves) until
+all are placed; then White moves first. Which command is allowed in which phase is a
 table, ``TRANSITIONS``: a missing ``(phase, command)`` entry raises
 :class:`WrongPhaseError` naming both.
 
@@ -41,6 +47,7 @@ from gameserver.games.go.errors import (
     SettingsError,
     WrongPhaseError,
 )
+from gameserver.games.go.rulesets import Placement, Ruleset, RulesetName, Superko, ruleset
 from gameserver.games.go.scoring import Score, score_game
 
 __all__ = [
@@ -49,16 +56,12 @@ __all__ = [
     "GoGame",
     "Move",
     "Phase",
-    "Ruleset",
-    "Superko",
 ]
 
-Phase = Literal["playing", "scoring", "finished"]
-Ruleset = Literal["chinese", "japanese"]
-Superko = Literal["positional", "situational", "none"]
+Phase = Literal["placement", "playing", "scoring", "finished"]
 
-_RULESETS = ("chinese", "japanese")
 _SUPERKO = ("positional", "situational", "none")
+_PLACEMENT = ("fixed", "free")
 _CODE = {Color.BLACK: BLACK, Color.WHITE: WHITE}
 _COLOR = {BLACK: Color.BLACK, WHITE: Color.WHITE}
 
@@ -81,15 +84,20 @@ class GameSettings:
     size: int = 19
     komi: float = 6.5
     handicap: int = 0
-    ruleset: Ruleset = "chinese"
-    superko: Superko = "positional"
+    ruleset: RulesetName = "chinese"
+    #: the repetition rule; None means the ruleset's
+    superko: Superko | None = None
     #: black stones on the board before the first move (handicap or setup)
     handicap_stones: tuple[Point, ...] = ()
     #: white stones on the board before the first move (setup positions only)
     white_stones: tuple[Point, ...] = ()
     #: who makes the first move; None means white after handicap stones, else black
     first_to_move: Color | None = None
+    #: "free": Black places ``handicap`` stones where he likes before White's first move
+    #: (the ``placement`` phase); "fixed": ``handicap_stones`` are on the board from the start
+    placement: Placement = "fixed"
     geo: Geometry = field(init=False, repr=False, compare=False)
+    rules: Ruleset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int):
@@ -100,22 +108,43 @@ class GameSettings:
                 or not math.isfinite(komi) or (komi * 2) != int(komi * 2)):
             raise SettingsError("komi", komi, "a whole or half number")
         object.__setattr__(self, "komi", float(komi))
-        if self.ruleset not in _RULESETS:
-            raise SettingsError("ruleset", self.ruleset, '"chinese" or "japanese"')
+        rules = ruleset(self.ruleset)
+        object.__setattr__(self, "rules", rules)
+        if self.superko is None:
+            object.__setattr__(self, "superko", rules.superko)
         if self.superko not in _SUPERKO:
             raise SettingsError("superko", self.superko,
                                 '"positional", "situational" or "none"')
         if isinstance(self.handicap, bool) or not isinstance(self.handicap, int) \
                 or not 0 <= self.handicap <= 9:
             raise SettingsError("handicap", self.handicap, "an integer from 0 to 9")
+        if self.placement not in _PLACEMENT:
+            raise SettingsError("placement", self.placement, '"fixed" or "free"')
+        if self.placement == "free":
+            if not rules.free_placement:
+                raise SettingsError("placement", "free",
+                                    f'"fixed" under {rules.title} rules')
+            if self.handicap_stones or self.white_stones:
+                raise SettingsError("placement", "free", '"fixed" with setup stones')
+            handicap_points(self.size, self.handicap)  # the same limits as fixed stones
         for point in (*self.handicap_stones, *self.white_stones):
             if not self.geo.on_board(point):
                 raise IllegalMoveError("off_board", point, self.size)
         if set(self.handicap_stones) & set(self.white_stones):
             raise SettingsError("white_stones", self.white_stones, "points free of black stones")
         if self.first_to_move is None:
-            first = Color.WHITE if self.handicap_stones else Color.BLACK
+            first = Color.WHITE if self.handicap_stones or self.placing else Color.BLACK
             object.__setattr__(self, "first_to_move", first)
+
+    @property
+    def placing(self) -> bool:
+        """Whether Black places the handicap stones during the game (free placement)."""
+        return self.placement == "free" and self.handicap >= 2
+
+    @property
+    def handicap_compensation(self) -> int:
+        """Points White gets for the handicap under this game's ruleset."""
+        return self.rules.handicap_compensation(self.handicap)
 
 
 class _Undo(NamedTuple):
@@ -130,6 +159,8 @@ class _Undo(NamedTuple):
     to_move: Color
     seen_len: int
     previous: _Undo | None
+    #: the phase the undone action was made in (a handicap stone: ``placement``)
+    phase: Phase = "playing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,25 +183,33 @@ class GoGame:
     #: consecutive passes since the last stone or resume
     passes: int = 0
     undo_log: _Undo | None = field(default=None, compare=False, repr=False)
+    #: handicap stones Black placed so far (free placement), in order
+    placed: tuple[Point, ...] = ()
 
     # ----------------------------------------------------------------- building
 
     @classmethod
     def new(cls, size: int = 19, komi: float = 6.5, handicap: int = 0,
-            ruleset: Ruleset = "chinese", superko: Superko = "positional",
-            handicap_stones: Iterable[Point] | None = None) -> GoGame:
+            ruleset: RulesetName = "chinese", superko: Superko | None = None,
+            handicap_stones: Iterable[Point] | None = None,
+            placement: Placement = "fixed") -> GoGame:
         """A fresh game. Handicap stones go on the fixed star points unless
-        ``handicap_stones`` lists them (free placement, e.g. from SGF ``AB``);
-        with any handicap stones white moves first."""
+        ``handicap_stones`` lists them (e.g. from SGF ``AB``), or, with
+        ``placement="free"``, Black places them in the ``placement`` phase; with any
+        handicap stones white moves first. ``superko`` defaults to the ruleset's."""
         stones = (tuple(handicap_stones) if handicap_stones is not None
+                  else () if placement == "free"
                   else handicap_points(size, handicap) if isinstance(size, int)
                   and 5 <= size <= 25 and isinstance(handicap, int) else ())
-        return cls.start(GameSettings(size, komi, handicap, ruleset, superko, stones))
+        return cls.start(GameSettings(size, komi, handicap, ruleset, superko, stones,
+                                      placement=placement))
 
     @classmethod
     def start(cls, settings: GameSettings) -> GoGame:
         """The starting position described by ``settings`` (setup stones placed, no moves)."""
         board, h = setup_board(settings.size, settings.handicap_stones, settings.white_stones)
+        if settings.placing:
+            return GoGame(settings, board, Color.BLACK, phase="placement", position_hash=h)
         to_move = settings.first_to_move or Color.BLACK
         placed = GoGame(settings, board, to_move, position_hash=h,
                         seen=(cls._key(settings, h, to_move),))
@@ -185,10 +224,12 @@ class GoGame:
 
     @classmethod
     def from_rows(cls, rows: Sequence[str], to_move: Color = Color.BLACK, komi: float = 0.0,
-                  ruleset: Ruleset = "chinese", superko: Superko = "positional") -> GoGame:
+                  ruleset: RulesetName = "chinese", superko: Superko | None = None,
+                  handicap: int = 0) -> GoGame:
         """A setup position from a diagram: rows top first, ``X`` black, ``O`` white,
-        anything else empty (spaces between points are ignored). No moves, no
-        handicap; ``to_move`` moves first. Used for problems and tests."""
+        anything else empty (spaces between points are ignored). No moves; ``to_move``
+        moves first. ``handicap`` counts it as a game of that many handicap stones (for
+        the compensation); the stones are the diagram's. Used for problems and tests."""
         cleaned = [row.replace(" ", "") for row in rows]
         size = len(cleaned)
         if any(len(row) != size for row in cleaned):
@@ -197,7 +238,8 @@ class GoGame:
                       for x, c in enumerate(row) if c == "X")
         white = tuple((x, y) for y, row in enumerate(cleaned)
                       for x, c in enumerate(row) if c == "O")
-        return cls.start(GameSettings(size, komi, 0, ruleset, superko, black, white, to_move))
+        return cls.start(GameSettings(size, komi, handicap, ruleset, superko, black, white,
+                                      to_move))
 
     @classmethod
     def from_moves(cls, moves: Iterable[Move | tuple[Color, Point | None]],
@@ -210,8 +252,11 @@ class GoGame:
 
         Used to restore a game from storage. A move that follows two passes
         means play was resumed, so the replay resumes the scoring phase first.
+        Handicap stones placed freely in this game are placed again first.
         """
         game = self.restart()
+        for stone in self.placed:
+            game = game.play(Color.BLACK, stone)
         for color, point in moves:
             if game.phase == "scoring":
                 game = game.resume()
@@ -244,16 +289,29 @@ class GoGame:
         return self.settings.handicap
 
     @property
-    def ruleset(self) -> Ruleset:
+    def ruleset(self) -> RulesetName:
         return self.settings.ruleset
 
     @property
+    def rules(self) -> Ruleset:
+        """The ruleset's data: scoring, suicide, superko, compensation, ..."""
+        return self.settings.rules
+
+    @property
     def superko(self) -> Superko:
-        return self.settings.superko
+        superko = self.settings.superko
+        assert superko is not None  # resolved by GameSettings
+        return superko
 
     @property
     def handicap_stones(self) -> tuple[Point, ...]:
-        return self.settings.handicap_stones
+        """Black's handicap stones: the fixed (or given) ones, or those placed so far."""
+        return self.settings.handicap_stones + self.placed
+
+    @property
+    def handicap_left(self) -> int:
+        """How many handicap stones Black still has to place (0 outside ``placement``)."""
+        return self.settings.handicap - len(self.placed) if self.phase == "placement" else 0
 
     @property
     def captures(self) -> Mapping[Color, int]:
@@ -268,6 +326,12 @@ class GoGame:
     @property
     def last_move(self) -> Move | None:
         return self.moves[-1] if self.moves else None
+
+    @property
+    def last_mover(self) -> Color | None:
+        """Who made the last move or placed the last handicap stone: what ``undo`` takes
+        back. None when there is nothing to take back."""
+        return None if self.undo_log is None else self.undo_log.to_move
 
     def board_rows(self) -> list[str]:
         """Row 0 first; ``.`` empty, ``X`` black, ``O`` white."""
@@ -372,7 +436,8 @@ def _play(game: GoGame, color: Color, point: Point) -> GoGame:
     if index == game.ko_index and game.board[index] == EMPTY:
         raise IllegalMoveError("ko", point, size)
     code = BLACK if color is Color.BLACK else WHITE
-    placed = place_stone(game.board, geo, index, code, game.position_hash)
+    placed = place_stone(game.board, geo, index, code, game.position_hash,
+                         settings.rules.suicide)
     opponent = color.opponent
     if settings.superko == "situational":
         key = placed.hash ^ geo.side_keys[3 - code]
@@ -382,13 +447,14 @@ def _play(game: GoGame, color: Color, point: Point) -> GoGame:
     if settings.superko != "none" and key in seen:
         raise IllegalMoveError("superko", point, size)
     taken = len(placed.captured)
+    lost = len(placed.lost)  # a suicide: the opponent's prisoners
     return GoGame(
         settings,
         placed.board,
         opponent,
         (*game.moves, Move(color, (x, y))),
-        game.black_captures + taken if code == BLACK else game.black_captures,
-        game.white_captures + taken if code == WHITE else game.white_captures,
+        game.black_captures + (taken if code == BLACK else lost),
+        game.white_captures + (taken if code == WHITE else lost),
         placed.ko,
         "playing",
         frozenset(),
@@ -398,7 +464,28 @@ def _play(game: GoGame, color: Color, point: Point) -> GoGame:
         0,
         _Undo(game.board, game.position_hash, game.ko_index, game.black_captures,
               game.white_captures, game.passes, color, len(seen), game.undo_log),
+        game.placed,
     )
+
+
+def _place(game: GoGame, color: Color, point: Point) -> GoGame:
+    """A handicap stone (free placement): not a move; White moves once all are placed."""
+    if color is not game.to_move:
+        raise NotYourTurnError(color, game.to_move)
+    settings = game.settings
+    geo = settings.geo
+    if not geo.on_board(point):
+        raise IllegalMoveError("off_board", point, geo.size)
+    placed = place_stone(game.board, geo, geo.index(point), BLACK, game.position_hash)
+    stones = (*game.placed, (point[0], point[1]))
+    after = _replace(game, board=placed.board, position_hash=placed.hash, placed=stones,
+                     undo_log=_Undo(game.board, game.position_hash, -1, 0, 0, 0, color, 0,
+                                    game.undo_log, "placement"))
+    if len(stones) < settings.handicap:
+        return after
+    # the position with every handicap stone is where the superko history starts
+    return _replace(after, phase="playing", to_move=Color.WHITE,
+                    seen=(GoGame._key(settings, placed.hash, Color.WHITE),))
 
 
 def _pass(game: GoGame, color: Color) -> GoGame:
@@ -415,8 +502,10 @@ def _pass(game: GoGame, color: Color) -> GoGame:
         game.position_hash, seen, passes,
         _Undo(game.board, game.position_hash, game.ko_index, game.black_captures,
               game.white_captures, game.passes, color, len(game.seen), game.undo_log),
+        game.placed,
     )
-    if passes >= 2:
+    # two passes in a row end play; under AGA rules only when White passes second
+    if passes >= 2 and (color is Color.WHITE or not settings.rules.white_passes_last):
         return _replace(after, phase="scoring", dead=suggest_dead(after))
     return after
 
@@ -425,10 +514,16 @@ def _undo(game: GoGame) -> GoGame:
     record = game.undo_log
     if record is None:
         raise WrongPhaseError("undo", game.phase, "there is no move to take back")
+    if record.phase == "placement":  # a handicap stone
+        return GoGame(
+            game.settings, record.board, Color.BLACK, (), 0, 0, -1, "placement", frozenset(),
+            None, record.hash, (), 0, record.previous, game.placed[:-1],
+        )
     return GoGame(
         game.settings, record.board, record.to_move, game.moves[:-1],
         record.black_captures, record.white_captures, record.ko, "playing", frozenset(),
         None, record.hash, game.seen[: record.seen_len], record.passes, record.previous,
+        game.placed,
     )
 
 
@@ -473,6 +568,11 @@ _FIELDS = tuple(GoGame.__dataclass_fields__)
 
 #: (phase, command) -> handler. Anything missing is a :class:`WrongPhaseError`.
 TRANSITIONS: dict[tuple[Phase, str], Callable[..., GoGame]] = {
+    ("placement", "play"): _place,
+    ("placement", "undo"): _undo,
+    ("placement", "resign"): _resign,
+    ("placement", "timeout"): _timeout,
+    ("placement", "finish"): _finish,
     ("playing", "play"): _play,
     ("playing", "pass"): _pass,
     ("playing", "undo"): _undo,
@@ -498,5 +598,9 @@ def _handler(game: GoGame, command: str) -> Callable[..., GoGame]:
     try:
         return TRANSITIONS[(game.phase, command)]
     except KeyError:
-        raise WrongPhaseError(_ACTIONS[command], game.phase) from None
+        detail = ""
+        if game.phase == "placement":
+            left = game.handicap_left
+            detail = f"black has {left} handicap stone{'s' if left != 1 else ''} left to place"
+        raise WrongPhaseError(_ACTIONS[command], game.phase, detail) from None
 

@@ -1,13 +1,18 @@
-"""Counting a finished position: area (Chinese) and territory (Japanese) scores.
+"""Counting a finished position: area (Chinese, AGA, New Zealand, Ing) and territory
+(Japanese, Korean) scores, as the game's ruleset says.
 
 Both counts start by taking the stones marked dead off the board. Then every
 connected region of empty points is owned by a colour when only that colour's
 stones border it; a region touching both colours (or none) is neutral.
 
-* **Area** (Chinese): stones on the board + owned empty points; white adds komi.
-* **Territory** (Japanese): owned empty points + prisoners taken during play +
-  the opponent's dead stones; white adds komi. Points in seki are neutral: a
-  group in seki gets no territory for its eyes.
+* **Area**: stones on the board + owned empty points; eyes of groups in seki
+  count for their owner.
+* **Territory**: owned empty points + prisoners taken during play + the
+  opponent's dead stones. Points in seki are neutral: a group in seki gets no
+  territory for its eyes.
+
+White adds komi and, under the rulesets that pay handicap stones back, the
+handicap compensation (``Ruleset.handicap_compensation``).
 
 Seki is found the way a player sees it at the end of a game: a neutral point
 where playing would be self-atari (or suicide), capturing nothing, for *both*
@@ -44,6 +49,9 @@ class Score:
     white_territory: frozenset[Point] = frozenset()
     #: stones found to be in seki (territory scoring only)
     seki: frozenset[Point] = frozenset()
+    #: what ``white`` includes besides the board: komi, and points for Black's handicap
+    komi: float = 0.0
+    handicap_compensation: int = 0
 
     @property
     def margin(self) -> float:
@@ -136,8 +144,9 @@ def score_game(game: GoGame) -> Score:
         board[i] = EMPTY
     alive = bytes(board)
     regions = find_regions(alive, geo)
+    rules = game.rules
     seki: frozenset[int] = frozenset()
-    if game.ruleset == "japanese":
+    if not rules.seki_points:
         seki = seki_chains(alive, geo, regions)
     black_points: list[int] = []
     white_points: list[int] = []
@@ -148,16 +157,18 @@ def score_game(game: GoGame) -> Score:
         if seki and any(n in seki for p in region for n in neighbours[p]):
             continue
         (black_points if border == 1 else white_points).extend(region)
-    if game.ruleset == "japanese":
+    if rules.scoring == "territory":
         black = float(len(black_points) + game.black_captures + dead_white)
         white = float(len(white_points) + game.white_captures + dead_black)
     else:
         black = float(len(black_points) + alive.count(BLACK))
         white = float(len(white_points) + alive.count(WHITE))
-    white += game.komi
+    compensation = game.settings.handicap_compensation
+    white += game.komi + compensation
     return Score(
         black, white, format_result(black, white), game.ruleset,
         frozenset(geo.point(i) for i in black_points),
         frozenset(geo.point(i) for i in white_points),
         frozenset(geo.point(i) for i in seki),
+        game.komi, compensation,
     )

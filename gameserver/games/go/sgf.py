@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from gameserver.games.go.board import handicap_points
 from gameserver.games.go.coords import Color, Point, from_sgf_coord, to_gtp, to_sgf_coord
 from gameserver.games.go.errors import CoordinateError, GoError, SgfError
-from gameserver.games.go.game import GameSettings, GoGame, Ruleset, Superko
+from gameserver.games.go.game import GameSettings, GoGame
+from gameserver.games.go.rulesets import Superko, ruleset_from_sgf
 
 __all__ = ["SgfNode", "SgfRecord", "from_sgf", "parse_sgf", "read_sgf", "to_sgf"]
 
@@ -57,7 +58,7 @@ def to_sgf(game: GoGame, black_name: str = "", white_name: str = "",
     root = [
         "FF[4]", "GM[1]", "CA[UTF-8]", "AP[gameserver]",
         f"SZ[{size}]", f"KM[{_number(game.komi)}]",
-        f"RU[{'Japanese' if game.ruleset == 'japanese' else 'Chinese'}]",
+        f"RU[{game.rules.sgf}]",
         f"PB[{_escape(black_name)}]", f"PW[{_escape(white_name)}]",
     ]
     if date:
@@ -65,10 +66,10 @@ def to_sgf(game: GoGame, black_name: str = "", white_name: str = "",
     settings = game.settings
     if settings.handicap:
         root.append(f"HA[{settings.handicap}]")
-    for ident, stones in (("AB", settings.handicap_stones), ("AW", settings.white_stones)):
+    for ident, stones in (("AB", game.handicap_stones), ("AW", settings.white_stones)):
         if stones:
             root.append(ident + "".join(f"[{to_sgf_coord(p, size)}]" for p in sorted(stones)))
-    usual = Color.WHITE if settings.handicap_stones else Color.BLACK
+    usual = Color.WHITE if settings.handicap_stones or settings.placing else Color.BLACK
     if settings.first_to_move is not usual and settings.first_to_move is not None:
         root.append(f"PL[{settings.first_to_move.letter}]")
     if game.result:
@@ -251,10 +252,11 @@ def _result(value: str) -> str | None:
     return winner + (str(int(margin)) if margin == int(margin) else f"{margin:g}")
 
 
-def read_sgf(text: str, superko: Superko = "positional") -> SgfRecord:
+def read_sgf(text: str, superko: Superko | None = None) -> SgfRecord:
     """Parse and replay a record; see the module docstring for what is checked.
 
-    SGF has no property for the superko rule, so it is a parameter."""
+    ``RU`` names the ruleset (Chinese when it names none); its repetition rule applies
+    unless ``superko`` says otherwise."""
     nodes = parse_sgf(text)
     root = nodes[0]
     game_type = _one(root, "GM")
@@ -279,8 +281,7 @@ def read_sgf(text: str, superko: Superko = "positional") -> SgfRecord:
         raise SgfError(f"KM[{komi_text}] is not a number") from None
     if komi * 2 != int(komi * 2):
         raise SgfError(f"KM[{komi_text}] is not a whole or half number")
-    rules = (_one(root, "RU") or "").lower()
-    ruleset: Ruleset = "japanese" if "japan" in rules else "chinese"
+    ruleset = ruleset_from_sgf(_one(root, "RU") or "").name
     handicap = _int(root, "HA", 0)
     if not 0 <= handicap <= 9:
         raise SgfError(f"HA[{handicap}] is outside 0-9")
@@ -351,6 +352,6 @@ def read_sgf(text: str, superko: Superko = "positional") -> SgfRecord:
                      _one(root, "DT") or "", comments)
 
 
-def from_sgf(text: str, superko: Superko = "positional") -> GoGame:
+def from_sgf(text: str, superko: Superko | None = None) -> GoGame:
     """Replay an SGF record into a :class:`GoGame` (see :func:`read_sgf`)."""
     return read_sgf(text, superko).game

@@ -16,6 +16,8 @@ them) and picks the first tier that has a legal move:
    settled (nothing to capture or save, and every contested empty point already touches both
    colours, i.e. only dame remain).
 
+Free handicap stones (the ``placement`` phase) go on the fixed star-point layout, in its order.
+
 It is weak on purpose (no reading beyond one move, no life and death) but it neither gives away
 its own eyes nor keeps playing pointless moves, so two of them finish a game by two passes.
 """
@@ -26,7 +28,7 @@ import functools
 import random
 from collections.abc import Sequence
 
-from gameserver.games.go.board import BLACK, EMPTY, WHITE, Geometry, chains
+from gameserver.games.go.board import BLACK, EMPTY, WHITE, Geometry, chains, handicap_points
 from gameserver.games.go.coords import Color, Point
 from gameserver.games.go.errors import NotYourTurnError, WrongPhaseError
 from gameserver.games.go.game import GoGame
@@ -37,6 +39,7 @@ __all__ = [
     "check_turn",
     "choose_move",
     "is_true_eye",
+    "placement_point",
 ]
 
 #: an opponent region with at least this many points is worth invading (room to live)
@@ -218,11 +221,22 @@ def _sane(pos: _Position, index: int) -> bool:
 
 
 def check_turn(game: GoGame, color: Color) -> None:
-    """Raise unless ``game`` is playing and ``color`` is to move (the errors the rules raise)."""
-    if game.phase != "playing":
+    """Raise unless ``game`` is playing (or placing handicap stones) and ``color`` is to move
+    (the errors the rules raise)."""
+    if game.phase not in ("playing", "placement"):
         raise WrongPhaseError("choose a move", game.phase)
     if game.to_move is not color:
         raise NotYourTurnError(color, game.to_move)
+
+
+def placement_point(game: GoGame) -> Point:
+    """Where the next free handicap stone goes: the first empty point of the fixed layout
+    (free placement allows the same numbers of stones, so the layout always has room)."""
+    board, geo = game.board, game.settings.geo
+    for point in handicap_points(game.size, game.settings.handicap):
+        if board[geo.index(point)] == EMPTY:
+            return point
+    raise AssertionError("no handicap point left")  # pragma: no cover - N stones, N points
 
 
 def choose_move(game: GoGame, color: Color, rng: random.Random) -> Point | None:
@@ -232,6 +246,8 @@ def choose_move(game: GoGame, color: Color, rng: random.Random) -> Point | None:
     when ``color`` is not to move. The move returned is always legal in ``game``.
     """
     check_turn(game, color)
+    if game.phase == "placement":
+        return placement_point(game)
     code = BLACK if color is Color.BLACK else WHITE
     pos = _Position(game, code)
     geo = pos.geo

@@ -228,15 +228,19 @@ class GtpEngine:
             await self._shutdown(graceful=True)
 
     async def restart_and_replay(
-        self, size: int, komi: float, moves: Iterable[tuple[Color, str]]
+        self, size: int, komi: float, moves: Iterable[tuple[Color, str]],
+        handicap: Sequence[str] = (),
     ) -> None:
-        """Kill the engine, start a fresh one and replay the game: boardsize, komi, moves."""
+        """Kill the engine, start a fresh one and replay the game: boardsize, komi, the
+        handicap stones (``set_free_handicap``, when there are any), moves."""
         async with self._lock:
             await self._shutdown(graceful=False)
         await self.start()
         await self.boardsize(size)
         await self.komi(komi)
         await self.clear_board()
+        if handicap:
+            await self.set_free_handicap(handicap)
         for color, vertex in moves:
             await self.play(color, vertex)
 
@@ -384,6 +388,21 @@ class GtpEngine:
         if word.lower() in ("pass", "resign"):
             return word.lower()
         return self._engine_vertex(command, word)
+
+    async def place_free_handicap(self, stones: int) -> list[str]:
+        """Let the engine choose where Black's ``stones`` handicap stones go (on an empty
+        board); it places them and returns their vertices (possibly fewer, GTP allows it)."""
+        command = f"place_free_handicap {stones}"
+        answer = await self.command(command)
+        return [self._engine_vertex(command, v) for v in answer.split()]
+
+    async def set_free_handicap(self, vertices: Sequence[str]) -> None:
+        """Tell the engine where Black's handicap stones are (an empty board, 2 or more)."""
+        await self.command("set_free_handicap " + " ".join(self._vertex_arg(v) for v in vertices))
+
+    async def final_score(self) -> str:
+        """The engine's count of the position, e.g. ``B+3.5``, ``W+12``, ``0``."""
+        return await self.command("final_score")
 
     async def final_status_list(self, status: str = "dead") -> list[str]:
         """The vertices with ``status`` (``dead``, ``alive``, ``seki``), upper-case."""

@@ -7,8 +7,12 @@ It remembers the settings and the moves the engine has seen; before each questio
 - plays only the new moves when what the engine has seen is a prefix of ``game.moves`` (the
   usual case: the opponent's reply, and the bot's own move that ``genmove`` already played);
 - otherwise (first use, another game, an undo, a move of ours that the server did not play)
-  replays from scratch: ``boardsize``, ``komi``, ``clear_board``, the setup stones (handicap
-  stones as black ``play`` commands, so the engine sees exactly our board), then every move.
+  replays from scratch: ``boardsize``, ``komi``, ``clear_board``, the handicap stones with
+  ``set_free_handicap`` (wherever they are, so the engine sees exactly our board and knows the
+  handicap; a setup position's stones as ``play`` commands instead), then every move.
+
+Free handicap placement with the bot as Black: the engine chooses every stone at once with
+``place_free_handicap`` on an empty board, and the bot places them one by one.
 
 When the engine fails (``GtpEngineFailure``: it hung past the timeout, crashed, or talked
 nonsense) the bot restarts it, replays the game and asks once more; if that fails too, it logs
@@ -26,7 +30,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from gameserver.games.go import Color, GameSettings, GoGame, Move, Point
-from gameserver.games.go.bots.builtin import check_turn
+from gameserver.games.go.bots.builtin import check_turn, placement_point
 from gameserver.games.go.bots.gtp import (
     Color as GtpColor,
 )
@@ -70,9 +74,13 @@ class GtpBot:
         self._fallback = BuiltinBot(fallback_seed)
         self._name = name or _default_name(self.argv)
         self._lock = asyncio.Lock()
-        #: what the engine's board holds: the game settings and the moves played into it
+        #: what the engine's board holds: the game settings, handicap stones and the moves
+        #: played into it
         self._settings: GameSettings | None = None
+        self._handicap: tuple[Point, ...] = ()
         self._known: tuple[Move, ...] | None = None
+        #: the engine's free handicap placement for games with these settings
+        self._plan: tuple[GameSettings, tuple[Point, ...]] | None = None
         #: how many questions the built-in bot answered instead of the engine
         self.fallbacks = 0
 
@@ -90,6 +98,8 @@ class GtpBot:
     async def choose(self, game: GoGame, color: Color) -> Point | None:
         check_turn(game, color)
         async with self._lock:
+            if game.phase == "placement":
+                return await self._handicap_stone(game)
             answer = await self._ask(
                 game, lambda: self._engine.genmove(_GTP_COLOR[color]), f"genmove {color.value}"
             )
@@ -107,6 +117,20 @@ class GtpBot:
                 self.fallbacks += 1
                 return await self._fallback.choose(game, color)
             return point
+
+    async def _handicap_stone(self, game: GoGame) -> Point:
+        """The next free handicap stone: the first empty point of the engine's placement,
+        else (the engine failed, or placed fewer) where the built-in bot would put it."""
+        size, stones = game.size, game.settings.handicap
+        if self._plan is None or self._plan[0] != game.settings:
+            answer = await self._ask(game, lambda: self._engine.place_free_handicap(stones),
+                                     f"place_free_handicap {stones}", empty_board=True)
+            points = (from_vertex(v, size) for v in answer or ())
+            self._plan = (game.settings, tuple(p for p in points if p is not None))
+        for point in self._plan[1]:
+            if game.is_legal(Color.BLACK, point):
+                return point
+        return placement_point(game)
 
     async def dead_stones(self, game: GoGame) -> frozenset[Point]:
         async with self._lock:
@@ -131,15 +155,18 @@ class GtpBot:
     # -- keeping the engine in step --
 
     async def _ask(
-        self, game: GoGame, question: Callable[[], Awaitable[T]], what: str
+        self, game: GoGame, question: Callable[[], Awaitable[T]], what: str,
+        empty_board: bool = False,
     ) -> T | None:
-        """Sync the engine with ``game`` and ask; None when the built-in bot must answer."""
+        """Sync the engine with ``game`` (or clear its board, with ``empty_board``) and ask;
+        None when the built-in bot must answer."""
         for attempt in (1, 2):
             try:
-                await self._sync(game, restart=attempt == 2)
+                await self._sync(game, restart=attempt == 2, empty_board=empty_board)
                 self._known = None  # the question may change the engine's board
                 answer = await question()
-                self._known = game.moves
+                if not empty_board:
+                    self._known = game.moves
                 return answer
             except GtpEngineFailure as e:
                 self._known = None
@@ -156,15 +183,17 @@ class GtpBot:
         self.fallbacks += 1
         return None
 
-    async def _sync(self, game: GoGame, *, restart: bool) -> None:
+    async def _sync(self, game: GoGame, *, restart: bool, empty_board: bool = False) -> None:
         engine = self._engine
         known = self._known
         size = game.size
         if (
             not restart
+            and not empty_board
             and known is not None
             and engine.running
             and self._settings == game.settings
+            and self._handicap == game.handicap_stones
             and game.moves[: len(known)] == known
         ):
             for move in game.moves[len(known):]:
@@ -175,22 +204,30 @@ class GtpBot:
             return
         self._known = None
         settings = game.settings
-        moves: list[tuple[GtpColor, str]] = [
-            ("black", to_vertex(x, y, size)) for x, y in settings.handicap_stones
-        ]
-        moves += [("white", to_vertex(x, y, size)) for x, y in settings.white_stones]
-        moves += [(_GTP_COLOR[m.color], _vertex(m.point, size)) for m in game.moves]
+        black = () if empty_board else game.handicap_stones
+        # set_free_handicap tells the engine of a handicap (2 stones or more, nothing else
+        # on the board); a setup position's stones are plain plays
+        handicap = ([to_vertex(x, y, size) for x, y in black]
+                    if len(black) >= 2 and not settings.white_stones else [])
+        moves: list[tuple[GtpColor, str]] = [] if empty_board else [
+            ("black", to_vertex(x, y, size)) for x, y in black if not handicap]
+        if not empty_board:
+            moves += [("white", to_vertex(x, y, size)) for x, y in settings.white_stones]
+            moves += [(_GTP_COLOR[m.color], _vertex(m.point, size)) for m in game.moves]
         if restart:
-            await engine.restart_and_replay(size, settings.komi, moves)
+            await engine.restart_and_replay(size, settings.komi, moves, handicap)
         else:
             await engine.start()
             await engine.boardsize(size)
             await engine.komi(settings.komi)
             await engine.clear_board()
+            if handicap:
+                await engine.set_free_handicap(handicap)
             for color, vertex in moves:
                 await engine.play(color, vertex)
         self._settings = settings
-        self._known = game.moves
+        self._handicap = black
+        self._known = None if empty_board else game.moves
 
 
 def _vertex(point: Point | None, size: int) -> str:

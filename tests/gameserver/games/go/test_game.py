@@ -92,7 +92,7 @@ def test_phase_table_rejects_commands_in_the_wrong_phase() -> None:
                     lambda g: g.timeout(B), lambda g: g.undo()):
         with pytest.raises(WrongPhaseError):
             command(finished)
-    assert {phase for phase, _ in TRANSITIONS} == {"playing", "scoring"}
+    assert {phase for phase, _ in TRANSITIONS} == {"placement", "playing", "scoring"}
 
 
 def test_resignation_ends_the_game() -> None:
@@ -274,7 +274,8 @@ def test_every_allowed_handicap_has_distinct_points(size: int, count: int) -> No
 
 @pytest.mark.parametrize(("setting", "value"), [
     ("size", 4), ("size", 26), ("size", "19"), ("komi", 6.25), ("komi", float("nan")),
-    ("handicap", 10), ("handicap", -1), ("ruleset", "aga"), ("superko", "natural"),
+    ("handicap", 10), ("handicap", -1), ("ruleset", "tromp_taylor"), ("superko", "natural"),
+    ("placement", "anywhere"),
 ])
 def test_bad_settings_are_errors_with_data(setting: str, value: object) -> None:
     with pytest.raises(SettingsError) as info:

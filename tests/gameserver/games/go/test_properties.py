@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameserver.games.go import Color, GoGame, IllegalMoveError, from_sgf, suggest_dead, to_sgf
+from gameserver.games.go import (
+    RULESETS,
+    Color,
+    GoGame,
+    IllegalMoveError,
+    from_sgf,
+    suggest_dead,
+    to_sgf,
+)
 from gameserver.games.go.board import chains
 from tests.gameserver.games.go.randomgames import legal_successors, random_game, stones_of
 
@@ -17,13 +25,14 @@ B, W = Color.BLACK, Color.WHITE
 choices = st.lists(st.integers(0, 10_000), min_size=5, max_size=200)
 sizes = st.sampled_from([5, 7, 9])
 superkos = st.sampled_from(["positional", "situational"])
+rulesets = st.sampled_from(list(RULESETS))  # suicide: forbidden, multi-stone, allowed
 
 
 @settings(max_examples=120, deadline=None)
-@given(choices, sizes, superkos)
+@given(choices, sizes, superkos, rulesets)
 def test_no_chain_without_liberties_stays_on_the_board(
-        picks: list[int], size: int, superko: str) -> None:
-    start = GoGame.new(size=size, superko=superko)  # type: ignore[arg-type]
+        picks: list[int], size: int, superko: str, ruleset: str) -> None:
+    start = GoGame.new(size=size, superko=superko, ruleset=ruleset)  # type: ignore[arg-type]
     for game, _ in legal_successors(start, picks):
         for stones, liberties in chains(game.board, game.settings.geo):
             assert liberties, f"chain {sorted(stones)} has no liberty\n" + "\n".join(
@@ -31,11 +40,13 @@ def test_no_chain_without_liberties_stays_on_the_board(
 
 
 @settings(max_examples=120, deadline=None)
-@given(choices, sizes, st.sampled_from([0, 2, 4]))
+@given(choices, sizes, st.sampled_from([0, 2, 4]), rulesets)
 def test_stones_and_captures_account_for_every_move(
-        picks: list[int], size: int, handicap: int) -> None:
-    """Stones on the board + stones the opponent took = handicap/setup + stones played."""
-    game = random_game(picks, size=size, handicap=handicap if size >= 7 else 0, komi=0.5)
+        picks: list[int], size: int, handicap: int, ruleset: str) -> None:
+    """Stones on the board + stones the opponent took = handicap/setup + stones played
+    (a suicide's stones are the opponent's prisoners)."""
+    game = random_game(picks, size=size, handicap=handicap if size >= 7 else 0, komi=0.5,
+                       ruleset=ruleset)
     for color in (B, W):
         played = sum(1 for move in game.moves if move.color is color and move.point)
         setup = len(game.handicap_stones) if color is B else 0
@@ -64,9 +75,10 @@ def test_undo_returns_exactly_the_prior_position(
 
 
 @settings(max_examples=30, deadline=None)
-@given(choices, sizes)
-def test_replay_and_sgf_round_trip_rebuild_the_same_game(picks: list[int], size: int) -> None:
-    game = random_game(picks, size=size, komi=6.5)
+@given(choices, sizes, rulesets)
+def test_replay_and_sgf_round_trip_rebuild_the_same_game(picks: list[int], size: int,
+                                                         ruleset: str) -> None:
+    game = random_game(picks, size=size, komi=6.5, ruleset=ruleset)
     assert game.replay_from(game.moves) == game
     again = from_sgf(to_sgf(game))
     assert again.board_rows() == game.board_rows()

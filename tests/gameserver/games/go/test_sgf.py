@@ -84,7 +84,7 @@ def test_import_reads_the_main_line_and_metadata() -> None:
     assert record.comments == {1: "start ] here"}
     game = record.game
     assert game.moves == ((B, (4, 4)), (W, (2, 2)), (B, (6, 6)))
-    assert (game.ruleset, game.komi, game.phase) == ("chinese", 7.0, "playing")
+    assert (game.ruleset, game.komi, game.phase) == ("aga", 7.0, "playing")
 
 
 def test_import_of_passes_and_scoring() -> None:

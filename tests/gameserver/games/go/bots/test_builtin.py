@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gameserver.games.go import Color, GoGame, NotYourTurnError, Point, WrongPhaseError, to_gtp
-from gameserver.games.go.board import BLACK, WHITE
+from gameserver.games.go.board import BLACK, WHITE, handicap_points
 from gameserver.games.go.bots import check_turn, choose_move, is_true_eye
 
 SEEDS = range(40)
@@ -326,3 +326,17 @@ def test_any_seed_finishes_legally(seed: int, size: int) -> None:
     """For any seed and small board: legal moves, no eye filled, two passes within the cap."""
     game, _ = play_out(GoGame.new(size=size, komi=6.5), seed, cap=size * size * 4)
     assert game.phase == "scoring", "\n".join(game.board_rows())
+
+
+def test_free_handicap_stones_go_on_the_star_points_in_order() -> None:
+    """The built-in bot as Black in a free placement game uses the fixed layout."""
+    game = GoGame.new(size=9, handicap=4, ruleset="chinese", placement="free")
+    rng = random.Random(1)
+    placed = []
+    while game.phase == "placement":
+        point = choose_move(game, Color.BLACK, rng)
+        assert point is not None
+        placed.append(point)
+        game = game.play(Color.BLACK, point)
+    assert tuple(placed) == handicap_points(9, 4)
+    assert game.to_move is Color.WHITE

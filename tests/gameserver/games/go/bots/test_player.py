@@ -284,6 +284,45 @@ async def test_handicap_stones_are_placed_on_the_engine(
     assert game.phase == "scoring"
 
 
+async def test_gnugo_places_free_handicap_stones(
+    bots: list[BotPlayer], gnugo_path: str
+) -> None:
+    """GNU Go as Black in a free placement game: place_free_handicap chooses the stones, the
+    bot places them one by one, then plays on with the engine seeing our board."""
+    engine_bot = gnugo_bot(bots, gnugo_path)
+    game = GoGame.new(size=9, handicap=3, komi=0.5, ruleset="chinese", placement="free")
+    while game.phase == "placement":
+        game = apply(game, Color.BLACK, await engine_bot.choose(game, Color.BLACK))
+    assert (game.to_move, len(game.handicap_stones), engine_bot.fallbacks) == (Color.WHITE, 3, 0)
+    # the engine's board still holds its own placement: the stones the bot placed
+    assert board_stones(game, Color.BLACK) == await engine_stones(engine_bot, "black", 9)
+    game = game.play(Color.WHITE, next(p for p in ((4, 4), (3, 3)) if game.is_legal(
+        Color.WHITE, p)))
+    game = apply(game, Color.BLACK, await engine_bot.choose(game, Color.BLACK))
+    await assert_engine_sees(engine_bot, game)
+
+
+async def test_gnugo_learns_a_humans_free_handicap_stones(
+    bots: list[BotPlayer], gnugo_path: str, fake: Fake
+) -> None:
+    """The engine is told of stones a person placed anywhere with set_free_handicap (so it
+    knows the handicap), not with plain black plays."""
+    game = GoGame.new(size=9, handicap=3, komi=0.5, ruleset="new_zealand", placement="free")
+    for point in ((1, 1), (4, 5), (7, 2)):
+        game = game.play(Color.BLACK, point)
+    engine_bot = gnugo_bot(bots, gnugo_path)
+    move = await engine_bot.choose(game, Color.WHITE)
+    assert move is not None and game.is_legal(Color.WHITE, move)
+    assert await engine_stones(engine_bot, "black", 9) == {"B8", "E4", "H7"}
+    argv, log = fake("ok")
+    scripted = GtpBot(argv, timeout=5, name="fake")
+    bots.append(scripted)
+    await scripted.choose(game, Color.WHITE)
+    assert log.read_text().splitlines()[:5] == [
+        "boardsize 9", "komi 0.5", "clear_board", "set_free_handicap B8 E4 H7",
+        "genmove white"]
+
+
 async def test_gnugo_dead_stones_and_score_acceptance(
     bots: list[BotPlayer], gnugo_path: str
 ) -> None:
@@ -328,7 +367,7 @@ async def test_engine_hanging_once_is_restarted_and_asked_again(
     move = await bot.choose(game, Color.BLACK)
     assert time.perf_counter() - started < 2
     assert move == (0, 0) and bot.fallbacks == 0
-    replay = ["boardsize 9", "komi 6.5", "clear_board", "play black C3", "play black G7",
+    replay = ["boardsize 9", "komi 6.5", "clear_board", "set_free_handicap C3 G7",
               "play white E5", "play black E4", "play white E6", "genmove black"]
     assert log.read_text().splitlines() == replay + replay
 
