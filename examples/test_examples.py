@@ -11,6 +11,7 @@ from . import (
     iterate_over_all_states,
     money_transfer,
     queue,
+    sqlite_restart,
 )
 
 
@@ -48,3 +49,11 @@ async def test_iterate_over_all_states() -> None:
     pages = await iterate_over_all_states.main()
     assert [len(p) for p in pages] == [4, 4, 2]
     assert [i for page in pages for i in page] == [f"anID{i}" for i in range(10)]
+
+
+async def test_sqlite_restart() -> None:
+    outcome = await sqlite_restart.main()
+    assert outcome.first_run_done == []
+    assert outcome.second_run_done == ["reserved order-7", "shipped order-7"]
+    assert outcome.order_status == "shipped"
+    assert outcome.pending_reminders == ["remind-7"]

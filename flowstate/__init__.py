@@ -2,7 +2,10 @@
 
 Versioned states with one global revision counter, rev-checked atomic commits, labels,
 transitions naming the next flow, delays, crash recovery and watchers pushed by commits.
-The contract is `shared/flowstate-api.md`; the Python shapes are in `docs/flowstate.md`.
+Storage is a `Driver`: `MemoryDriver` (optionally with write-behind `SqliteSnapshots`) for one
+process, `PostgresDriver` for many processes on one database; `open_driver(url)` builds either.
+The behaviour is described in `docs/flowstate.md`, the Python shapes in
+`docs/flowstate-python-api.md`.
 """
 
 from flowstate.clock import Clock, RealClock
@@ -12,6 +15,8 @@ from flowstate.commands import (
     DelayCommand,
     ExecuteCommand,
     GetDataCommand,
+    GetDelayedStatesCommand,
+    GetDelayedStatesResult,
     GetStateByIDCommand,
     GetStateByLabelsCommand,
     GetStatesCommand,
@@ -29,6 +34,7 @@ from flowstate.commands import (
     disable_recovery,
     execute,
     get_data,
+    get_delayed_states,
     get_state_by_id,
     get_state_by_labels,
     get_states,
@@ -42,9 +48,10 @@ from flowstate.commands import (
     transit,
     unstack,
 )
-from flowstate.driver import MemoryDriver
+from flowstate.driver import CommitRequest, Driver, DriverEvents
 from flowstate.engine import DelayerStats, Engine
 from flowstate.errors import (
+    DelayClaimLostError,
     FlowNotFoundError,
     FlowstateError,
     HistoryTrimmedError,
@@ -54,11 +61,15 @@ from flowstate.errors import (
     UsageError,
     WatcherLaggedError,
 )
+from flowstate.lifecycle import run_until_signal
+from flowstate.memory import MemoryDriver
+from flowstate.postgres import PostgresDriver
 from flowstate.recovery import RecoveryStats
-from flowstate.registry import Flow, FlowFunc, FlowRegistry
+from flowstate.registry import Flow, FlowFunc, FlowRegistry, RetryPolicy
 from flowstate.snapshots import CommitBatch, DelayedEntry, Loaded, Snapshots
-from flowstate.sqlite import SqliteSnapshots
+from flowstate.sqlite import SqliteLockedError, SqliteSnapshots
 from flowstate.state import Data, FrozenDict, State, StateCtx, Transition
+from flowstate.urls import open_driver
 from flowstate.watcher import Watcher
 
 __all__ = [
@@ -66,10 +77,14 @@ __all__ = [
     "Command",
     "CommitBatch",
     "CommitCommand",
+    "CommitRequest",
     "Data",
+    "DelayClaimLostError",
     "DelayCommand",
     "DelayedEntry",
     "DelayerStats",
+    "Driver",
+    "DriverEvents",
     "Engine",
     "ExecuteCommand",
     "Flow",
@@ -79,6 +94,8 @@ __all__ = [
     "FlowstateError",
     "FrozenDict",
     "GetDataCommand",
+    "GetDelayedStatesCommand",
+    "GetDelayedStatesResult",
     "GetStateByIDCommand",
     "GetStateByLabelsCommand",
     "GetStatesCommand",
@@ -90,10 +107,13 @@ __all__ = [
     "NotFoundError",
     "ParkCommand",
     "PersistenceError",
+    "PostgresDriver",
     "RealClock",
     "RecoveryStats",
+    "RetryPolicy",
     "RevMismatchError",
     "Snapshots",
+    "SqliteLockedError",
     "SqliteSnapshots",
     "StackCommand",
     "State",
@@ -112,12 +132,15 @@ __all__ = [
     "disable_recovery",
     "execute",
     "get_data",
+    "get_delayed_states",
     "get_state_by_id",
     "get_state_by_labels",
     "get_states",
     "noop",
+    "open_driver",
     "park",
     "parked",
+    "run_until_signal",
     "set_max_recovery_attempts",
     "set_retry_after",
     "stack",

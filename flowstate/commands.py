@@ -9,9 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flowstate.errors import UsageError
+from flowstate.snapshots import DelayedEntry
 from flowstate.state import State, StateCtx, _check_str_map
 
 __all__ = [
+    "DEAD_LETTER",
     "DELAY_COMMIT_ANNOTATION",
     "DELAY_UNTIL_ANNOTATION",
     "MAX_RETRY_AFTER",
@@ -20,11 +22,15 @@ __all__ = [
     "RECOVERY_ENABLED_ANNOTATION",
     "RECOVERY_MAX_ATTEMPTS_ANNOTATION",
     "RECOVERY_RETRY_AFTER_ANNOTATION",
+    "RETRY_ATTEMPT_ANNOTATION",
+    "RETRY_ERROR_ANNOTATION",
     "Command",
     "CommitCommand",
     "DelayCommand",
     "ExecuteCommand",
     "GetDataCommand",
+    "GetDelayedStatesCommand",
+    "GetDelayedStatesResult",
     "GetStateByIDCommand",
     "GetStateByLabelsCommand",
     "GetStatesCommand",
@@ -42,6 +48,7 @@ __all__ = [
     "disable_recovery",
     "execute",
     "get_data",
+    "get_delayed_states",
     "get_state_by_id",
     "get_state_by_labels",
     "get_states",
@@ -61,9 +68,12 @@ RECOVERY_ENABLED_ANNOTATION = "flowstate.recovery.enabled"
 RECOVERY_ATTEMPT_ANNOTATION = "flowstate.recovery.attempt"
 RECOVERY_MAX_ATTEMPTS_ANNOTATION = "flowstate.recovery.max_attempts"
 RECOVERY_RETRY_AFTER_ANNOTATION = "flowstate.recovery.retry_after"
+RETRY_ATTEMPT_ANNOTATION = "flowstate.retry.attempt"
+RETRY_ERROR_ANNOTATION = "flowstate.retry.error"
+DEAD_LETTER = "flowstate.dead_letter"  # annotation and label of a retry policy's dead letter
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_RETRY_AFTER = 120.0
-MIN_RETRY_AFTER = 60.0
+MIN_RETRY_AFTER = 0.001
 MAX_RETRY_AFTER = 300.0
 
 
@@ -197,6 +207,36 @@ class GetStatesCommand(Command):
         if self.since_time is not None and state.committed_at < self.since_time:
             return False
         return labels_match(self.labels, state.labels)
+
+
+@dataclass(slots=True)
+class GetDelayedStatesResult:
+    delays: list[DelayedEntry] = field(default_factory=list)
+    more: bool = False
+
+
+@dataclass(slots=True, eq=False)
+class GetDelayedStatesCommand(Command):
+    since_time: float | None = None  # due at or after (unix seconds)
+    until_time: float | None = None  # due before
+    since_seq: int = 0  # page: delays with a greater seq
+    limit: int = 50
+    result: GetDelayedStatesResult | None = None
+
+    def must_result(self) -> GetDelayedStatesResult:
+        """The result, once the command ran (raises if it has not)."""
+        if self.result is None:
+            raise UsageError(
+                "get_delayed_states result read before the command ran: engine.do(cmd) first"
+            )
+        return self.result
+
+    def matches(self, entry: DelayedEntry) -> bool:
+        if entry.seq <= self.since_seq:
+            return False
+        if self.since_time is not None and entry.at < self.since_time:
+            return False
+        return self.until_time is None or entry.at < self.until_time
 
 
 def labels_match(ors: tuple[dict[str, str], ...], labels: Mapping[str, str]) -> bool:
@@ -415,6 +455,27 @@ def get_states(
     )
 
 
+def get_delayed_states(
+    since_time: float | None = None,
+    until_time: float | None = None,
+    *,
+    since_seq: int = 0,
+    limit: int = 50,
+) -> GetDelayedStatesCommand:
+    """List pending delays due in `[since_time, until_time)` (either may be None: unbounded),
+    ascending by seq (the order they were added). Result on `cmd.result`: `.delays` (each a
+    `DelayedEntry`: `seq`, `at`, the `state` snapshot whose transition names the flow, and
+    `commit`), `.more`; page on with `since_seq=result.delays[-1].seq`."""
+    if since_time is not None:
+        since_time = _seconds("since_time", since_time)
+    if until_time is not None:
+        until_time = _seconds("until_time", until_time)
+    limit = _rev("limit", limit)
+    if limit == 0:
+        raise UsageError("limit must be >= 1, got 0")
+    return GetDelayedStatesCommand(since_time, until_time, _rev("since_seq", since_seq), limit)
+
+
 # -- predicates and recovery helpers ---------------------------------------------------------
 
 
@@ -442,8 +503,9 @@ def set_max_recovery_attempts(ctx: StateCtx, n: int) -> None:
 
 
 def set_retry_after(ctx: StateCtx, seconds: float) -> None:
-    """Retry the state's flow this long after its last commit (clamped to 60-300 s)."""
-    value = min(max(float(seconds), MIN_RETRY_AFTER), MAX_RETRY_AFTER)
+    """Retry the state's flow this long after its last commit (at most 300 s; any positive
+    value below, down to a millisecond)."""
+    value = min(max(_seconds("seconds", seconds), MIN_RETRY_AFTER), MAX_RETRY_AFTER)
     ctx.current.annotations[RECOVERY_RETRY_AFTER_ANNOTATION] = repr(value)
 
 

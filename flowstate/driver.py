@@ -1,469 +1,214 @@
-"""`MemoryDriver`: the in-process store and the engine's source of truth while running.
+"""`Driver`: the storage interface `Engine` runs on, and what the engine hands a driver.
 
-Indexes (nothing scans the whole log):
-- latest version by state id (a dict);
-- the retained history as a list indexed by rev (revs are contiguous: failed commits consume
-  none), so `since_rev` is O(1) and `since_time` a bisect (commit times never decrease);
-- by label: for each `(key, value)` the ascending revs that carry it;
-- pending delays by due time (a heap) and by sequence number.
+Three drivers implement it and pass one conformance suite (`tests/flowstate/conformance/`):
+`MemoryDriver()` (in-process), `MemoryDriver(snapshots=SqliteSnapshots(...))` (in-process with
+write-behind SQLite) and `PostgresDriver(dsn)` (many processes on one database).
 
-History is boundable: with `history_limit=N` only the newest N versions are kept, plus the
-latest version of every state. Queries that need older versions raise `HistoryTrimmedError`.
+The division of work:
+
+- The engine stages a commit from the caller's commands (transitions, data, delays, undo
+  records) without touching storage, and hands the driver one `CommitRequest`.
+- The driver checks every state's expected rev, assigns revs (one counter, contiguous, in
+  commit order), `committed_at` (never decreasing) and delay sequence numbers, and stores
+  everything or nothing: a mismatch raises `RevMismatchError` naming every conflicting id.
+- The driver publishes committed versions to `DriverEvents.published`, in rev order, each once,
+  whoever committed them (this process or, for shared stores, another one): watchers hang off
+  that. It calls `delays_changed()` when pending delays may now fall due earlier than it said
+  before (another process added one), and `orphaned()` when in-flight states nobody runs
+  any more (their process died) can be taken over with `adopt_orphans`.
+
+Every storage operation is `async`. The memory driver's coroutines never suspend, so awaiting
+them costs a coroutine call, not a trip through the event loop.
 """
 
 from __future__ import annotations
 
-import heapq
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
-from heapq import merge
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
-from flowstate.commands import GetStatesCommand, GetStatesResult, labels_match
-from flowstate.errors import HistoryTrimmedError, UsageError
-from flowstate.snapshots import CommitBatch, DelayedEntry, Loaded, Snapshots
-from flowstate.state import DATA_ANNOTATION_PREFIX as DATA_PREFIX
-from flowstate.state import FrozenDict, State
+from flowstate.commands import (
+    GetDelayedStatesCommand,
+    GetDelayedStatesResult,
+    GetStatesCommand,
+    GetStatesResult,
+)
+from flowstate.snapshots import DelayedEntry
+from flowstate.state import State
 
-__all__ = ["MemoryDriver"]
-
-
-class _RevList:
-    """Ascending revs with a moving start (the front is trimmed as history is dropped)."""
-
-    __slots__ = ("revs", "start")
-
-    def __init__(self) -> None:
-        self.revs: list[int] = []
-        self.start = 0
-
-    def __len__(self) -> int:
-        return len(self.revs) - self.start
-
-    def drop_front(self, rev: int) -> None:
-        if self.start < len(self.revs) and self.revs[self.start] == rev:
-            self.start += 1
-            if self.start > 64 and self.start * 2 > len(self.revs):
-                del self.revs[: self.start]
-                self.start = 0
-
-    def after(self, rev: int) -> Iterator[int]:
-        revs = self.revs
-        i = bisect_right(revs, rev, self.start)
-        while i < len(revs):
-            yield revs[i]
-            i += 1
+__all__ = ["CommitRequest", "Driver", "DriverEvents"]
 
 
-class MemoryDriver:
-    def __init__(
-        self, *, history_limit: int | None = None, snapshots: Snapshots | None = None
-    ) -> None:
-        if history_limit is not None and history_limit < 1:
-            raise UsageError(f"history_limit must be >= 1 or None, got {history_limit}")
-        self.history_limit = history_limit
-        self.snapshots = snapshots
-        self._head = 0  # last state rev
-        self._data_rev = 0
-        self._delay_seq = 0
-        self._latest: dict[str, State] = {}
-        self._log: list[State] = []
-        self._log_start = 0  # index in _log of the oldest retained version
-        self._first_rev = 1  # rev of _log[_log_start]
-        self._by_label: dict[tuple[str, str], _RevList] = {}
-        self._datas: dict[int, tuple[bytes, FrozenDict]] = {}
-        self._data_refs: dict[int, int] = {}
-        self._delays: dict[int, DelayedEntry] = {}
-        # committing delays by state id: a commit of that state makes them unable to fire
-        self._commit_delays: dict[str, set[int]] = {}
-        self._heap_stale = 0
-        self.delays_pruned = 0
-        self._delay_heap: list[tuple[float, int]] = []
-        self._opened = False
+@dataclass(slots=True, eq=False)
+class CommitRequest:
+    """One atomic commit as the engine hands it to a driver.
 
-    # -- lifecycle -------------------------------------------------------------------------
+    `states` are read-only versions the commit writes, built by the engine with a provisional
+    `rev` and `committed_at`: the driver sets both (`flowstate.state.seal`) once it knows them,
+    before anyone else can see the versions. `expected[i]` is the rev the stored latest
+    version of `states[i].id` must have (0: it must not exist). `in_flight[i]` says whether
+    that version leaves the state in flight for crash recovery (a non-empty transition,
+    recovery enabled, and no committing delay taken from it in this commit).
 
-    async def open(self) -> None:
-        if self._opened:
-            return
-        self._opened = True
-        if self.snapshots is None:
-            return
-        loaded = await self.snapshots.open()
-        self._restore(loaded)
+    `datas` are `(rev, blob, annotations)` with revs from `next_data_rev`. `delays` are new
+    pending delays (`seq` 0: the driver assigns it); `follows[j]` is the index in `states` of
+    the version delay `j` snapshots (its rev and time are set with it), or -1.
+    `consume` is the seq of a delay this engine claimed and this commit fires (0: none): the
+    delay is removed with the commit, atomically. `now` is the engine's clock in whole
+    milliseconds; `committed_at` becomes `max(now, the last commit's time)`.
+
+    `finalize`, if set, is called by the driver once revs and times are sealed and before
+    anything is stored: the engine uses it when a commit stacks a ctx it also writes, since
+    the stacked text must carry the new revs. The driver reports back `pruned`: committing
+    delays that this commit made unable to fire (taken from an older rev of a state it
+    writes), which it deleted.
+    """
+
+    states: list[State]
+    expected: list[int]
+    in_flight: list[bool]
+    datas: list[tuple[int, bytes, dict[str, str]]]
+    delays: list[DelayedEntry]
+    follows: list[int]
+    now: float
+    consume: int = 0
+    finalize: Callable[[CommitRequest], None] | None = None
+    pruned: int = 0
+
+
+class DriverEvents(Protocol):
+    """What a driver tells the engine that opened it."""
+
+    def published(self, states: Sequence[State]) -> None:
+        """Committed versions, in rev order, each once (watchers are fed from here)."""
+        ...
+
+    def delays_changed(self) -> None:
+        """Pending delays changed elsewhere: `next_delay_at()` may be earlier now."""
+        ...
+
+    def orphaned(self) -> None:
+        """Some in-flight work has no live engine (its process died or left): the engine
+        may call `adopt_orphans` to take it over."""
+        ...
+
+    def watching(self) -> bool:
+        """Whether any watcher is open (a shared driver then fetches other processes'
+        commits to publish them; otherwise it only tracks the head)."""
+        ...
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """The storage an `Engine` runs on. See the module docstring for who does what."""
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def open(self, events: DriverEvents) -> None:
+        """Open (creating or migrating the store if needed) and start publishing to `events`."""
+        ...
 
     async def close(self) -> None:
-        if self.snapshots is not None and self._opened:
-            await self.snapshots.close()
-        self._opened = False
+        """Flush what is queued and close; in-flight work this engine held is released."""
+        ...
 
     @property
     def durability(self) -> str:
-        """What the snapshot backend asks for: with "strict" every commit waits for disk."""
-        mode = getattr(self.snapshots, "durability", "default")
-        return mode if isinstance(mode, str) else "default"
+        """"strict" if every commit must wait for `wait_durable`, else "default"."""
+        ...
 
     @property
     def healthy(self) -> bool:
-        return self.snapshots.healthy if self.snapshots is not None else True
-
-    def _restore(self, loaded: Loaded) -> None:
-        for state in loaded.latest:
-            self._latest[state.id] = state
-        history = loaded.history
-        if history:
-            self._first_rev = history[0].rev
-            for i, state in enumerate(history):
-                if state.rev != self._first_rev + i:
-                    raise UsageError(
-                        f"loaded history is not contiguous at rev {state.rev} "
-                        f"(expected {self._first_rev + i})"
-                    )
-                self._log.append(state)
-                self._index(state)
-                self._ref_datas(state, +1)
-                self._latest[state.id] = state
-        self._head = max(loaded.head_rev, history[-1].rev if history else 0)
-        if not history:
-            self._first_rev = self._head + 1
-        for rev, blob, anns in loaded.datas:
-            self._datas[rev] = (blob, FrozenDict(anns))
-        for state in self._latest.values():
-            if state.rev < self._first_rev:
-                self._ref_datas(state, +1)
-        self._data_rev = max([loaded.data_rev, *self._datas.keys()])
-        for entry in loaded.delays:
-            self._delays[entry.seq] = entry
-            heapq.heappush(self._delay_heap, (entry.at, entry.seq))
-            if entry.commit:
-                self._commit_delays.setdefault(entry.state.id, set()).add(entry.seq)
-        self._delay_seq = max([loaded.delay_seq, *self._delays.keys()])
-
-    # -- counters ----------------------------------------------------------------------------
+        """False while the store is failing (writes queued, or the connection lost)."""
+        ...
 
     @property
     def head_rev(self) -> int:
-        return self._head
-
-    @property
-    def data_rev(self) -> int:
-        return self._data_rev
-
-    @property
-    def delay_seq(self) -> int:
-        return self._delay_seq
-
-    @property
-    def oldest_rev(self) -> int:
-        """The oldest version still in the history (head + 1 when the history is empty)."""
-        return self._first_rev
-
-    @property
-    def last_committed_at(self) -> float:
-        return self._log[-1].committed_at if len(self._log) > self._log_start else 0.0
-
-    # -- reads -------------------------------------------------------------------------------
-
-    def latest_rev(self, id: str) -> int:
-        state = self._latest.get(id)
-        return state.rev if state is not None else 0
-
-    def get(self, id: str, rev: int = 0) -> State | None:
-        latest = self._latest.get(id)
-        if rev == 0 or latest is None or latest.rev == rev:
-            return latest if rev == 0 or latest is not None else None
-        if rev < self._first_rev or rev > self._head:
-            return None
-        state = self._log[self._log_start + rev - self._first_rev]
-        return state if state.id == id else None
-
-    def latest_states(self) -> Iterable[State]:
-        return self._latest.values()
-
-    def latest_by_labels(self, labels: dict[str, str]) -> State | None:
-        """The most recent version carrying all `labels` (within retained history)."""
-        return self.latest_by_labels_any((labels,) if labels else ())
-
-    def latest_by_labels_any(self, ors: tuple[dict[str, str], ...]) -> State | None:
-        """The most recent retained version matching an OR of ANDs (() matches all)."""
-        for rev in self._revs_desc(ors):
-            return self._at(rev)
-        return None
-
-    def _at(self, rev: int) -> State:
-        return self._log[self._log_start + rev - self._first_rev]
-
-    def _revs_desc(self, ors: tuple[dict[str, str], ...]) -> Iterator[int]:
-        """Revs of retained versions matching `ors`, newest first."""
-        if not ors:
-            for i in range(len(self._log) - 1, self._log_start - 1, -1):
-                yield self._log[i].rev
-            return
-        yield from self._revs_asc_reversed(ors)
-
-    def _revs_asc_reversed(self, ors: tuple[dict[str, str], ...]) -> Iterator[int]:
-        lists = []
-        for ands in ors:
-            rl = self._smallest(ands)
-            if rl is not None:
-                lists.append((ands, rl))
-        heap: list[tuple[int, int, int]] = []  # (-rev, list index, position)
-        for n, (_, rl) in enumerate(lists):
-            if len(rl):
-                heap.append((-rl.revs[-1], n, len(rl.revs) - 1))
-        heapq.heapify(heap)
-        last = -1
-        while heap:
-            neg, n, pos = heapq.heappop(heap)
-            rl = lists[n][1]
-            if pos - 1 >= rl.start:
-                heapq.heappush(heap, (-rl.revs[pos - 1], n, pos - 1))
-            rev = -neg
-            if rev == last:
-                continue
-            if labels_match(ors, self._at(rev).labels):
-                last = rev
-                yield rev
-
-    def _smallest(self, ands: dict[str, str]) -> _RevList | None:
-        best: _RevList | None = None
-        for pair in ands.items():
-            rl = self._by_label.get(pair)
-            if rl is None:
-                return None
-            if best is None or len(rl) < len(best):
-                best = rl
-        return best
-
-    def query(self, cmd: GetStatesCommand) -> GetStatesResult:
-        """Answer a `get_states` command from the indexes."""
-        since = cmd.since_rev
-        first: State | None = None
-        if cmd.since_latest:
-            latest = self.latest_by_labels_any(cmd.labels)
-            if latest is None:
-                return GetStatesResult([], False)
-            since = latest.rev
-            if cmd.since_time is None or latest.committed_at >= cmd.since_time:
-                first = latest
-        elif since < self._first_rev - 1:
-            if cmd.latest_only:
-                return self._query_latest(cmd, since)
-            raise HistoryTrimmedError(since, self._first_rev)
-        if cmd.since_time is not None:
-            since = max(since, self._rev_before_time(cmd.since_time))
-        limit = cmd.limit
-        since_time = cmd.since_time
-        ors = cmd.labels
-        if cmd.latest_only:
-            # The latest matching version of each state (as Go's drivers answer): re-inserting
-            # keeps the dict ordered by each state's last matching rev.
-            last: dict[str, State] = {}
-            if first is not None:
-                last[first.id] = first
-            for rev in self._revs_after(ors, since):
-                state = self._at(rev)
-                if since_time is not None and state.committed_at < since_time:
-                    continue
-                if ors and not labels_match(ors, state.labels):
-                    continue
-                last.pop(state.id, None)
-                last[state.id] = state
-            found = list(last.values())
-            return GetStatesResult(found[:limit], len(found) > limit)
-        states: list[State] = [first] if first is not None else []
-        for rev in self._revs_after(ors, since):
-            state = self._at(rev)
-            if since_time is not None and state.committed_at < since_time:
-                continue
-            if ors and not labels_match(ors, state.labels):
-                continue
-            states.append(state)
-            if len(states) > limit:
-                return GetStatesResult(states[:limit], True)
-        return GetStatesResult(states, False)
-
-    def _query_latest(self, cmd: GetStatesCommand, since: int) -> GetStatesResult:
-        """`latest_only` over trimmed history: answered from the latest versions, which are
-        always kept (a state whose latest version no longer matches is not returned)."""
-        found = sorted(
-            (s for s in self._latest.values() if s.rev > since and cmd.matches(s)),
-            key=lambda s: s.rev,
-        )
-        return GetStatesResult(found[: cmd.limit], len(found) > cmd.limit)
-
-    def _rev_before_time(self, since_time: float) -> int:
-        """The last rev committed before `since_time` (so later ones are >= it)."""
-        log = self._log
-        i = bisect_left(log, since_time, lo=self._log_start, key=lambda s: s.committed_at)
-        return log[i - 1].rev if i > self._log_start else self._first_rev - 1
-
-    def _revs_after(self, ors: tuple[dict[str, str], ...], since: int) -> Iterator[int]:
-        if not ors:
-            start = self._log_start + max(0, since - self._first_rev + 1)
-            log = self._log
-            for i in range(start, len(log)):
-                yield log[i].rev
-            return
-        iters = []
-        for ands in ors:
-            rl = self._smallest(ands)
-            if rl is not None:
-                iters.append(rl.after(since))
-        if len(iters) == 1:
-            yield from iters[0]
-            return
-        last = -1
-        for rev in merge(*iters):
-            if rev != last:
-                last = rev
-                yield rev
-
-    def get_data(self, rev: int) -> tuple[bytes, FrozenDict] | None:
-        return self._datas.get(rev)
-
-    # -- delays ------------------------------------------------------------------------------
-
-    def next_delay_at(self) -> float | None:
-        heap = self._delay_heap
-        while heap and heap[0][1] not in self._delays:
-            heapq.heappop(heap)
-        return heap[0][0] if heap else None
-
-    def pop_due_delays(self, now: float) -> list[DelayedEntry]:
-        """Remove and return every delay due at `now`, in due order."""
-        due: list[DelayedEntry] = []
-        heap = self._delay_heap
-        while heap and heap[0][0] <= now:
-            _, seq = heapq.heappop(heap)
-            entry = self._delays.pop(seq, None)
-            if entry is not None:
-                due.append(entry)
-                if entry.commit:
-                    self._forget_commit_delay(entry)
-        if due and self.snapshots is not None:
-            self.snapshots.record(CommitBatch(delays_removed=[e.seq for e in due]))
-        return due
+        """The newest rev this process knows to be committed and published."""
+        ...
 
     @property
     def pending_delays(self) -> int:
-        return len(self._delays)
+        """Pending delays in the store (for a shared store: as of this engine's last write)."""
+        ...
 
-    def pending_delay_entries(self) -> Iterable[DelayedEntry]:
-        return self._delays.values()
+    @property
+    def delays_pruned(self) -> int:
+        """Committing delays this engine's commits made unable to fire (and deleted)."""
+        ...
 
-    # -- writes ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """True while a storage operation is in flight (tests' fake clock waits for it)."""
+        ...
 
-    def apply(self, batch: CommitBatch) -> int:
-        """Apply a validated batch. Revs must continue the counters exactly.
+    async def settle(self) -> None:
+        """Return once no storage operation started by this engine is in flight."""
+        ...
 
-        Returns the snapshot ticket (0 without snapshots).
-        """
-        for state in batch.states:
-            if state.rev != self._head + 1:
-                raise AssertionError(f"rev {state.rev} does not follow head {self._head}")
-            self._head = state.rev
-            self._log.append(state)
-            self._index(state)
-            previous = self._latest.get(state.id)
-            self._latest[state.id] = state
-            self._ref_datas(state, +1)
-            if previous is not None and previous.rev < self._first_rev:
-                self._ref_datas(previous, -1)
-        for rev, blob, anns in batch.datas:
-            if rev != self._data_rev + 1:
-                raise AssertionError(f"data rev {rev} does not follow {self._data_rev}")
-            self._data_rev = rev
-            self._datas[rev] = (blob, FrozenDict(anns))
-        for entry in batch.delays_added:
-            if entry.seq != self._delay_seq + 1:
-                raise AssertionError(f"delay seq {entry.seq} does not follow {self._delay_seq}")
-            self._delay_seq = entry.seq
-            self._delays[entry.seq] = entry
-            heapq.heappush(self._delay_heap, (entry.at, entry.seq))
-            if entry.commit:
-                self._commit_delays.setdefault(entry.state.id, set()).add(entry.seq)
-        if self._commit_delays:
-            for state in batch.states:
-                if state.id in self._commit_delays:
-                    self._prune_delays(state, batch)
-        if self.history_limit is not None:
-            self._trim(self.history_limit)
-        if self.snapshots is not None:
-            return self.snapshots.record(batch)
-        return 0
+    # -- writes --------------------------------------------------------------------------------
 
-    def _prune_delays(self, state: State, batch: CommitBatch) -> None:
-        """Drop committing delays of `state` taken from another rev: their rev-checked commit
-        can never succeed now, so they are forgotten at once instead of when they fall due."""
-        seqs = self._commit_delays[state.id]
-        for seq in [seq for seq in seqs if self._delays[seq].state.rev != state.rev]:
-            seqs.discard(seq)
-            del self._delays[seq]
-            batch.delays_removed.append(seq)
-            self.delays_pruned += 1
-            self._heap_stale += 1
-        if not seqs:
-            del self._commit_delays[state.id]
-        if self._heap_stale > 1024 and self._heap_stale > len(self._delays):
-            self._delay_heap = [(e.at, e.seq) for e in self._delays.values()]
-            heapq.heapify(self._delay_heap)
-            self._heap_stale = 0
+    async def next_data_rev(self, pending: int) -> int:
+        """A rev for a data version a commit is about to store; the commit already holds
+        `pending` new data versions. Revs only grow; a failed commit may leave a gap."""
+        ...
 
-    def _forget_commit_delay(self, entry: DelayedEntry) -> None:
-        seqs = self._commit_delays.get(entry.state.id)
-        if seqs is not None:
-            seqs.discard(entry.seq)
-            if not seqs:
-                del self._commit_delays[entry.state.id]
+    async def commit(self, request: CommitRequest) -> int:
+        """Store the request atomically or raise `RevMismatchError` (nothing stored), or
+        `DelayClaimLostError` when the delay it fires is gone. Returns a ticket for
+        `wait_durable` (0: durable already)."""
+        ...
 
     async def wait_durable(self, ticket: int) -> None:
-        if self.snapshots is not None:
-            await self.snapshots.wait_durable(ticket)
+        """Return once the commit with that ticket survives a crash."""
+        ...
 
-    def _index(self, state: State) -> None:
-        by_label = self._by_label
-        for pair in state.labels.items():
-            rl = by_label.get(pair)
-            if rl is None:
-                rl = by_label[pair] = _RevList()
-            rl.revs.append(state.rev)
+    # -- reads ---------------------------------------------------------------------------------
 
-    def _ref_datas(self, state: State, delta: int) -> None:
-        for key, value in state.annotations.items():
-            if key.startswith(DATA_PREFIX):
-                try:
-                    rev = int(value)
-                except ValueError:
-                    continue
-                count = self._data_refs.get(rev, 0) + delta
-                if count <= 0:
-                    self._data_refs.pop(rev, None)
-                    if delta < 0 and self._datas.pop(rev, None) is not None:
-                        if self.snapshots is not None:
-                            self.snapshots.data_dropped(rev)
-                else:
-                    self._data_refs[rev] = count
+    async def read_state(self, id: str, rev: int = 0) -> State | None:
+        """The latest version of `id` (rev 0) or that exact version, if stored."""
+        ...
 
-    def _trim(self, keep: int) -> None:
-        retained = len(self._log) - self._log_start
-        if retained <= keep:
-            return
-        drop = retained - keep
-        log = self._log
-        for i in range(self._log_start, self._log_start + drop):
-            state = log[i]
-            for pair in state.labels.items():
-                rl = self._by_label.get(pair)
-                if rl is not None:
-                    rl.drop_front(state.rev)
-                    if not len(rl):
-                        del self._by_label[pair]
-            if self._latest.get(state.id) is not state:
-                self._ref_datas(state, -1)
-        self._log_start += drop
-        self._first_rev += drop
-        if self._log_start > 1024 and self._log_start * 2 > len(log):
-            del log[: self._log_start]
-            self._log_start = 0
-        if self.snapshots is not None:
-            self.snapshots.trimmed(self._first_rev)
+    async def read_latest(
+        self, ors: tuple[dict[str, str], ...], max_rev: int | None = None
+    ) -> State | None:
+        """The newest version (at most `max_rev`) matching an OR of ANDs of labels."""
+        ...
+
+    async def read_states(self, cmd: GetStatesCommand) -> GetStatesResult:
+        """Answer a `get_states` query."""
+        ...
+
+    async def read_data(self, rev: int) -> tuple[bytes, Mapping[str, str]] | None:
+        """The blob and annotations of data version `rev`, if stored."""
+        ...
+
+    async def read_delays(self, cmd: GetDelayedStatesCommand) -> GetDelayedStatesResult:
+        """Answer a `get_delayed_states` query (pending delays, ascending by seq)."""
+        ...
+
+    # -- delays and recovery -------------------------------------------------------------------
+
+    def next_delay_at(self) -> float | None:
+        """When the next claimable delay falls due, as far as this engine knows."""
+        ...
+
+    async def claim_due_delays(
+        self, now: float, limits: Mapping[str, int], flows: Collection[str]
+    ) -> list[DelayedEntry]:
+        """Claim delays due at `now` for this engine (each delay is claimed by one engine).
+
+        `limits` maps a flow id to how many more executions of it this engine may start:
+        delays for a flow at 0 stay pending for later (or another engine). `flows` are the
+        flows this engine has registered: a shared store leaves other flows' delays to the
+        engines that run them (a store owned by one process may ignore it; the firing then
+        fails with `FlowNotFoundError`). The engine fires each claimed delay with a commit
+        whose `consume` is its seq."""
+        ...
+
+    async def adopt_orphans(self, now: float) -> list[State]:
+        """In-flight states nobody runs (their engine stopped or died), now owned by this
+        engine: the latest versions with a non-empty transition, recovery enabled and no
+        committing delay pending from that version."""
+        ...
+

@@ -1,5 +1,5 @@
-"""`Engine`: runs commands and flows over a `MemoryDriver`, owns the timer, recovery,
-watchers and every task it starts."""
+"""`Engine`: runs commands and flows over a `Driver`, owns the timer, recovery, watchers and
+every task it starts."""
 
 from __future__ import annotations
 
@@ -12,14 +12,18 @@ from typing import Any
 
 from flowstate.clock import Clock, RealClock
 from flowstate.commands import (
+    DEAD_LETTER,
     DELAY_COMMIT_ANNOTATION,
     DELAY_UNTIL_ANNOTATION,
     RECOVERY_ATTEMPT_ANNOTATION,
+    RETRY_ATTEMPT_ANNOTATION,
+    RETRY_ERROR_ANNOTATION,
     Command,
     CommitCommand,
     DelayCommand,
     ExecuteCommand,
     GetDataCommand,
+    GetDelayedStatesCommand,
     GetStateByIDCommand,
     GetStateByLabelsCommand,
     GetStatesCommand,
@@ -31,13 +35,28 @@ from flowstate.commands import (
     UnstackCommand,
     max_recovery_attempts,
     recovery_attempt,
+    recovery_enabled,
 )
-from flowstate.driver import MemoryDriver
-from flowstate.errors import FlowstateError, NotFoundError, RevMismatchError, UsageError
+from flowstate.driver import CommitRequest, Driver
+from flowstate.errors import (
+    DelayClaimLostError,
+    FlowstateError,
+    NotFoundError,
+    RevMismatchError,
+    UsageError,
+)
 from flowstate.recovery import RecoveryStats, RecoveryTracker
-from flowstate.registry import FlowRegistry
-from flowstate.snapshots import CommitBatch, DelayedEntry
-from flowstate.state import DATA_ANNOTATION_PREFIX, Data, FrozenDict, State, StateCtx, Transition
+from flowstate.registry import FlowRegistry, RetryPolicy
+from flowstate.snapshots import DelayedEntry
+from flowstate.staging import StagedStack, Undo, finalize_stacks
+from flowstate.state import (
+    DATA_ANNOTATION_PREFIX,
+    Data,
+    FrozenDict,
+    State,
+    StateCtx,
+    Transition,
+)
 from flowstate.watcher import Watcher, WatcherHub
 
 __all__ = ["DelayerStats", "Engine"]
@@ -55,83 +74,55 @@ class DelayerStats:
     pending: int = 0  # delays waiting now
 
 
-class _Undo:
-    """What a commit changed on one ctx, to put back if the commit fails.
+class _Events:
+    """What the driver reports, routed into the engine (kept off the engine's public API)."""
 
-    Transit and park only replace fields, so the cheap record suffices; commands that edit
-    maps (data, stack, loads) call `deep()` first to save copies of them.
-    """
+    __slots__ = ("_engine", "published")
 
-    __slots__ = (
-        "annotations",
-        "committed",
-        "committed_at",
-        "ctx",
-        "current",
-        "datas",
-        "id",
-        "labels",
-        "rev",
-        "transition",
-        "transitions",
-    )
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.published = engine._hub.publish
 
-    def __init__(self, ctx: StateCtx) -> None:
-        cur = ctx.current
-        self.ctx = ctx
-        self.current = cur
-        self.id = cur.id
-        self.rev = cur.rev
-        self.committed_at = cur.committed_at
-        self.transition = cur.transition
-        self.committed = ctx.committed
-        self.transitions = list(ctx.transitions) if ctx.transitions else None
-        self.labels: dict[str, str] | None = None
-        self.annotations: dict[str, str] | None = None
-        self.datas: dict[str, Data] | None = None
+    def delays_changed(self) -> None:
+        self._engine._arm(self._engine.clock.now())
 
-    def deep(self) -> None:
-        if self.labels is None:
-            self.labels = dict(self.current.labels)
-            self.annotations = dict(self.current.annotations)
-            self.datas = dict(self.ctx.datas)
+    def orphaned(self) -> None:
+        engine = self._engine
+        if engine.running and engine._recovery_enabled and not engine._adopting:
+            engine._adopting = True
+            engine._spawn(engine._adopt(), "flowstate-take-over")
 
-    def restore(self) -> None:
-        ctx, cur = self.ctx, self.current
-        ctx.current = cur
-        cur.id, cur.rev, cur.committed_at, cur.transition = (
-            self.id,
-            self.rev,
-            self.committed_at,
-            self.transition,
-        )
-        if self.labels is not None and self.annotations is not None and self.datas is not None:
-            cur.labels.clear()
-            cur.labels.update(self.labels)
-            cur.annotations.clear()
-            cur.annotations.update(self.annotations)
-            ctx.datas.clear()
-            ctx.datas.update(self.datas)
-        ctx.committed = self.committed
-        ctx.transitions[:] = self.transitions or ()
+    def watching(self) -> bool:
+        return len(self._engine._hub) > 0
 
 
 class Engine:
-    """The flowstate engine. Use as `async with Engine(driver, registry) as engine:`."""
+    """The flowstate engine. Use as `async with Engine(driver, registry) as engine:`.
+
+    `driver` is any `Driver` (`MemoryDriver`, `PostgresDriver`, `open_driver(url)`).
+    `resume=True` (the default) re-executes, at start, the states a previous engine left in
+    flight (skipping those whose committing delay is pending: the delay resumes them), and
+    on a shared store the in-flight states of engines that died; `resume=False` leaves them
+    to crash recovery, after their `retry_after`.
+    """
 
     def __init__(
         self,
-        driver: MemoryDriver,
+        driver: Driver,
         registry: FlowRegistry,
         *,
         clock: Clock | None = None,
         recovery: bool = True,
+        resume: bool = True,
         durability: str = "default",
         watcher_buffer: int = 10_000,
         shutdown_timeout: float = 10.0,
     ) -> None:
-        if not isinstance(driver, MemoryDriver):
-            raise UsageError(f"driver must be a MemoryDriver, got {type(driver).__name__}")
+        if not isinstance(driver, Driver):
+            raise UsageError(
+                "driver must implement flowstate.Driver (MemoryDriver, PostgresDriver, "
+                f"open_driver(url)), got {type(driver).__name__}"
+            )
         if not isinstance(registry, FlowRegistry):
             raise UsageError(f"registry must be a FlowRegistry, got {type(registry).__name__}")
         if durability not in DURABILITY_MODES:
@@ -145,54 +136,61 @@ class Engine:
         self.watcher_buffer = watcher_buffer
         self.shutdown_timeout = shutdown_timeout
         self._recovery_enabled = recovery
+        self._resume = resume
         self._recovery = RecoveryTracker()
         self._hub = WatcherHub(driver)
+        self._events = _Events(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._timer_task: asyncio.Task[None] | None = None
         self._timer_fut: asyncio.Future[None] | None = None
         self._timer_target: float | None = None
+        self._missed: float | None = None  # earliest wake-up asked for while firing
         self._started = False
         self._stopping = False
         self._delays_added = 0
         self._delays_fired = 0
         self._delays_dropped = 0
         self._failed_executions = 0
-        self._last_commit_at = 0.0
-        self._handlers: dict[type, Callable[[Any], Any]] = {
+        self._adopting = False
+        self._running: dict[str, int] = {}  # engine-started executions of concurrency-limited flows
+        self._handlers: dict[type, Callable[[Any], Coroutine[Any, Any, None]]] = {
             TransitCommand: self._do_transit,
             ParkCommand: self._do_park,
             NoopCommand: _nothing,
             StackCommand: self._do_stack,
             UnstackCommand: self._do_unstack,
-            StoreDataCommand: self._do_store_data,
+            StoreDataCommand: self._do_alone,
             GetDataCommand: self._do_get_data,
             GetStateByIDCommand: self._do_get_state_by_id,
             GetStateByLabelsCommand: self._do_get_state_by_labels,
             GetStatesCommand: self._do_get_states,
-            DelayCommand: self._do_delay,
+            GetDelayedStatesCommand: self._do_get_delayed_states,
+            DelayCommand: self._do_alone,
             ExecuteCommand: self._do_execute,
         }
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Open the driver, start the timer, and resume what was left in flight."""
         if self._started:
             return
-        await self.driver.open()
-        self._last_commit_at = self.driver.last_committed_at
+        await self.driver.open(self._events)
         self._started = True
         self._stopping = False
-        if self._recovery_enabled:
-            for state in sorted(self.driver.latest_states(), key=lambda s: s.rev):
-                self._recovery.observe(state)
-            self._recovery.added = 0
-            self._recovery.completed = 0
         self._timer_task = asyncio.get_running_loop().create_task(
             self._timer_loop(), name="flowstate-timer"
         )
         add_hook = getattr(self.clock, "add_idle_hook", None)
         if add_hook is not None:
             add_hook(self.wait_idle)
+        if self._recovery_enabled:
+            try:
+                orphans = await self.driver.adopt_orphans(self._now())
+                await self._take_over(orphans)
+            except BaseException:
+                await self.shutdown()
+                raise
 
     async def shutdown(self) -> None:
         """Stop accepting work, let running flows return, flush persistence and close."""
@@ -207,7 +205,8 @@ class Engine:
             try:
                 await self._timer_task
             except asyncio.CancelledError:
-                if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
                     raise
             self._timer_task = None
         # Watchers end first, so flows waiting on one return instead of holding shutdown up.
@@ -255,20 +254,32 @@ class Engine:
             await self._do(cmd)
 
     async def execute(self, ctx: StateCtx) -> None:
-        """Run flows on ctx until one parks, delays or returns noop."""
+        """Run flows on ctx until one parks, delays or returns noop.
+
+        A flow that raises propagates its error, unless the flow has a `RetryPolicy`: then
+        the retry (or the dead letter) is committed and this returns."""
         if not isinstance(ctx, StateCtx):
             raise UsageError(f"execute() takes a StateCtx, got {type(ctx).__name__}")
         self._check_running()
         if not ctx.current.id:
             raise UsageError("state id is empty")
+        registry = self.registry
         while not self._stopping:
             to = ctx.current.transition.to
             if not to:
                 raise UsageError(
                     f"state {ctx.current.id!r} has an empty transition: nothing to execute"
                 )
-            flow = self.registry.flow(to)
-            cmd = await flow(ctx, self)
+            flow = registry.flow(to)
+            try:
+                cmd = await flow(ctx, self)
+            except Exception as exc:
+                policy = registry.retry_policy(to)
+                if policy is None:
+                    raise
+                if not isinstance(exc, RevMismatchError):
+                    await self._retry_later(ctx, to, policy, exc)
+                return
             if not isinstance(cmd, Command):
                 raise UsageError(f"flow {to!r} returned {type(cmd).__name__}, not a command")
             if type(cmd) is ExecuteCommand:
@@ -291,7 +302,8 @@ class Engine:
         `where(state)`, if given, is called synchronously for each matching version as it is
         committed (it must be cheap and must not raise); versions it rejects are dropped before
         they reach the buffer, so they never wake the reader. A process that handles its own
-        commits itself uses it to watch only for versions somebody else wrote.
+        commits itself uses it to watch only for versions somebody else wrote. On a shared
+        store (PostgreSQL) that includes versions other processes committed.
         """
         if not isinstance(cmd, GetStatesCommand):
             raise UsageError(f"watch() takes a get_states(...) command, got {type(cmd).__name__}")
@@ -321,14 +333,15 @@ class Engine:
     async def wait_idle(self) -> None:
         """Return when nothing the engine started can make progress and no timer is overdue.
 
-        "Can make progress" means the event loop has callbacks ready to run: a flow blocked
-        on something that has not happened (a watcher, a lock, a socket) counts as idle, as
-        with trio's autojump clock. On loops that do not expose their ready queue, waits for
-        every engine-owned task to finish instead.
+        "Can make progress" means the event loop has callbacks ready to run or the driver
+        has a storage operation in flight: a flow blocked on something that has not happened
+        (a watcher, a lock, a socket) counts as idle, as with trio's autojump clock. On loops
+        that do not expose their ready queue, waits for every engine-owned task to finish.
         """
         clock = self.clock
         loop = asyncio.get_running_loop()
         ready = getattr(loop, "_ready", None)
+        driver = self.driver
         while True:
             for _ in range(3):
                 await asyncio.sleep(0)
@@ -342,6 +355,9 @@ class Engine:
                 if pending:
                     await asyncio.wait(pending)
                     continue
+            if driver.busy:
+                await driver.settle()
+                continue
             due = self._next_due()
             if self._started and not self._stopping and due is not None and due <= clock.now():
                 continue
@@ -351,38 +367,40 @@ class Engine:
 
     async def _do(self, cmd: Command) -> None:
         if type(cmd) is CommitCommand:
-            ticket = self._commit(cmd)
-            if ticket and (
-                cmd.durable or self.durability == "strict" or self.driver.durability == "strict"
-            ):
-                await self.driver.wait_durable(ticket)
+            await self._commit_and_wait(cmd, cmd.durable)
             return
         handler = self._handlers.get(type(cmd))
         if handler is None:
             raise UsageError(f"unknown command {type(cmd).__name__}")
-        handler(cmd)
+        await handler(cmd)
+
+    async def _commit_and_wait(self, cmd: CommitCommand, durable: bool) -> None:
+        ticket = await self._commit(cmd)
+        if ticket and (
+            durable or self.durability == "strict" or self.driver.durability == "strict"
+        ):
+            await self.driver.wait_durable(ticket)
 
     def _now(self) -> float:
-        """Commit time: the clock in whole milliseconds, never earlier than the last commit."""
-        now = round(self.clock.now(), 3)
-        last = self._last_commit_at
-        if now < last:
-            return last
-        self._last_commit_at = now
-        return now
+        """The clock in whole milliseconds (the driver keeps commit times from decreasing)."""
+        return round(self.clock.now(), 3)
 
-    def _do_transit(self, cmd: TransitCommand) -> None:
+    async def _do_transit(self, cmd: TransitCommand) -> None:
         _set_transition(cmd.ctx, cmd.to, cmd.annotations)
 
-    def _do_park(self, cmd: ParkCommand) -> None:
+    async def _do_park(self, cmd: ParkCommand) -> None:
         _set_transition(cmd.ctx, "", cmd.annotations)
 
-    def _do_stack(self, cmd: StackCommand) -> None:
+    async def _do_alone(self, cmd: DelayCommand | StoreDataCommand) -> None:
+        """A bare delay or store_data is a commit of its own (strict durability waits for it)."""
+        await self._commit_and_wait(CommitCommand((cmd,)), False)
+
+    async def _do_stack(self, cmd: StackCommand) -> None:
         if cmd.carrier.current.annotations.get(cmd.annotation):
             raise UsageError(f"stack annotation {cmd.annotation!r} is already set")
         cmd.carrier.current.annotations[cmd.annotation] = cmd.stacked.dumps()
 
-    def _do_unstack(self, cmd: UnstackCommand) -> None:
+    async def _do_unstack(self, cmd: UnstackCommand) -> None:
         raw = cmd.carrier.current.annotations.get(cmd.annotation)
         if not raw:
             raise UsageError(f"stack annotation {cmd.annotation!r} is empty: nothing to unstack")
@@ -392,25 +410,21 @@ class Engine:
         target.transitions[:] = restored.transitions
         cmd.carrier.current.annotations[cmd.annotation] = ""
 
-    def _do_store_data(self, cmd: StoreDataCommand) -> None:
-        batch = CommitBatch()
-        self._stage_store_data(cmd, batch, None)
-        if batch.datas:
-            self.driver.apply(batch)
-
-    def _stage_store_data(
-        self, cmd: StoreDataCommand, batch: CommitBatch, undo: list[tuple[Data, int, Any]] | None
+    async def _stage_store_data(
+        self,
+        cmd: StoreDataCommand,
+        datas: list[tuple[int, bytes, dict[str, str]]],
+        undo: list[tuple[Data, int, Any]],
     ) -> None:
         data = cmd.ctx.data(cmd.alias)
         if data.is_dirty():
-            if undo is not None:
-                undo.append((data, data.rev, data._stored))
-            data.rev = self.driver.data_rev + len(batch.datas) + 1
-            batch.datas.append((data.rev, data.blob, dict(data.annotations)))
+            undo.append((data, data.rev, data._stored))
+            data.rev = await self.driver.next_data_rev(len(datas))
+            datas.append((data.rev, data.blob, dict(data.annotations)))
             data.mark_stored()
         cmd.ctx.current.annotations[DATA_ANNOTATION_PREFIX + cmd.alias] = str(data.rev)
 
-    def _do_get_data(self, cmd: GetDataCommand) -> None:
+    async def _do_get_data(self, cmd: GetDataCommand) -> None:
         key = DATA_ANNOTATION_PREFIX + cmd.alias
         raw = cmd.ctx.current.annotations.get(key)
         if not raw:
@@ -422,37 +436,32 @@ class Engine:
         existing = cmd.ctx.datas.get(cmd.alias)
         if existing is not None and existing.rev == rev:
             return
-        stored = self.driver.get_data(rev)
+        stored = await self.driver.read_data(rev)
         if stored is None:
             raise NotFoundError(f"data {cmd.alias!r} rev {rev}")
         data = Data(stored[0], dict(stored[1]), rev)
         data.mark_stored()
         cmd.ctx.datas[cmd.alias] = data
 
-    def _do_get_state_by_id(self, cmd: GetStateByIDCommand) -> None:
-        state = self.driver.get(cmd.id, cmd.rev)
+    async def _do_get_state_by_id(self, cmd: GetStateByIDCommand) -> None:
+        state = await self.driver.read_state(cmd.id, cmd.rev)
         if state is None:
             raise NotFoundError(f"state {cmd.id!r}" + (f" rev {cmd.rev}" if cmd.rev else ""))
         _load(cmd.ctx, state)
 
-    def _do_get_state_by_labels(self, cmd: GetStateByLabelsCommand) -> None:
-        state = self.driver.latest_by_labels(cmd.labels)
+    async def _do_get_state_by_labels(self, cmd: GetStateByLabelsCommand) -> None:
+        state = await self.driver.read_latest((cmd.labels,) if cmd.labels else ())
         if state is None:
             raise NotFoundError(f"state with labels {cmd.labels}")
         _load(cmd.ctx, state)
 
-    def _do_get_states(self, cmd: GetStatesCommand) -> None:
-        cmd.result = self.driver.query(cmd)
+    async def _do_get_states(self, cmd: GetStatesCommand) -> None:
+        cmd.result = await self.driver.read_states(cmd)
 
-    def _do_delay(self, cmd: DelayCommand) -> None:
-        batch = CommitBatch()
-        entry = self._stage_delay(cmd, batch)
-        self.driver.apply(batch)
-        cmd.result = entry.state
-        self._delays_added += 1
-        self._arm(entry.at)
+    async def _do_get_delayed_states(self, cmd: GetDelayedStatesCommand) -> None:
+        cmd.result = await self.driver.read_delays(cmd)
 
-    def _stage_delay(self, cmd: DelayCommand, batch: CommitBatch) -> DelayedEntry:
+    def _stage_delay(self, cmd: DelayCommand) -> DelayedEntry:
         if not cmd.ctx.current.id:
             raise UsageError("state id is empty")
         at = cmd.at if cmd.at is not None else round(self.clock.now() + cmd.seconds, 3)
@@ -462,36 +471,43 @@ class Engine:
             annotations[DELAY_COMMIT_ANNOTATION] = "false"
         snapshot = cmd.ctx.current.copy()
         snapshot.transition = Transition(cmd.to, annotations)
-        entry = DelayedEntry(
-            self.driver.delay_seq + len(batch.delays_added) + 1, at, snapshot.frozen(), cmd.commit
-        )
-        batch.delays_added.append(entry)
-        return entry
+        return DelayedEntry(0, at, snapshot.frozen(), cmd.commit)
 
-    def _do_execute(self, cmd: ExecuteCommand) -> None:
+    async def _do_execute(self, cmd: ExecuteCommand) -> None:
         self._spawn(self.execute(cmd.ctx.copy()), f"execute {cmd.ctx.current.id}")
 
     # -- the atomic commit ---------------------------------------------------------------------
 
-    def _commit(self, cmd: CommitCommand) -> int:
-        """Apply every sub-command or none. Returns the persistence ticket."""
-        driver = self.driver
-        undos: dict[int, _Undo] = {}
+    async def _commit(self, cmd: CommitCommand, consume: int = 0) -> int:
+        """Stage every sub-command, then let the driver store all of it or none.
+
+        Returns the driver's durability ticket. On any failure every ctx (and data) the
+        commit touched is restored."""
+        undos: dict[int, Undo] = {}
         data_undo: list[tuple[Data, int, Any]] = []
-        delay_cmds: list[tuple[DelayCommand, DelayedEntry]] = []
-        batch = CommitBatch()
-        seen: set[str] = set()
-        conflicts: list[str] = []
-        now = self._now()
-        rev = driver.head_rev
+        states: list[State] = []
+        expected: list[int] = []
+        ctxs: list[StateCtx] = []
+        datas: list[tuple[int, bytes, dict[str, str]]] = []
+        delays: list[DelayedEntry] = []
+        delay_cmds: list[DelayCommand] = []
+        stacks: list[StagedStack] = []
+        index: dict[str, int] = {}
 
         def touch(ctx: StateCtx, deep: bool = False) -> StateCtx:
             undo = undos.get(id(ctx))
             if undo is None:
-                undo = undos[id(ctx)] = _Undo(ctx)
+                undo = undos[id(ctx)] = Undo(ctx)
             if deep:
                 undo.deep()
             return ctx
+
+        def restore() -> None:
+            for undo in undos.values():
+                undo.restore()
+            for data, old_rev, old_stored in reversed(data_undo):
+                data.rev = old_rev
+                data._stored = old_stored
 
         try:
             for sub in cmd.commands:
@@ -503,35 +519,35 @@ class Engine:
                     cur = ctx.current
                     if not cur.id:
                         raise UsageError("state id is empty")
-                    if cur.id in seen:
+                    if cur.id in index:
                         raise UsageError(f"state {cur.id!r} is committed twice in one commit")
-                    seen.add(cur.id)
                     if ctx.committed.rev < 0:
                         raise UsageError(
                             f"state {cur.id!r}: committed rev {ctx.committed.rev} is negative"
                         )
-                    if driver.latest_rev(cur.id) != ctx.committed.rev:
-                        conflicts.append(cur.id)
-                        continue
-                    rev += 1
-                    cur.rev = rev
-                    cur.committed_at = now
-                    stored = cur.frozen()
-                    batch.states.append(stored)
-                    ctx.committed = stored
-                    ctx.transitions.clear()
+                    index[cur.id] = len(states)
+                    states.append(cur.frozen())
+                    expected.append(ctx.committed.rev)
+                    ctxs.append(ctx)
                 elif kind is DelayCommand:
-                    delay_cmds.append((sub, self._stage_delay(sub, batch)))  # type: ignore[arg-type]
+                    delays.append(self._stage_delay(sub))  # type: ignore[arg-type]
+                    delay_cmds.append(sub)  # type: ignore[arg-type]
                 elif kind is StoreDataCommand:
                     touch(sub.ctx, True)  # type: ignore[attr-defined]
-                    self._stage_store_data(sub, batch, data_undo)  # type: ignore[arg-type]
+                    await self._stage_store_data(sub, datas, data_undo)  # type: ignore[arg-type]
                 elif kind is StackCommand:
                     touch(sub.carrier, True)  # type: ignore[attr-defined]
-                    self._do_stack(sub)  # type: ignore[arg-type]
+                    await self._do_stack(sub)  # type: ignore[arg-type]
+                    stacked = sub.stacked  # type: ignore[attr-defined]
+                    at = index.get(stacked.current.id)
+                    if at is not None and ctxs[at] is stacked:
+                        stacks.append(
+                            StagedStack(sub.carrier, stacked, sub.annotation, len(states))  # type: ignore[attr-defined]
+                        )
                 elif kind is UnstackCommand:
                     touch(sub.carrier, True)  # type: ignore[attr-defined]
                     touch(sub.target, True)  # type: ignore[attr-defined]
-                    self._do_unstack(sub)  # type: ignore[arg-type]
+                    await self._do_unstack(sub)  # type: ignore[arg-type]
                 elif kind is NoopCommand:
                     pass
                 else:  # get_data, get_state_by_id, get_state_by_labels
@@ -539,47 +555,175 @@ class Engine:
                     if handler is None:
                         raise UsageError(f"unknown command {kind.__name__} inside commit")
                     touch(sub.ctx, True)  # type: ignore[attr-defined]
-                    handler(sub)
-            if conflicts:
-                raise RevMismatchError(conflicts)
-            if delay_cmds and batch.states:
-                # A delay committed with its own state snapshots the version this commit
-                # writes, wherever it is listed: the commit is one step, not a sequence.
-                written = {state.id: state for state in batch.states}
-                for n, (delay_cmd, entry) in enumerate(delay_cmds):
-                    version = written.get(entry.state.id)
-                    if version is not None and entry.state.rev != version.rev:
-                        snapshot = entry.state.copy()
-                        snapshot.rev = version.rev
-                        snapshot.committed_at = version.committed_at
-                        fixed = DelayedEntry(entry.seq, entry.at, snapshot.frozen(), entry.commit)
-                        batch.delays_added[batch.delays_added.index(entry)] = fixed
-                        delay_cmds[n] = (delay_cmd, fixed)
+                    await handler(sub)
         except BaseException:
-            for undo in undos.values():
-                undo.restore()
-            for data, old_rev, old_stored in reversed(data_undo):
-                data.rev = old_rev
-                data._stored = old_stored
+            restore()
             raise
-        ticket = driver.apply(batch)
-        for delay_cmd, entry in delay_cmds:
-            delay_cmd.result = entry.state
-            self._delays_added += 1
-            self._arm(entry.at)
-        if batch.states:
-            self._after_commit(batch.states)
+        in_flight = [bool(s.transition.to) and recovery_enabled(s) for s in states]
+        if delays:
+            # A delay committed with its own state snapshots the version this commit
+            # writes, wherever it is listed: the commit is one step, not a sequence.
+            follows = [index.get(entry.state.id, -1) for entry in delays]
+            for entry, at in zip(delays, follows, strict=True):
+                if entry.commit and at >= 0:
+                    in_flight[at] = False  # waiting on its delay, not in flight
+        else:
+            follows = []
+        request = CommitRequest(
+            states,
+            expected,
+            in_flight,
+            datas,
+            delays,
+            follows,
+            self._now(),
+            consume,
+            finalize_stacks(stacks, ctxs) if stacks else None,
+        )
+        try:
+            ticket = await self.driver.commit(request)
+        except BaseException:
+            restore()
+            raise
+        for ctx, stored in zip(ctxs, request.states, strict=True):
+            cur = ctx.current
+            cur.rev = stored.rev
+            cur.committed_at = stored.committed_at
+            ctx.committed = stored
+            ctx.transitions.clear()
+        if delays:
+            for delay_cmd, entry in zip(delay_cmds, delays, strict=True):
+                delay_cmd.result = entry.state
+                self._arm(entry.at)
+            self._delays_added += len(delays)
+        if self._recovery_enabled:
+            self._observe(request)
         return ticket
 
-    def _after_commit(self, states: list[State]) -> None:
-        self._hub.publish(states)
-        if self._recovery_enabled:
-            before = self._recovery.next_at()
+    def _observe(self, request: CommitRequest) -> None:
+        """Crash-recovery bookkeeping of the versions this engine just committed."""
+        tracker = self._recovery
+        before = tracker.next_at()
+        for state, flight in zip(request.states, request.in_flight, strict=True):
+            tracker.observe(state, flight)
+        for entry, at in zip(request.delays, request.follows, strict=True):
+            if entry.commit and at < 0:
+                tracker.waiting(entry.state.id, entry.state.rev)
+        after = tracker.next_at()
+        if after is not None and after != before:
+            self._arm(after)
+
+    # -- retries, recovery and take-over ---------------------------------------------------------
+
+    async def _retry_later(
+        self, ctx: StateCtx, flow_id: str, policy: RetryPolicy, exc: Exception
+    ) -> None:
+        """Commit the next attempt of `flow_id` on the last committed version (a version plus
+        a committing delay), or the dead letter once `policy.attempts` have failed."""
+        base = ctx.committed
+        if base.rev == 0:
+            raise exc  # nothing committed to go back to: the error is the caller's
+        attempt = _int(base.transition.annotations.get(RETRY_ATTEMPT_ANNOTATION), 1)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        retry = StateCtx.from_state(base)
+        try:
+            if attempt >= policy.attempts:
+                log.warning(
+                    "flow %r failed on state %r (attempt %d of %d), parked as a dead letter: %s",
+                    flow_id, base.id, attempt, policy.attempts, error,
+                )
+                retry.current.labels[DEAD_LETTER] = flow_id
+                await self._commit(
+                    CommitCommand(
+                        (
+                            ParkCommand(
+                                retry,
+                                {
+                                    RETRY_ATTEMPT_ANNOTATION: str(attempt),
+                                    RETRY_ERROR_ANNOTATION: error,
+                                    DEAD_LETTER: flow_id,
+                                },
+                            ),
+                        )
+                    )
+                )
+                return
+            wait = policy.delay_after(attempt)
+            log.warning(
+                "flow %r failed on state %r (attempt %d of %d), retrying in %.3f s: %s",
+                flow_id, base.id, attempt, policy.attempts, wait, error,
+            )
+            annotations = {
+                RETRY_ATTEMPT_ANNOTATION: str(attempt + 1),
+                RETRY_ERROR_ANNOTATION: error,
+            }
+            await self._commit(
+                CommitCommand(
+                    (
+                        TransitCommand(retry, flow_id, annotations),
+                        DelayCommand(retry, flow_id, None, wait, True, annotations),
+                    )
+                )
+            )
+        except RevMismatchError:
+            log.debug("retry of %r not scheduled: the state moved on", base.id)
+
+    async def _adopt(self) -> None:
+        """The driver saw in-flight work nobody runs (its engine died or left): take it."""
+        try:
+            await self._take_over(await self.driver.adopt_orphans(self._now()))
+        finally:
+            self._adopting = False
+
+    async def _take_over(self, states: list[State]) -> None:
+        """Resume states left in flight: a committing delay due now for each (so concurrency
+        limits apply and, on a shared store, one engine fires it), or, with `resume=False`,
+        crash recovery after their `retry_after`."""
+        if not states:
+            return
+        if not self._resume:
             for state in states:
-                self._recovery.observe(state)
-            after = self._recovery.next_at()
-            if after is not None and after != before:
-                self._arm(after)
+                self._recovery.observe(state, True)
+            nxt = self._recovery.next_at()
+            if nxt is not None:
+                self._arm(nxt)
+            return
+        now = self._now()
+        for chunk in range(0, len(states), 500):
+            cmds: list[Command] = []
+            for state in states[chunk : chunk + 500]:
+                annotations = dict(state.transition.annotations)
+                annotations[RECOVERY_ATTEMPT_ANNOTATION] = str(recovery_attempt(state) + 1)
+                annotations.pop(DELAY_UNTIL_ANNOTATION, None)
+                cmds.append(
+                    DelayCommand(
+                        StateCtx.from_state(state), state.transition.to, now, 0.0, True,
+                        annotations,
+                    )
+                )
+            await self._commit(CommitCommand(tuple(cmds)))
+            self._recovery.retried += len(cmds)
+            self._recovery.resumed += len(cmds)
+        log.info("resumed %d in-flight state(s)", len(states))
+
+    async def _retry(self, state: State) -> None:
+        """Crash recovery: `state` saw no commit within its retry_after."""
+        attempt = recovery_attempt(state) + 1
+        ctx = StateCtx.from_state(state)
+        annotations = dict(state.transition.annotations)
+        annotations[RECOVERY_ATTEMPT_ANNOTATION] = str(attempt)
+        try:
+            if attempt > max_recovery_attempts(state):
+                await self._commit(CommitCommand((ParkCommand(ctx, annotations),)))
+                self._recovery.dropped += 1
+                return
+            await self._commit(
+                CommitCommand((TransitCommand(ctx, state.transition.to, annotations),))
+            )
+        except RevMismatchError:
+            return
+        self._recovery.retried += 1
+        await self.execute(ctx)
 
     # -- tasks -----------------------------------------------------------------------------------
 
@@ -612,7 +756,11 @@ class Engine:
 
     def _arm(self, at: float) -> None:
         fut = self._timer_fut
-        if fut is not None and (self._timer_target is None or at < self._timer_target):
+        if fut is None:
+            # the timer is busy firing (it may be waiting for the store): look again after
+            if self._missed is None or at < self._missed:
+                self._missed = at
+        elif self._timer_target is None or at < self._timer_target:
             _resolve(fut)
 
     async def _timer_loop(self) -> None:
@@ -622,8 +770,12 @@ class Engine:
         clock = self.clock
         real = isinstance(clock, RealClock)
         while True:
-            self._fire_due(clock.now())
+            self._missed = None
+            await self._fire_due(clock.now())
             due = self._next_due()
+            missed = self._missed
+            if missed is not None and (due is None or missed < due):
+                due = missed
             if due is not None and due <= clock.now():
                 await asyncio.sleep(0)
                 continue
@@ -647,46 +799,79 @@ class Engine:
                 if sleeper is not None and not sleeper.done():
                     sleeper.cancel()
 
-    def _fire_due(self, now: float) -> None:
+    async def _fire_due(self, now: float) -> None:
         if self._stopping:
             return
-        for entry in self.driver.pop_due_delays(now):
-            self._fire_delay(entry)
+        limits = self.registry.concurrency_limits()
+        free = (
+            {flow: limit - self._running.get(flow, 0) for flow, limit in limits.items()}
+            if limits
+            else limits
+        )
+        try:
+            entries = await self.driver.claim_due_delays(now, free, self.registry.flow_ids())
+        except FlowstateError:
+            log.exception("claiming due delays failed; retrying at the next wake-up")
+            entries = []
+        for entry in entries:
+            flow = entry.state.transition.to
+            if flow in limits:
+                self._running[flow] = self._running.get(flow, 0) + 1
+            self._spawn(self._run_delay(entry, flow in limits), f"delayed {entry.state.id}")
         if self._recovery_enabled:
             for state in self._recovery.pop_due(now):
-                self._retry(state)
+                self._spawn(self._retry(state), f"recovery {state.id}")
 
-    def _fire_delay(self, entry: DelayedEntry) -> None:
-        ctx = StateCtx(entry.state.copy(), _committed_for(entry.state))
-        if entry.commit:
-            to = entry.state.transition
-            try:
-                self._commit(CommitCommand((TransitCommand(ctx, to.to, dict(to.annotations)),)))
-            except RevMismatchError:
-                self._delays_dropped += 1
-                return
-            except FlowstateError:
-                log.exception("delay %s of state %r could not commit", entry.seq, entry.state.id)
-                self._delays_dropped += 1
-                return
-        self._delays_fired += 1
-        self._spawn(self.execute(ctx), f"delayed {entry.state.id}")
-
-    def _retry(self, state: State) -> None:
-        attempt = recovery_attempt(state) + 1
-        ctx = StateCtx.from_state(state)
-        annotations = dict(state.transition.annotations)
-        annotations[RECOVERY_ATTEMPT_ANNOTATION] = str(attempt)
+    async def _run_delay(self, entry: DelayedEntry, limited: bool) -> None:
+        """Fire one claimed delay: its rev-checked commit (or just its removal), then run."""
         try:
-            if attempt > max_recovery_attempts(state):
-                self._commit(CommitCommand((ParkCommand(ctx, annotations),)))
-                self._recovery.dropped += 1
-                return
-            self._commit(CommitCommand((TransitCommand(ctx, state.transition.to, annotations),)))
-        except RevMismatchError:
-            return
-        self._recovery.retried += 1
-        self._spawn(self.execute(ctx), f"recovery {state.id}")
+            snapshot = entry.state
+            ctx = StateCtx(snapshot.copy(), _committed_for(snapshot))
+            if entry.commit:
+                to = snapshot.transition
+                annotations = dict(to.annotations)
+                if recovery_attempt(snapshot) > max_recovery_attempts(snapshot):
+                    # resumed more often than its max attempts: park it instead
+                    command: Command = ParkCommand(ctx, annotations)
+                else:
+                    command = TransitCommand(ctx, to.to, annotations)
+                try:
+                    await self._commit(CommitCommand((command,)), consume=entry.seq)
+                except DelayClaimLostError:
+                    self._delays_dropped += 1
+                    return
+                except FlowstateError as exc:
+                    if not isinstance(exc, RevMismatchError):
+                        log.exception("delay %s of %r could not commit", entry.seq, snapshot.id)
+                    self._delays_dropped += 1
+                    await self._void(entry)
+                    return
+                if type(command) is ParkCommand:
+                    self._recovery.dropped += 1
+                    return
+            else:
+                try:
+                    await self._void(entry)
+                except DelayClaimLostError:
+                    return
+            self._delays_fired += 1
+            await self.execute(ctx)
+        finally:
+            if limited:
+                flow = entry.state.transition.to
+                self._running[flow] -= 1
+                self._arm(self.clock.now())
+
+    async def _void(self, entry: DelayedEntry) -> None:
+        """Remove a claimed delay without firing it (or after it could not fire)."""
+        await self.driver.commit(CommitRequest([], [], [], [], [], [], self._now(), entry.seq))
+
+
+def _int(raw: str | None, default: int) -> int:
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        return default
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:
@@ -694,7 +879,7 @@ def _resolve(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-def _nothing(cmd: Command) -> None:
+async def _nothing(cmd: Command) -> None:
     return None
 
 

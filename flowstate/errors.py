@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "DelayClaimLostError",
     "FlowNotFoundError",
     "FlowstateError",
     "HistoryTrimmedError",
@@ -73,6 +74,15 @@ class WatcherLaggedError(FlowstateError):
             f"watcher lagged: it last delivered rev {last_rev}, but history is only retained "
             f"from rev {oldest_rev}; re-read the current states and watch again"
         )
+
+
+class DelayClaimLostError(FlowstateError):
+    """A delay this engine claimed was fired or dropped by someone else meanwhile (its claim
+    expired): the commit that would have fired it changed nothing."""
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+        super().__init__(f"delay {seq} is no longer claimed by this engine: nothing was fired")
 
 
 class PersistenceError(FlowstateError):

@@ -1,9 +1,13 @@
 """Crash recovery bookkeeping: which in-flight states to re-run, and when.
 
 A state committed with a non-empty transition is "in flight" until its next commit. If none
-comes within its `retry_after` (default 120 s, clamped to 60-300 s), the engine re-commits the
+comes within its `retry_after` (default 120 s, at most 300 s), the engine re-commits the
 same transition with an attempt counter and re-executes it; past `max_attempts` (default 3) it
-parks the state. `flowstate.recovery.enabled = "false"` opts a state out.
+parks the state. `flowstate.recovery.enabled = "false"` opts a state out. A version with a
+committing delay taken from it is waiting, not in flight: the delay moves it on.
+
+This tracker follows the commits of its own engine. What other engines (or a previous run)
+left in flight is handed over by the driver (`Driver.adopt_orphans`) and resumed at once.
 
 Tracking is event-driven: one ordered map per distinct `retry_after`, keyed by state id, so
 the oldest entry is always first (commit times never decrease) and re-commits move an entry
@@ -28,10 +32,11 @@ class RecoveryStats:
     dropped: int = 0  # states parked after max attempts
     completed: int = 0  # parked versions seen (flows that ended)
     tracked: int = 0  # in-flight states now
+    resumed: int = 0  # in-flight states taken over at start or from a dead engine (in retried)
 
 
 class RecoveryTracker:
-    __slots__ = ("_queues", "_where", "added", "completed", "dropped", "retried")
+    __slots__ = ("_queues", "_where", "added", "completed", "dropped", "resumed", "retried")
 
     def __init__(self) -> None:
         self._queues: dict[float, OrderedDict[str, tuple[float, State]]] = {}
@@ -40,15 +45,20 @@ class RecoveryTracker:
         self.retried = 0
         self.dropped = 0
         self.completed = 0
+        self.resumed = 0
 
-    def observe(self, state: State) -> None:
-        """Called for every committed version."""
+    def observe(self, state: State, in_flight: bool) -> None:
+        """Called for every version this engine commits; `in_flight` is False when a
+        committing delay was taken from it (the state waits on the delay)."""
         if not recovery_enabled(state):
             self._forget(state.id)
             return
         if parked(state):
             self._forget(state.id)
             self.completed += 1
+            return
+        if not in_flight:
+            self._forget(state.id)
             return
         after = retry_after(state)
         where = self._where.get(state.id)
@@ -61,6 +71,12 @@ class RecoveryTracker:
         queue.move_to_end(state.id)
         self._where[state.id] = after
         self.added += 1
+
+    def waiting(self, id: str, rev: int) -> None:
+        """A committing delay was taken from version `rev` of `id`: it waits on the delay."""
+        after = self._where.get(id)
+        if after is not None and self._queues[after][id][1].rev == rev:
+            self._forget(id)
 
     def _forget(self, id: str) -> None:
         after = self._where.pop(id, None)
@@ -96,5 +112,5 @@ class RecoveryTracker:
 
     def stats(self) -> RecoveryStats:
         return RecoveryStats(
-            self.added, self.retried, self.dropped, self.completed, len(self._where)
+            self.added, self.retried, self.dropped, self.completed, len(self._where), self.resumed
         )

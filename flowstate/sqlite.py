@@ -20,6 +20,11 @@ Durability (see docs/persistence.md):
   it is committed with `synchronous=FULL` (fsynced). Commits arriving while a flush runs are
   grouped into the next one: many commits share one fsync.
 
+One process per file, enforced: `open()` takes an exclusive `flock` on `<file>.lock` (and
+writes its pid, host and command line into it) before touching the file, and a second engine
+on the same file, in this process or another, fails at once with `SqliteLockedError` naming
+the file and the holder. The OS drops the lock when the holder exits, even on `kill -9`.
+
 Faults: a file that cannot be opened, read or written at start raises `SnapshotOpenError`
 (or `SchemaVersionError`). While running, a failed flush is logged, `healthy` turns False,
 the batches stay queued (nothing in memory is lost) and the writer retries with exponential
@@ -30,9 +35,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
+import socket
 import sqlite3
+import sys
 from array import array
 from dataclasses import dataclass, field
 
@@ -48,6 +56,7 @@ from flowstate.sqlite_schema import (
     SchemaVersionError,
     SnapshotOpenError,
     SnapshotWriteError,
+    SqliteLockedError,
     StateRow,
     decode_datas,
     decode_delay,
@@ -63,6 +72,7 @@ __all__ = [
     "SchemaVersionError",
     "SnapshotOpenError",
     "SnapshotWriteError",
+    "SqliteLockedError",
     "SqliteSnapshots",
 ]
 
@@ -149,6 +159,7 @@ class SqliteSnapshots:
         self.retry_initial = float(retry_initial)
         self.retry_max = float(retry_max)
         self._db: aiosqlite.Connection | None = None
+        self._lock_fd: int | None = None
         self._writer: asyncio.Task[None] | None = None
         self._kick = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -191,6 +202,15 @@ class SqliteSnapshots:
         if self._db is not None or self._closed:
             raise UsageError(f"snapshot file {self.path!r} is already open or was closed")
         uri = self.path.startswith("file:")
+        self._lock_fd = _lock(self.path)
+        try:
+            return await self._open(uri)
+        except BaseException:
+            _unlock(self._lock_fd)
+            self._lock_fd = None
+            raise
+
+    async def _open(self, uri: bool) -> Loaded:
         try:
             # Probe on a worker thread first: when aiosqlite's own connect fails, its thread
             # outlives the failure and may report to a closed loop.
@@ -295,6 +315,13 @@ class SqliteSnapshots:
         db, self._db = self._db, None
         if db is None:
             return
+        try:
+            await self._close(db)
+        finally:
+            _unlock(self._lock_fd)
+            self._lock_fd = None
+
+    async def _close(self, db: aiosqlite.Connection) -> None:
         error: SnapshotWriteError | None = None
         try:
             async with self._lock:
@@ -596,6 +623,45 @@ class SqliteSnapshots:
         for _, future in waiters:
             if not future.done():
                 future.set_exception(error)
+
+
+def _lock_path(path: str) -> str | None:
+    """The lock file of a snapshot file (None for an in-memory database)."""
+    if path.startswith("file:"):
+        path, _, query = path[5:].partition("?")
+        if "mode=memory" in query:
+            return None
+    if not path or path == ":memory:":
+        return None
+    return path + ".lock"
+
+
+def _lock(path: str) -> int | None:
+    """Take the exclusive lock on `path`'s lock file, or raise `SqliteLockedError`."""
+    lock_path = _lock_path(path)
+    if lock_path is None:
+        return None
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None  # a read-only directory: nobody else can write the file there either
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        try:
+            holder = os.pread(fd, 4096, 0).decode(errors="replace").strip()
+        finally:
+            os.close(fd)
+        raise SqliteLockedError(path, lock_path, holder) from None
+    command = " ".join(sys.argv) or sys.executable
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}: {command}\n".encode(), 0)
+    return fd
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor drops the flock
 
 
 def _probe(path: str, uri: bool) -> None:

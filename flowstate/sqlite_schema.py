@@ -35,6 +35,7 @@ __all__ = [
     "SchemaVersionError",
     "SnapshotOpenError",
     "SnapshotWriteError",
+    "SqliteLockedError",
     "decode_datas",
     "decode_delay",
     "decode_state",
@@ -85,6 +86,25 @@ class SnapshotOpenError(PersistenceError):
         self.problem = problem
         self.detail = detail
         super().__init__(f"cannot open snapshot file {path!r}: {problem} ({detail})")
+
+
+class SqliteLockedError(SnapshotOpenError):
+    """Another engine holds the snapshot file: SQLite is one process per file.
+
+    `holder` is what the holder wrote into the lock file (pid, host, command line), or ""
+    if it could not be read; `lock_path` is the lock file next to the snapshot file."""
+
+    def __init__(self, path: str, lock_path: str, holder: str) -> None:
+        self.lock_path = lock_path
+        self.holder = holder
+        who = f"held by {holder}" if holder else "held by an unknown process"
+        super().__init__(
+            path,
+            "in use",
+            f"another engine has it open ({who}; lock file {lock_path}). SQLite is one "
+            "process per file: stop that process, or share one PostgreSQL database "
+            "between processes instead",
+        )
 
 
 class SchemaVersionError(PersistenceError):

@@ -182,6 +182,38 @@ def _thaw_frozen(state: State) -> State:
     return state.frozen()
 
 
+def seal(state: State, rev: int, committed_at: float) -> None:
+    """Set the rev and commit time of a read-only version a commit is writing.
+
+    Only a driver does this, while committing, before the version is shared with anyone."""
+    _set(state, "rev", rev)
+    _set(state, "committed_at", committed_at)
+
+
+def stored_version(
+    id: str,
+    rev: int,
+    labels: Mapping[str, str],
+    annotations: Mapping[str, str],
+    committed_at: float,
+    to: str,
+    transition_annotations: Mapping[str, str],
+) -> State:
+    """A read-only version built from stored fields (drivers decoding rows use it)."""
+    frozen = object.__new__(_FrozenState)
+    _set(frozen, "id", id)
+    _set(frozen, "rev", rev)
+    _set(frozen, "labels", FrozenDict(labels) if labels else EMPTY)
+    _set(frozen, "annotations", FrozenDict(annotations) if annotations else EMPTY)
+    _set(frozen, "committed_at", committed_at)
+    _set(
+        frozen,
+        "transition",
+        Transition(to, FrozenDict(transition_annotations) if transition_annotations else EMPTY),
+    )
+    return frozen
+
+
 class Data:
     """A versioned blob stored beside the state log and referenced by an annotation."""
 

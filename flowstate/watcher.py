@@ -8,13 +8,17 @@ If the history it needs was trimmed meanwhile, reading raises `WatcherLaggedErro
 A `where` predicate, evaluated synchronously as each version is pushed (and on catch-up), drops
 versions the reader does not want before they are buffered, so they never wake it.
 A slow reader never blocks commits or other watchers.
+
+Watchers are fed from the driver's `published` events, so on a shared store they see every
+process's commits. A watcher reading the store to catch up (an await that may suspend) keeps
+what is published meanwhile and merges it by rev, so going live misses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -23,7 +27,7 @@ from flowstate.errors import HistoryTrimmedError, WatcherLaggedError
 from flowstate.state import State
 
 if TYPE_CHECKING:
-    from flowstate.driver import MemoryDriver
+    from flowstate.driver import Driver
 
 __all__ = ["Watcher", "WatcherHub"]
 
@@ -35,7 +39,11 @@ class Watcher:
         "_hub",
         "_lagging",
         "_last_rev",
+        "_live",
         "_max",
+        "_since_latest",
+        "_skip_upto",
+        "_start_head",
         "_waiter",
         "ors",
         "since_time",
@@ -52,22 +60,19 @@ class Watcher:
         self._buf: deque[State] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._closed = False
-        driver = hub.driver
-        # Start in catch-up mode: the first reads page through the log from the start point.
-        self._lagging = True
-        if cmd.since_latest:
-            latest = driver.latest_by_labels_any(cmd.labels)
-            if latest is None:
-                self._last_rev = driver.head_rev
-                self._lagging = False
-            else:
-                if where is None or where(latest):
-                    self._buf.append(latest)
-                self._last_rev = latest.rev
-        else:
-            self._last_rev = cmd.since_rev
-            if cmd.since_rev >= driver.head_rev:
-                self._lagging = False
+        # The start point is what was published when the watcher was made: `since_latest`
+        # means the latest matching version up to that rev, resolved by the first read.
+        self._start_head = hub.driver.head_rev
+        self._since_latest = cmd.since_latest
+        self._last_rev = self._start_head if cmd.since_latest else cmd.since_rev
+        self._lagging = cmd.since_latest or cmd.since_rev < self._start_head
+        # While lagging, versions published meanwhile are kept here (None: too many; the
+        # catch-up then goes on from the log), so none is missed between a read of the store
+        # and going live.
+        self._live: deque[State] | None = deque() if self._lagging else None
+        # A catch-up may read past what the driver has published yet (a shared store's
+        # log runs ahead of this process's feed): pushes up to here were read already.
+        self._skip_upto = 0
 
     @property
     def last_rev(self) -> int:
@@ -86,12 +91,21 @@ class Watcher:
         return self.where is None or self.where(state)
 
     def push(self, state: State) -> None:
-        """Called by the hub for every committed version that matches."""
+        """Called by the hub for every published version that matches."""
+        if state.rev <= self._skip_upto:
+            return
         if self._lagging:
+            live = self._live
+            if live is not None:
+                if len(live) >= self._max:
+                    self._live = None
+                else:
+                    live.append(state)
             return
         if len(self._buf) >= self._max:
             self._lagging = True
             self._buf.clear()
+            self._live = deque()
         else:
             self._buf.append(state)
         waiter = self._waiter
@@ -111,7 +125,7 @@ class Watcher:
                     self._last_rev = state.rev
                 return state
             if self._lagging:
-                self._catch_up()
+                await self._catch_up()
                 continue
             waiter = self._waiter = asyncio.get_running_loop().create_future()
             try:
@@ -119,22 +133,44 @@ class Watcher:
             finally:
                 self._waiter = None
 
-    def _catch_up(self) -> None:
-        """Refill the buffer from the log after `last_rev`; go live once at the head."""
+    async def _catch_up(self) -> None:
+        """Refill the buffer from the store after `last_rev`; go live once caught up."""
         driver = self._hub.driver
+        if self._since_latest:
+            self._since_latest = False
+            latest = await driver.read_latest(self.ors, self._start_head)
+            if latest is not None:
+                if self.where is None or self.where(latest):
+                    self._buf.append(latest)
+                self._last_rev = latest.rev
+            return
         cmd = GetStatesCommand(self.ors, self._last_rev, False, self.since_time, False, self._max)
         try:
-            result = driver.query(cmd)
+            result = await driver.read_states(cmd)
         except HistoryTrimmedError as exc:
             self._closed = True
             self._hub.remove(self)
             raise WatcherLaggedError(self._last_rev, exc.oldest_rev) from None
+        if self._closed:
+            return
         where = self.where
         if result.states:
             self._last_rev = result.states[-1].rev
         self._buf.extend(result.states if where is None else filter(where, result.states))
-        if not result.more:
-            self._lagging = False
+        if result.more:
+            return
+        live = self._live
+        if live is None:  # too much was published meanwhile: read on from the store
+            self._live = deque()
+            return
+        cursor = self._last_rev
+        for state in live:
+            if state.rev > cursor:
+                self._buf.append(state)
+                cursor = state.rev
+        self._skip_upto = cursor
+        self._live = None
+        self._lagging = False
 
     async def close(self) -> None:
         self.close_nowait()
@@ -144,6 +180,7 @@ class Watcher:
             return
         self._closed = True
         self._buf.clear()
+        self._live = None
         self._hub.remove(self)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
@@ -171,8 +208,8 @@ class WatcherHub:
 
     __slots__ = ("_all", "_by_pair", "driver")
 
-    def __init__(self, driver: MemoryDriver) -> None:
-        self.driver = driver
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver  # its `head_rev` is the newest rev published
         self._by_pair: dict[tuple[str, str], set[Watcher]] = {}
         self._all: set[Watcher] = set()
 
@@ -196,7 +233,8 @@ class WatcherHub:
                 if not watchers:
                     del self._by_pair[pair]
 
-    def publish(self, states: list[State]) -> None:
+    def publish(self, states: Sequence[State]) -> None:
+        """Committed versions, in rev order (the driver's `published`)."""
         by_pair = self._by_pair
         everyone = self._all
         for state in states:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from collections.abc import Sequence
 
-import uvicorn
+_MISSING = [name for name in ("starlette", "uvicorn", "websockets")
+            if importlib.util.find_spec(name) is None]
+if _MISSING:
+    sys.exit(
+        f"python -m gameserver needs the game server's dependencies ({', '.join(_MISSING)} "
+        "missing): pip install 'flowstate-gameserver[gameserver]' (or run scripts/serve)"
+    )
 
-from gameserver.live.app import create_app
-from gameserver.live.server import configure_logging, uvicorn_config
-from gameserver.settings import Settings
+import uvicorn  # noqa: E402
+
+from gameserver.live.app import create_app  # noqa: E402
+from gameserver.live.server import configure_logging, uvicorn_config  # noqa: E402
+from gameserver.settings import Settings  # noqa: E402
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
@@ -17,7 +27,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--db", default="gameserver.sqlite3",
-                        help="SQLite file the games are kept in (':memory:' keeps nothing)")
+                        help="SQLite file the games are kept in (':memory:' keeps nothing), "
+                             "or a driver URL: sqlite:///path, postgresql://user@host/db")
     parser.add_argument("--durability", choices=["default", "strict"], default="default",
                         help="default: write-behind snapshots; strict: a commit waits for disk")
     parser.add_argument(

@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from flowstate import Clock, MemoryDriver
+from flowstate import Clock, Driver
 from flowstate.testing import FakeClock
 from gameserver.core.game import Game
 from gameserver.live.app import create_app
@@ -182,7 +182,7 @@ class RunningServer:
 @contextlib.asynccontextmanager
 async def serve(settings: Settings | None = None, *, clock: Clock | None = None,
                 games: Mapping[str, Game] | None = None,
-                driver: MemoryDriver | None = None,
+                driver: Driver | None = None,
                 net_clock: Clock | None = None) -> AsyncIterator[RunningServer]:
     """A real uvicorn server on a free 127.0.0.1 port, in this event loop."""
     settings = settings or Settings(db=":memory:", loop="none")

@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from flowstate import Clock, MemoryDriver
+from flowstate import Clock, Driver
 from gameserver.core.game import Game
 from gameserver.live import http
 from gameserver.live.runtime import Runtime
@@ -19,7 +19,7 @@ from gameserver.settings import Settings
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                games: Mapping[str, Game] | None = None,
-               driver: MemoryDriver | None = None,
+               driver: Driver | None = None,
                net_clock: Clock | None = None) -> Starlette:
     """Build the app; everything it runs is created by its lifespan. Serve it with
     `gameserver.live.server.uvicorn_config`, which gives uvicorn our websocket protocol.

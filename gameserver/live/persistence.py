@@ -4,32 +4,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowstate import MemoryDriver
+from flowstate import Driver, MemoryDriver, PostgresDriver, open_driver
 from flowstate.sqlite import SqliteSnapshots
 from gameserver.settings import Settings
 
 MEMORY = ":memory:"
 
 
-def make_driver(settings: Settings) -> MemoryDriver:
+def make_driver(settings: Settings) -> Driver:
     """The engine's driver for `settings.db` / `settings.durability`.
 
-    The in-memory driver is the source of truth while running, keeping the newest
-    `history_limit` versions (plus every state's latest) so memory stays bounded. Unless
-    `db` is ":memory:", it is backed by write-behind SQLite snapshots in that file (WAL):
-    `durability="default"` acknowledges commits at memory speed and flushes within
-    milliseconds; `"strict"` makes each commit wait until its batch is fsynced (group commit).
-    A new driver is made for every app lifespan: the file is loaded back on start.
+    `db` is ":memory:", a SQLite file path, or a driver URL (`memory:`, `sqlite:///path`,
+    `postgresql://...`; see `flowstate.open_driver`). The in-memory driver is the source of
+    truth while running, keeping the newest `history_limit` versions (plus every state's
+    latest) so memory stays bounded. With a SQLite file it is backed by write-behind
+    snapshots in that file (WAL): `durability="default"` acknowledges commits at memory speed
+    and flushes within milliseconds; `"strict"` makes each commit wait until its batch is
+    fsynced (group commit). On PostgreSQL every commit is a transaction (one server process
+    per database for now: several game servers on one database is not supported yet).
+    A new driver is made for every app lifespan: the store is loaded back on start.
     """
-    if settings.db == MEMORY:
+    db = settings.db
+    if db == MEMORY:
         return MemoryDriver(history_limit=settings.history_limit)
-    snapshots = SqliteSnapshots(settings.db, durability=settings.durability)
+    if db.startswith("memory:"):
+        return open_driver(db, history_limit=settings.history_limit)
+    if db.startswith("sqlite:"):
+        return open_driver(db, history_limit=settings.history_limit,
+                           durability=settings.durability)
+    if "://" in db:
+        return open_driver(db)
+    snapshots = SqliteSnapshots(db, durability=settings.durability)
     return MemoryDriver(history_limit=settings.history_limit, snapshots=snapshots)
 
 
-def health(driver: MemoryDriver) -> dict[str, Any]:
+def health(driver: Driver) -> dict[str, Any]:
     """What /healthz reports about persistence."""
-    snapshots = driver.snapshots
+    if isinstance(driver, PostgresDriver):
+        return {"driver": "PostgresDriver", "durable": True, "healthy": bool(driver.healthy),
+                "schema": driver.schema}
+    snapshots = driver.snapshots if isinstance(driver, MemoryDriver) else None
     report: dict[str, Any] = {
         "driver": "memory" if snapshots is None else type(snapshots).__name__,
         "durable": snapshots is not None,
@@ -41,9 +55,9 @@ def health(driver: MemoryDriver) -> dict[str, Any]:
     return report
 
 
-def flush_figures(driver: MemoryDriver) -> list[tuple[str, str, float]]:
+def flush_figures(driver: Driver) -> list[tuple[str, str, float]]:
     """Snapshot writer counters for /metrics (none for a memory-only driver)."""
-    snapshots = driver.snapshots
+    snapshots = driver.snapshots if isinstance(driver, MemoryDriver) else None
     if not isinstance(snapshots, SqliteSnapshots):
         return []
     return [

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
-from flowstate import Clock, Engine, FlowRegistry, MemoryDriver, RealClock
+from flowstate import Clock, Driver, Engine, FlowRegistry, RealClock
 from gameserver.bots.seats import BotMaker, BotSeats
 from gameserver.core.game import Game
 from gameserver.core.match import Limits
@@ -41,7 +41,7 @@ def default_games(settings: Settings) -> dict[str, Game]:
 class Runtime:
     settings: Settings
     clock: Clock
-    driver: MemoryDriver
+    driver: Driver
     engine: Engine
     metrics: Metrics
     identities: Identities
@@ -54,7 +54,7 @@ class Runtime:
     @contextlib.asynccontextmanager
     async def running(cls, settings: Settings, *, clock: Clock | None = None,
                       games: Mapping[str, Game] | None = None,
-                      driver: MemoryDriver | None = None,
+                      driver: Driver | None = None,
                       net_clock: Clock | None = None) -> AsyncIterator[Runtime]:
         clock = clock or RealClock()
         driver = driver if driver is not None else make_driver(settings)

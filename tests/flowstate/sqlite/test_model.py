@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowstate import MemoryDriver, State, Transition, get_states
+from flowstate import CommitRequest, MemoryDriver, State, Transition, get_states
 from flowstate.snapshots import CommitBatch, DelayedEntry
 from flowstate.sqlite import SqliteSnapshots
 
@@ -48,9 +48,11 @@ ops = st.one_of(
 )
 
 
-def apply(driver: MemoryDriver, op: Commit | Fire, clock: float) -> None:
+async def apply(driver: MemoryDriver, op: Commit | Fire, clock: float) -> None:
     if isinstance(op, Fire):
-        driver.pop_due_delays(op.now)
+        # each due delay is claimed, then removed by the (here empty) commit that fires it
+        for entry in await driver.claim_due_delays(op.now, {}):
+            await driver.commit(CommitRequest([], [], [], [], [], [], clock, entry.seq))
         return
     batch = CommitBatch()
     rev = driver.head_rev
@@ -96,7 +98,7 @@ async def run(path: Path, history_limit: int | None, script: list[Commit | Fire 
         if isinstance(op, Flush):
             await snapshots.flush()
         else:
-            apply(driver, op, float(clock))
+            await apply(driver, op, float(clock))
     before = snapshot(driver)
     await driver.close()
     with sqlite3.connect(path) as conn:

@@ -66,7 +66,7 @@ async def test_pending_delay_fires_at_its_time_after_a_restart(
 
     async def ring(ctx: StateCtx, engine: Engine) -> Any:
         fired.append(clock.now())
-        return park(ctx)
+        return commit(park(ctx))  # (a bare park would leave it in flight: resumed at start)
 
     registry.set_flow("ring", ring)
     start = clock.now()
@@ -205,6 +205,20 @@ async def test_strict_engine_waits_for_every_commit(open_engine: OpenEngine) -> 
         await engine.do(commit(park(StateCtx.new("a"))))
         assert (snapshots.queued_batches, snapshots.durable_ticket) == (0, 1)
         assert snapshots.synchronous == "FULL"
+
+
+async def test_strict_engine_waits_for_a_bare_delay_and_store_data(
+    open_engine: OpenEngine,
+) -> None:
+    """Strict durability covers a delay or a store_data committed on its own too."""
+    async with open_engine(flush_interval=3600, engine_durability="strict") as engine:
+        snapshots = snapshots_of(engine)
+        ctx = StateCtx.new("alarm")
+        await engine.do(delay(ctx, "ring", 60))
+        assert (snapshots.queued_batches, snapshots.durable_ticket) == (0, 1)
+        ctx.datas["doc"] = Data(b"payload")
+        await engine.do(store_data(ctx, "doc"))
+        assert (snapshots.queued_batches, snapshots.durable_ticket) == (0, 2)
 
 
 async def test_strict_store_makes_every_commit_wait(open_engine: OpenEngine) -> None:
