@@ -17,6 +17,7 @@ if _MISSING:
 
 import uvicorn  # noqa: E402
 
+from gameserver.games import AVAILABLE  # noqa: E402
 from gameserver.live.app import create_app  # noqa: E402
 from gameserver.live.server import configure_logging, uvicorn_config  # noqa: E402
 from gameserver.settings import Settings  # noqa: E402
@@ -35,6 +36,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     parser.add_argument("--loop", default=Settings().loop, choices=["uvloop", "asyncio"])
+    parser.add_argument("--games", type=_games, default=Settings().games,
+                        help="the games to serve, comma-separated (default: all of "
+                             f"{','.join(AVAILABLE)})")
     bots = parser.add_argument_group("bots")
     bots.add_argument("--bot", choices=["gnugo", "builtin"], default=Settings().bot,
                       help="who plays `create {opponent: \"bot\"}`: GNU Go (or --gtp-command; "
@@ -63,12 +67,20 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     ns = parser.parse_args(argv)
     return Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
-        loop=ns.loop, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
+        loop=ns.loop, games=ns.games, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
         lobby_timeout=ns.lobby_timeout, abandon_after=ns.abandon_after,
         scoring_timeout=ns.scoring_timeout,
     )
+
+
+def _games(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in AVAILABLE]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: the games are {', '.join(AVAILABLE)}")
+    return names
 
 
 def _limit(text: str) -> float | None:

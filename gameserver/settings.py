@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gameserver.games import AVAILABLE
+
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
@@ -32,6 +34,9 @@ class Settings:
     max_name_length: int = 32
     max_open_games_per_player: int = 10
     update_history: int = 64  # updates kept per game for `watch since_rev`
+
+    #: the games served, by name (see gameserver.games.AVAILABLE)
+    games: tuple[str, ...] = tuple(AVAILABLE)
 
     # match limits in seconds (None: no limit); see docs/clocks.md
     lobby_timeout: float | None = 3600.0  # a game nobody joins is cancelled

@@ -16,11 +16,10 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from flowstate import Clock, Driver, Engine, FlowRegistry, RealClock
-from gameserver.bots.seats import BotMaker, BotSeats
+from gameserver.bots.seats import BotSeats
 from gameserver.core.game import Game
 from gameserver.core.match import Limits
-from gameserver.games.go.bots.brain import GoBots
-from gameserver.games.go.rules import GoRules
+from gameserver.games import load_games
 from gameserver.live.identity import Identities
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
@@ -31,10 +30,6 @@ from gameserver.live.session import Session
 from gameserver.live.sockets import SocketServer
 from gameserver.live.timers import Timers
 from gameserver.settings import Settings
-
-
-def default_games(settings: Settings) -> dict[str, Game]:
-    return {"go": GoRules(scoring_timeout=settings.scoring_timeout)}
 
 
 @dataclass(slots=True)
@@ -58,18 +53,21 @@ class Runtime:
                       net_clock: Clock | None = None) -> AsyncIterator[Runtime]:
         clock = clock or RealClock()
         driver = driver if driver is not None else make_driver(settings)
+        served, makers = load_games(settings.games, settings)
+        if games is not None:  # tests and embedders give their own
+            served, makers = dict(games), {k: v for k, v in makers.items() if k in games}
         registry = FlowRegistry()
         timers = Timers(registry)
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
             identities = Identities(engine, settings.max_name_length)
-            matches = Matches(engine, games or default_games(settings), now=clock.now,
+            matches = Matches(engine, served, now=clock.now,
                               history=settings.update_history,
                               max_open_games=settings.max_open_games_per_player,
                               limits=limits(settings))
             lobby = Lobby()
             matches.observers += [lobby.observe, metrics.observe]
-            bots = BotSeats(bot_makers(settings), matches, clock,
+            bots = BotSeats(makers, matches, clock,
                             move_delay=settings.bot_move_delay, bot_games=settings.bot_games,
                             bot_games_size=settings.bot_games_size)
             timers.attach(matches)
@@ -91,11 +89,6 @@ class Runtime:
                 finally:
                     for task in tasks:
                         task.cancel()
-
-
-def bot_makers(settings: Settings) -> dict[str, BotMaker]:
-    return {"go": GoBots(settings.bot, level=settings.bot_level,
-                         gtp_command=settings.gtp_command, timeout=settings.bot_timeout)}
 
 
 def limits(settings: Settings) -> Limits:
