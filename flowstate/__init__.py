@@ -3,7 +3,8 @@
 Versioned states with one global revision counter, rev-checked atomic commits, labels,
 transitions naming the next flow, delays, crash recovery and watchers pushed by commits.
 Storage is a `Driver`: `MemoryDriver` (optionally with write-behind `SqliteSnapshots`) for one
-process, `PostgresDriver` for many processes on one database; `open_driver(url)` builds either.
+process, `PostgresDriver` for many processes on one database, `NetDriver` for the store of a
+flowstate server (`python -m flowstate serve`); `open_driver(url)` builds any of them.
 The behaviour is described in `docs/flowstate.md`, the Python shapes in
 `docs/flowstate-python-api.md`.
 """
@@ -63,6 +64,7 @@ from flowstate.errors import (
 )
 from flowstate.lifecycle import run_until_signal
 from flowstate.memory import MemoryDriver
+from flowstate.netdriver import NetDriver
 from flowstate.postgres import PostgresDriver
 from flowstate.recovery import RecoveryStats
 from flowstate.registry import Flow, FlowFunc, FlowRegistry, RetryPolicy
@@ -103,6 +105,7 @@ __all__ = [
     "HistoryTrimmedError",
     "Loaded",
     "MemoryDriver",
+    "NetDriver",
     "NoopCommand",
     "NotFoundError",
     "ParkCommand",

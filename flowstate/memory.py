@@ -76,7 +76,8 @@ class MemoryDriver:
         self.history_limit = history_limit
         self.snapshots = snapshots
         self._head = 0  # last state rev
-        self._data_rev = 0
+        self._data_rev = 0  # the greatest stored data rev
+        self._data_reserved = 0  # the greatest data rev handed out by next_data_rev
         self._delay_seq = 0
         self._latest: dict[str, State] = {}
         self._log: list[State] = []
@@ -398,18 +399,19 @@ class MemoryDriver:
         return heap[0][0] if heap else None
 
     async def claim_due_delays(
-        self, now: float, limits: Mapping[str, int], flows: Collection[str] = ()
+        self, now: float, limits: Mapping[str, int], flows: Collection[str] | None = None
     ) -> list[DelayedEntry]:
-        """Remove and return the delays due at `now`, in due order, except those of flows
-        `limits` says are full: those wait (still pending, still on disk) for a later claim.
-        Their removal is written with the commit that fires them (`CommitRequest.consume`).
-        Every flow's delays are claimed (`flows` is ignored: this process owns the store, so
-        a delay for a flow it does not know fails loudly when it fires)."""
+        """Remove and return the delays due at `now` of the flows in `flows` (None: every
+        flow), in due order, except those of flows `limits` says are full. The others wait
+        (still pending, still on disk) for a later claim that may run them: by this engine
+        once a slot is free, or by an engine that registered their flow (a flowstate server
+        hands its clients' delays to the client that runs their flow). Their removal is
+        written with the commit that fires them (`CommitRequest.consume`)."""
         due: list[DelayedEntry] = []
-        free = dict(limits) if limits else None
+        free = dict(limits) if limits else {}
         delays = self._delays
-        if self._waiting and free is not None:
-            for flow in list(self._waiting):
+        if self._waiting:
+            for flow in [f for f in self._waiting if flows is None or f in flows]:
                 queue = self._waiting[flow]
                 slots = free.get(flow, len(queue))
                 while queue and slots > 0:
@@ -417,7 +419,8 @@ class MemoryDriver:
                     if entry is not None:
                         slots -= 1
                         self._claimed(entry, due)
-                free[flow] = slots
+                if flow in free:
+                    free[flow] = slots
                 if not queue:
                     del self._waiting[flow]
         heap = self._delay_heap
@@ -426,16 +429,19 @@ class MemoryDriver:
             entry = delays.get(seq)
             if entry is None:
                 continue
-            if free is not None:
-                flow = entry.state.transition.to
-                left = free.get(flow)
-                if left is not None:
-                    if left <= 0:
-                        self._waiting.setdefault(flow, deque()).append(seq)
-                        continue
-                    free[flow] = left - 1
+            flow = entry.state.transition.to
+            if flows is not None and flow not in flows:
+                self._waiting.setdefault(flow, deque()).append(seq)
+                continue
+            left = free.get(flow)
+            if left is not None:
+                if left <= 0:
+                    self._waiting.setdefault(flow, deque()).append(seq)
+                    continue
+                free[flow] = left - 1
             del delays[seq]
             self._claimed(entry, due)
+        due.sort(key=lambda e: (e.at, e.seq))
         return due
 
     def _claimed(self, entry: DelayedEntry, due: list[DelayedEntry]) -> None:
@@ -469,7 +475,10 @@ class MemoryDriver:
     # -- writes ------------------------------------------------------------------------------
 
     async def next_data_rev(self, pending: int) -> int:
-        return self._data_rev + pending + 1
+        """A fresh data rev, reserved: commits staged concurrently (clients of a flowstate
+        server) never get the same one. A failed commit leaves a gap."""
+        self._data_reserved = max(self._data_reserved, self._data_rev + pending) + 1
+        return self._data_reserved
 
     async def commit(self, request: CommitRequest) -> int:
         """Check, seal and apply one commit; publish its versions. Never suspends."""
@@ -531,9 +540,10 @@ class MemoryDriver:
             if previous is not None and previous.rev < self._first_rev:
                 self._ref_datas(previous, -1)
         for rev, blob, anns in batch.datas:
-            if rev != self._data_rev + 1:
-                raise AssertionError(f"data rev {rev} does not follow {self._data_rev}")
-            self._data_rev = rev
+            # reserved revs: unique, but commits staged concurrently may store them out of order
+            if rev < 1 or rev in self._datas:
+                raise AssertionError(f"data rev {rev} is not a fresh reserved rev")
+            self._data_rev = max(self._data_rev, rev)
             self._datas[rev] = (blob, FrozenDict(anns))
         for entry in batch.delays_added:
             if entry.seq != self._delay_seq + 1:

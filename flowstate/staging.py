@@ -3,14 +3,14 @@ text can only be written once the driver has assigned the new revs. Pure (no I/O
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import orjson
 
 from flowstate.driver import CommitRequest
 from flowstate.state import Data, StateCtx, stored_version
 
-__all__ = ["StagedStack", "Undo", "finalize_stacks"]
+__all__ = ["StackFinalizer", "StagedStack", "Undo", "apply_stack_plan", "finalize_stacks"]
 
 
 class Undo:
@@ -89,38 +89,79 @@ class StagedStack:
         self.position = position  # versions staged from here on may carry the annotation
 
 
-def finalize_stacks(
-    stacks: list[StagedStack], ctxs: list[StateCtx]
-) -> Callable[[CommitRequest], None]:
-    """Write the stacked text again once the driver sealed the new revs: a ctx stacked after
-    this commit wrote it is stacked as committed, and the carrier's versions staged after the
-    stack carry that text."""
+class StackFinalizer:
+    """`CommitRequest.finalize` for commits that stack a ctx they also write: once the driver
+    sealed the new revs, write the stacked text again (a ctx stacked after this commit wrote
+    it is stacked as committed) into the carrier ctx and into the carrier's versions staged
+    after the stack.
 
-    def finalize(request: CommitRequest) -> None:
-        states = request.states
-        by_ctx = {id(ctx): n for n, ctx in enumerate(ctxs)}
-        for staged in stacks:
-            sealed = states[by_ctx[id(staged.stacked)]]
-            current = staged.stacked.current.to_json()
-            current["rev"] = sealed.rev
-            current["committed_at"] = sealed.committed_at
-            text = orjson.dumps(
-                {"current": current, "committed": sealed.to_json(), "transitions": []}
-            ).decode()
+    `plan()` describes the rewrite as plain data (no ctx objects), so a driver that stores the
+    commit elsewhere (a flowstate server, through `NetDriver`) can ship it and have the
+    store apply the same rewrite with `apply_stack_plan` at sealing time; the engine's own
+    call then updates the carrier ctx with the same text.
+    """
+
+    __slots__ = ("ctxs", "stacks")
+
+    def __init__(self, stacks: list[StagedStack], ctxs: list[StateCtx]) -> None:
+        self.stacks = stacks
+        self.ctxs = ctxs
+
+    def plan(self) -> list[dict[str, Any]]:
+        """One entry per stack: the index of the stacked ctx's version in the request, the
+        annotation, the stacked ctx's current version, and the indices of the carrier's
+        versions that carry the text."""
+        by_ctx = {id(ctx): n for n, ctx in enumerate(self.ctxs)}
+        return [
+            {
+                "stacked": by_ctx[id(staged.stacked)],
+                "annotation": staged.annotation,
+                "current": staged.stacked.current.to_json(),
+                "carriers": [
+                    n
+                    for n in range(staged.position, len(self.ctxs))
+                    if self.ctxs[n] is staged.carrier
+                ],
+            }
+            for staged in self.stacks
+        ]
+
+    def __call__(self, request: CommitRequest) -> None:
+        texts = apply_stack_plan(request, self.plan())
+        for staged, text in zip(self.stacks, texts, strict=True):
             staged.carrier.current.annotations[staged.annotation] = text
-            for n in range(staged.position, len(states)):
-                if ctxs[n] is staged.carrier:
-                    version = states[n]
-                    annotations = dict(version.annotations)
-                    annotations[staged.annotation] = text
-                    states[n] = stored_version(
-                        version.id,
-                        version.rev,
-                        version.labels,
-                        annotations,
-                        version.committed_at,
-                        version.transition.to,
-                        version.transition.annotations,
-                    )
 
-    return finalize
+
+def apply_stack_plan(request: CommitRequest, plan: list[dict[str, Any]]) -> list[str]:
+    """Rewrite the stacked text of each planned stack into the sealed `request.states`;
+    returns the texts, in plan order."""
+    states = request.states
+    texts: list[str] = []
+    for step in plan:
+        sealed = states[step["stacked"]]
+        current = dict(step["current"])
+        current["rev"] = sealed.rev
+        current["committed_at"] = sealed.committed_at
+        text = orjson.dumps(
+            {"current": current, "committed": sealed.to_json(), "transitions": []}
+        ).decode()
+        texts.append(text)
+        for n in step["carriers"]:
+            version = states[n]
+            annotations = dict(version.annotations)
+            annotations[step["annotation"]] = text
+            states[n] = stored_version(
+                version.id,
+                version.rev,
+                version.labels,
+                annotations,
+                version.committed_at,
+                version.transition.to,
+                version.transition.annotations,
+            )
+    return texts
+
+
+def finalize_stacks(stacks: list[StagedStack], ctxs: list[StateCtx]) -> StackFinalizer:
+    """The `CommitRequest.finalize` of a commit with these staged stacks."""
+    return StackFinalizer(stacks, ctxs)

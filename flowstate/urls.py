@@ -4,7 +4,9 @@
 - `sqlite:///relative/file.sqlite3`, `sqlite:////absolute/file.sqlite3`:
   `MemoryDriver(snapshots=SqliteSnapshots(path))`, one process per file;
 - `postgresql://user:password@host:port/db` (or `postgres://`): `PostgresDriver(url)`, many
-  processes on one database.
+  processes on one database;
+- `http://host:port` (or `https://`): `NetDriver(url)`, the store of a flowstate server
+  (`python -m flowstate serve`); `?token=` is its access token.
 
 Query parameters set options: for `memory:` and `sqlite:` `history_limit=N`; for `sqlite:`
 `durability=default|strict` and `flush_interval=seconds`; for `postgresql:` `schema=name`
@@ -35,8 +37,8 @@ def open_driver(url: str, **options: Any) -> Driver:
     scheme, sep, _ = url.partition(":")
     if not sep:
         raise UsageError(
-            f"{url!r} is not a driver URL: use memory:, sqlite:///path/file.sqlite3 or "
-            "postgresql://user@host:port/db"
+            f"{url!r} is not a driver URL: use memory:, sqlite:///path/file.sqlite3, "
+            "postgresql://user@host:port/db or http://host:port"
         )
     scheme = scheme.lower()
     if scheme == "memory":
@@ -48,13 +50,12 @@ def open_driver(url: str, **options: Any) -> Driver:
     if scheme in ("postgresql", "postgres"):
         return _postgres(url, options)
     if scheme in ("http", "https"):
-        raise UsageError(
-            f"{url!r}: the network driver (a flowstate server over HTTP) is not built yet; "
-            "use postgresql://... to share a store between processes"
-        )
+        from flowstate.netdriver import NetDriver
+
+        return NetDriver(url, **options)
     raise UsageError(
         f"unknown driver URL scheme {scheme!r} in {url!r}: use memory:, "
-        "sqlite:///path/file.sqlite3 or postgresql://user@host:port/db"
+        "sqlite:///path/file.sqlite3, postgresql://user@host:port/db or http://host:port"
     )
 
 

@@ -112,6 +112,18 @@ class Watcher:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def take_ready(self, limit: int) -> list[State]:
+        """Up to `limit` versions already buffered, without waiting (after an `__anext__`
+        returned one, a streaming server sends the rest of a burst in the same frame)."""
+        out: list[State] = []
+        buf = self._buf
+        while buf and len(out) < limit and not self._closed:
+            state = buf.popleft()
+            if state.rev > self._last_rev:
+                self._last_rev = state.rev
+            out.append(state)
+        return out
+
     def __aiter__(self) -> Watcher:
         return self
 

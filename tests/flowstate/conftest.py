@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from flowstate import Engine, FlowRegistry, MemoryDriver
 from flowstate.testing import FakeClock
+
+from .net.servers import ServerForks
 
 
 @pytest.fixture
@@ -22,3 +24,13 @@ def registry() -> FlowRegistry:
 async def engine(registry: FlowRegistry, clock: FakeClock) -> AsyncIterator[Engine]:
     async with Engine(MemoryDriver(), registry, clock=clock) as engine:
         yield engine
+
+
+@pytest.fixture(scope="session")
+def server_forks() -> Iterator[ServerForks]:
+    """Forks flowstate server processes on request (one per conformance test on NetDriver)."""
+    forks = ServerForks()
+    try:
+        yield forks
+    finally:
+        forks.close()

@@ -40,3 +40,27 @@ def test_the_server_without_its_extra_says_what_to_install() -> None:
     assert result.returncode == 1
     assert "pip install 'flowstate-gameserver[gameserver]'" in result.stderr
     assert "starlette, uvicorn, websockets missing" in result.stderr
+
+
+def test_flowstate_serve_without_its_extra_says_what_to_install() -> None:
+    result = run(
+        "import sys, runpy\nsys.argv = ['flowstate', 'serve', '--db', 'memory:']\n"
+        "runpy.run_module('flowstate', run_name='__main__')\n"
+    )
+    assert result.returncode == 1
+    assert "flowstate serve needs starlette, uvicorn, websockets" in result.stderr
+    assert "pip install 'flowstate-gameserver[server]'" in result.stderr
+
+
+def test_net_driver_without_websockets_fails_at_open_naming_the_extra() -> None:
+    """`import flowstate` and building a NetDriver need nothing of the web stack; opening
+    one says what to install."""
+    result = run(
+        "import asyncio\nfrom flowstate import Engine, FlowRegistry, NetDriver\n"
+        "async def main():\n"
+        "    async with Engine(NetDriver('http://127.0.0.1:9'), FlowRegistry()):\n"
+        "        pass\n"
+        "asyncio.run(main())\n"
+    )
+    assert result.returncode == 1
+    assert "NetDriver needs the websockets package" in result.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flowstate import MemoryDriver, PostgresDriver, UsageError, open_driver
+from flowstate import MemoryDriver, NetDriver, PostgresDriver, UsageError, open_driver
 from flowstate.sqlite import SqliteSnapshots
 
 
@@ -36,11 +36,19 @@ def test_postgres_url_keeps_our_options_out_of_the_dsn() -> None:
     assert isinstance(open_driver("postgres://app@db/app"), PostgresDriver)
 
 
+def test_http_url_is_a_flowstate_server() -> None:
+    driver = open_driver("http://localhost:8080/flows/?token=s3cret", connect_timeout=2)
+    assert isinstance(driver, NetDriver)
+    assert driver.ws_url == "ws://localhost:8080/flows/api/v1/driver"
+    assert (driver.token, driver.connect_timeout) == ("s3cret", 2)
+    secure = open_driver("https://flows.example")
+    assert isinstance(secure, NetDriver) and secure.ws_url == "wss://flows.example/api/v1/driver"
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("http://localhost:8080", "network driver .* is not built yet"),
-        ("https://flows.example", "network driver .* is not built yet"),
+        ("http://", "is not the http:// URL of a flowstate server"),
         ("redis://x", "unknown driver URL scheme 'redis'"),
         ("fs.sqlite3", "is not a driver URL"),
         ("sqlite://host/fs.db", "a sqlite URL has no host"),

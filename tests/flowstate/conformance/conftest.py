@@ -1,6 +1,6 @@
 """Fixtures of the driver conformance suite.
 
-Every test here runs once per driver: `memory`, `memory+sqlite` and `postgres`. A factory
+Every test here runs once per driver: `memory`, `memory+sqlite`, `postgres` and `net`. A factory
 gets the test's `tmp_path` and the driver a previous engine used (`None` for the first engine
 of a test) and returns the driver for the next engine: restart tests open the same storage
 again through it. Adding a driver is one entry in `DRIVER_FACTORIES` (or, for one that needs
@@ -9,18 +9,22 @@ a server, in `driver_factory`).
 PostgreSQL: one private server for the whole session (the root `conftest.py`); each test
 gets a schema of its own, named after its `tmp_path`, so a restart finds its data again and
 tests never see each other's.
+
+Net: `NetDriver` against a flowstate server process of its own per test (forked, on a
+`memory:` store); a restart is a new `NetDriver` (a new client engine) on the same server.
+A new store (Hypothesis examples ask for one each) stops the test's earlier servers.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from flowstate import Engine, FlowRegistry, MemoryDriver, PostgresDriver
+from flowstate import Engine, FlowRegistry, MemoryDriver, NetDriver, PostgresDriver
 from flowstate.sqlite import SqliteSnapshots
 from flowstate.testing import FakeClock
 
@@ -39,13 +43,31 @@ def schema_for(tmp_path: Path) -> str:
     return "t_" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]
 
 
-@pytest.fixture(params=[*sorted(DRIVER_FACTORIES), "postgres"])
-def driver_factory(request: pytest.FixtureRequest) -> DriverFactory:
+@pytest.fixture(params=[*sorted(DRIVER_FACTORIES), "postgres", "net"])
+def driver_factory(request: pytest.FixtureRequest) -> Iterator[DriverFactory]:
     if request.param == "postgres":
         dsn = request.getfixturevalue("postgres").dsn
-        return lambda tmp_path, previous: PostgresDriver(dsn, schema=schema_for(tmp_path))
+        yield lambda tmp_path, previous: PostgresDriver(dsn, schema=schema_for(tmp_path))
+        return
+    if request.param == "net":
+        forks = request.getfixturevalue("server_forks")
+        started: list[int] = []
+
+        def net(tmp_path: Path, previous: Any) -> NetDriver:
+            if previous is not None:
+                return NetDriver(previous.url)
+            while started:
+                forks.stop(started.pop())
+            pid, url = forks.spawn("memory:")
+            started.append(pid)
+            return NetDriver(url)
+
+        yield net
+        for pid in started:
+            forks.stop(pid)
+        return
     factory: DriverFactory = DRIVER_FACTORIES[request.param]
-    return factory
+    yield factory
 
 
 @pytest.fixture
