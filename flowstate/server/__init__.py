@@ -12,6 +12,7 @@ Needs the `server` extra (starlette, uvicorn, websockets).
 from __future__ import annotations
 
 import contextlib
+import html
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -88,7 +89,10 @@ def _routes(*, driver_socket: bool) -> list[BaseRoute]:
 
 
 async def _index(request: Request) -> Response:
-    return FileResponse(UI_DIR / "index.html", headers={"cache-control": "no-store"})
+    """The UI's page, with a `<base>` at the app's root (it may be mounted under a prefix)."""
+    base = html.escape(request.scope.get("root_path", "").rstrip("/") + "/", quote=True)
+    page = (UI_DIR / "index.html").read_text().replace("{{base}}", base)
+    return HTMLResponse(page, headers={"cache-control": "no-store"})
 
 
 async def _driver_socket(ws: WebSocket) -> None:
