@@ -36,6 +36,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     parser.add_argument("--loop", default=Settings().loop, choices=["uvloop", "asyncio"])
+    parser.add_argument("--admin-token", default="",
+                        help="serve flowstate's UI for this server's engine, read-only, at "
+                             "/admin/flowstate/?token=TOKEN (off when empty)")
     parser.add_argument("--games", type=_games, default=Settings().games,
                         help="the games to serve, comma-separated (default: all of "
                              f"{','.join(AVAILABLE)})")
@@ -71,7 +74,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
         lobby_timeout=ns.lobby_timeout, abandon_after=ns.abandon_after,
-        scoring_timeout=ns.scoring_timeout,
+        scoring_timeout=ns.scoring_timeout, admin_token=ns.admin_token,
     )
 
 

@@ -55,6 +55,9 @@ class Settings:
     # process: freeze startup objects and raise GC thresholds (python -m gameserver does)
     tune_gc: bool = False
 
+    # flowstate's UI (read-only) under /admin/flowstate for requests carrying this token
+    admin_token: str = ""
+
     # uvicorn (websockets are served by gameserver.live.connection, not by a uvicorn backend)
     loop: str = "uvloop"
     http: str = "httptools"

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
@@ -42,7 +42,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         # reached only under a server that was not given our websocket protocol
         await ws.close(1011, "run this app with gameserver.live.server.uvicorn_config")
 
-    routes = [
+    routes: list[BaseRoute] = []
+    if settings.admin_token:
+        # flowstate's UI on the game server's own engine, read-only, behind the admin token
+        from flowstate.server import admin_app
+
+        routes.append(Mount("/admin/flowstate", app=admin_app(
+            lambda: app.state.runtime.engine, token=settings.admin_token)))
+    routes += [
         Route("/", http.index),
         Route("/healthz", http.healthz),
         Route("/metrics", http.metrics),
