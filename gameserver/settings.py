@@ -35,6 +35,13 @@ class Settings:
     max_open_games_per_player: int = 10
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
+    # a cluster (several servers on one PostgreSQL database; see docs/cluster.md)
+    node_id: str = ""  # this server's name among them (default: a random one per start)
+    public_url: str = ""  # how clients reach this server (default: http://host:port)
+    node_heartbeat: float = 2.0  # seconds between heartbeats
+    node_timeout: float = 6.0  # a node silent this long is lost: its players disconnect
+    reuse_port: bool = False  # several processes may listen on one port (SO_REUSEPORT)
+
     #: the games served, by name (see gameserver.games.AVAILABLE)
     games: tuple[str, ...] = tuple(AVAILABLE)
 

@@ -33,10 +33,32 @@ from gameserver.core.timecontrol import to_ms
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, Forbidden, StaleRev, WrongPhase
 
-__all__ = ["ABANDONED", "CANCELLED", "CHUNK_ACTIONS", "LOBBY", "Connect", "Deadline",
-           "Disconnect", "Event", "Limits", "Match", "MatchPhase", "Seat", "act", "bump",
-           "deadline", "expire", "game_view", "join", "new_match", "snapshot_view", "start",
-           "step", "summary_view"]
+__all__ = [
+    "ABANDONED",
+    "CANCELLED",
+    "CHUNK_ACTIONS",
+    "LOBBY",
+    "Connect",
+    "Deadline",
+    "Disconnect",
+    "Event",
+    "Limits",
+    "Match",
+    "MatchPhase",
+    "Seat",
+    "act",
+    "bump",
+    "deadline",
+    "expire",
+    "game_view",
+    "join",
+    "new_match",
+    "present",
+    "snapshot_view",
+    "start",
+    "step",
+    "summary_view",
+]
 
 MatchPhase = str  # "waiting" | a game phase | "finished"
 CANCELLED = "Void"  # the result of a game nobody joined in time
@@ -63,15 +85,18 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Connect:
-    """Internal request: a seated player's first socket arrived."""
+    """Internal request: a seated player's first socket on server `node` arrived."""
 
+    node: str = ""
     id: None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Disconnect:
-    """Internal request: a seated player's last socket left."""
+    """Internal request: a seated player's last socket on server `node` left (or `node`
+    itself is gone)."""
 
+    node: str = ""
     id: None = None
 
 
@@ -92,13 +117,18 @@ class Match:
     log: tuple[str, ...] = ()
     tail_json: str = ""
     action_count: int = 0
-    #: seats whose player has a socket open on this server (presence; not recorded)
-    connected: frozenset[str] = field(default_factory=frozenset)
+    #: presence: for each seat, the servers (nodes) where its player has a socket open
+    present: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     started_at: float | None = None  # when the last open seat was taken
     #: seated players whose last socket left, and since when (a bot never leaves)
     away: Mapping[str, float] = field(default_factory=dict)
     #: a result the match decided itself (a game nobody joined), and when
     ended: tuple[str, float] | None = None
+
+    @property
+    def connected(self) -> frozenset[str]:
+        """Seats whose player has a socket open on some server."""
+        return frozenset(seat for seat, nodes in self.present.items() if nodes)
 
     def seat(self, name: str) -> Seat | None:
         try:
@@ -230,19 +260,33 @@ def start(match: Match, game: Game, now: float) -> Match:
     return replace(match, started_at=now, state=game.start(match.state, match.seat_names, now))
 
 
+def present(match: Match, seat: str, node: str, here: bool) -> Match:
+    """`match` with `seat`'s player present on server `node` or not; a seat nobody is
+    present for is away from `now` on (see `_disconnect`)."""
+    nodes = match.present.get(seat, ())
+    nodes = (*nodes, node) if here and node not in nodes else \
+        tuple(n for n in nodes if n != node) if not here else nodes
+    changed = {k: v for k, v in match.present.items() if k != seat}
+    if nodes:
+        changed[seat] = nodes
+    return replace(match, present=changed)
+
+
 def _connect(match: Match, game: Game, player_id: str, request: Connect,
              now: float) -> tuple[Match, Event]:
     seat = _seated(match, player_id)
     away = {k: v for k, v in match.away.items() if k != seat}
-    return (replace(match, connected=match.connected | {seat}, away=away),
+    return (replace(present(match, seat, request.node, True), away=away),
             {"kind": "player_connected", "seat": seat, "color": seat})
 
 
 def _disconnect(match: Match, game: Game, player_id: str, request: Disconnect,
                 now: float) -> tuple[Match, Event]:
     seat = _seated(match, player_id)
-    return (replace(match, connected=match.connected - {seat},
-                    away={**match.away, seat: match.away.get(seat, now)}),
+    nxt = present(match, seat, request.node, False)
+    if seat in nxt.connected:  # still on another server
+        return nxt, {"kind": "presence", "seat": seat, "color": seat}
+    return (replace(nxt, away={**match.away, seat: match.away.get(seat, now)}),
             {"kind": "player_disconnected", "seat": seat, "color": seat})
 
 

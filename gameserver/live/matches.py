@@ -46,10 +46,10 @@ import orjson
 from flowstate import (
     Command,
     Engine,
+    NotFoundError,
     RevMismatchError,
     State,
     StateCtx,
-    WatcherLaggedError,
     commit,
     get_state_by_id,
     get_states,
@@ -70,6 +70,7 @@ from gameserver.core.match import (
     expire,
     join,
     new_match,
+    present,
     snapshot_view,
     step,
     summary_view,
@@ -78,6 +79,7 @@ from gameserver.core.plan import Plan, plan
 from gameserver.core.record import catch_up, from_record, record_data, to_record
 from gameserver.live import timers
 from gameserver.live.connection import Connection
+from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
 from gameserver.wire import frames
 from gameserver.wire import requests as c
@@ -142,8 +144,13 @@ class Matches:
     """Creates, loads and changes matches; owns the hubs."""
 
     def __init__(self, engine: Engine, games: Mapping[str, Game], *, now: Callable[[], float],
-                 history: int, max_open_games: int, limits: Limits | None = None) -> None:
+                 history: int, max_open_games: int, limits: Limits | None = None,
+                 node: str = "local", shared: bool = False) -> None:
         self._engine = engine
+        #: this server's name among the servers on one store (presence is per server)
+        self.node = node
+        #: other servers may write to the store (a cluster)
+        self.shared = shared
         self.games = dict(games)
         self._now = now
         self._history = history
@@ -179,6 +186,8 @@ class Matches:
             except Exception:  # a record this server cannot replay must not stop the rest
                 log.exception("cannot rebuild game %s; it stays unavailable", state.id)
                 continue
+            if not self.shared and match.present:  # nobody kept a socket across a restart
+                match = replace(match, present={})
             self._install(self._new_hub(match, StateCtx.from_state(state)))
         async for state in self._latest({"kind": timers.KIND}):
             hub = self.hubs.get(timers.game_of(state))
@@ -212,10 +221,13 @@ class Matches:
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
         hub.in_lobby = hub.phase == "waiting"
-        for _, seat in hub.match.taken():
-            self._by_player.setdefault(seat.player_id, set()).add(hub.match.id)
+        self._index(hub)
         for installer in self.installers:
             installer(hub)
+
+    def _index(self, hub: Hub) -> None:
+        for _, seat in hub.match.taken():
+            self._by_player.setdefault(seat.player_id, set()).add(hub.match.id)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -223,6 +235,31 @@ class Matches:
         hub = self.hubs.get(game_id)
         if hub is None:
             raise NotFound(game_id)
+        return hub
+
+    async def find(self, game_id: str) -> Hub:
+        """The hub of `game_id`; on a shared store, one another server made and this one has
+        not heard of yet is loaded from the store."""
+        hub = self.hubs.get(game_id)
+        if hub is not None or not self.shared:
+            return self.hub(game_id)
+        ctx = StateCtx.new(game_id)
+        try:
+            await self._engine.do(get_state_by_id(ctx, game_id))
+        except NotFoundError:
+            raise NotFound(game_id) from None
+        state = ctx.committed
+        if state.labels.get("kind") != KIND:
+            raise NotFound(game_id)
+        hub = self.hubs.get(game_id)
+        if hub is None:
+            match = await self._rebuild(state)
+            if match is None:
+                raise NotFound(game_id)
+            hub = self.hubs.get(game_id)
+            if hub is None:
+                hub = self._new_hub(match, StateCtx.from_state(state))
+                self._install(hub)
         return hub
 
     def games_of(self, player_id: str) -> Iterator[Hub]:
@@ -269,7 +306,7 @@ class Matches:
         if opponent is not None:
             match, _ = join(match, game, opponent, now)
         if conn is not None:
-            match = replace(match, connected=frozenset({seat}))
+            match = present(match, seat, self.node, True)
         outcome = plan(None, match, {"kind": "created"}, game, self.limits, now, snapshot=True)
         hub = Hub(match, game, StateCtx.new(game_id), outcome.phase)
         self.hubs[game_id] = hub
@@ -288,7 +325,7 @@ class Matches:
     async def join(self, player: Player, game_id: str, conn: Connection | None,
                    wanted: str | None = None) -> Hub:
         t0 = time.perf_counter()
-        hub = self.hub(game_id)
+        hub = await self.find(game_id)
         async with hub.lock:
             self._check_open_games(player)
             seat = Seat(player.id, player.name)
@@ -298,7 +335,8 @@ class Matches:
             if conn is not None:
                 self._subscribe_snapshot(hub, conn, now)
             online = conn is not None
-            await self._run(hub, lambda m: _joined(m, hub.game, seat, online, now, wanted),
+            node = self.node if online else None
+            await self._run(hub, lambda m: _joined(m, hub.game, seat, node, now, wanted),
                             t0, now)
             if conn is not None:
                 self._mark_present(hub, conn, player)
@@ -307,7 +345,7 @@ class Matches:
 
     async def command(self, player: Player, cmd: Any, t0: float) -> Hub:
         """Apply one game command from `player` (move, pass, resign, undo, scoring...)."""
-        hub = self.hub(cmd.game_id)
+        hub = await self.find(cmd.game_id)
         async with hub.lock:
             now = self._now()
             due = hub.deadline
@@ -362,8 +400,8 @@ class Matches:
             await self._engine.do(commit(*cmds))
         except BaseException:
             if hub.timer is not None:
-                hub.timer = StateCtx.from_state(hub.timer.committed)
-            hub.ctx = StateCtx.from_state(ctx.committed)
+                hub.timer = _fresh(hub.timer)
+            hub.ctx = _fresh(ctx)
             raise
         finally:
             hub.writing = 0
@@ -394,8 +432,13 @@ class Matches:
 
     # -- versions somebody else wrote --------------------------------------------------------
 
+    def follow_kinds(self) -> list[Kind]:
+        """What `gameserver.live.follow` watches for the matches: games and their timers."""
+        return [Kind(KIND, self._foreign, self._adopt, self._resync),
+                Kind(timers.KIND, self._foreign_timer, self._adopt_timer, self._resync)]
+
     def _foreign(self, state: State) -> bool:
-        """The engine watcher's filter (runs inside every game commit): only versions this
+        """The filter for game versions (runs inside every game commit): only versions this
         process does not already hold."""
         hub = self.hubs.get(state.id)
         if hub is None:
@@ -403,21 +446,25 @@ class Matches:
         rev = int(state.annotations.get(REV, "0"))
         return rev > hub.match.rev and rev != hub.writing
 
-    async def follow(self) -> None:
-        """Adopt game versions written elsewhere, forever (the runtime owns this task)."""
-        while True:
-            watcher = self._engine.watch(get_states({"kind": KIND}, since_latest=True),
-                                         where=self._foreign)
-            try:
-                async with watcher:
-                    async for state in watcher:
-                        await self._adopt(state)
-            except WatcherLaggedError as error:
-                log.warning("the game watcher fell behind at rev %s; reloading every game",
-                            error.last_rev)
-                for hub in list(self.hubs.values()):
-                    async with hub.lock:
-                        await self._reload(hub)
+    def _foreign_timer(self, state: State) -> bool:
+        hub = self.hubs.get(timers.game_of(state))
+        if hub is None or hub.writing:
+            return False
+        return hub.timer is None or state.rev > hub.timer.committed.rev
+
+    async def _adopt_timer(self, state: State) -> None:
+        hub = self.hubs.get(timers.game_of(state))
+        if hub is None:
+            return
+        async with hub.lock:
+            if hub.timer is None or state.rev > hub.timer.committed.rev:
+                hub.timer = StateCtx.from_state(state)
+                hub.armed = timers.armed(state)
+
+    async def _resync(self) -> None:
+        for hub in list(self.hubs.values()):
+            async with hub.lock:
+                await self._reload(hub)
 
     async def _adopt(self, state: State) -> None:
         hub = self.hubs.get(state.id)
@@ -449,7 +496,6 @@ class Matches:
             if rebuilt is None:
                 return
             match = rebuilt
-        match = replace(match, connected=previous.connected)
         self.adopted += 1
         note = state.annotations.get(NOTE)
         if note:
@@ -459,6 +505,11 @@ class Matches:
         outcome = plan(hub.phase, match, event, hub.game, self.limits, at,
                        snapshot=rev != previous.rev + 1 or not note)
         hub.match, hub.phase, hub.deadline = match, outcome.phase, outcome.deadline
+        if len(match.taken()) != len(previous.taken()):  # somebody joined elsewhere
+            self._index(hub)
+            if not hub.observers:
+                for installer in self.installers:
+                    installer(hub)
         self._publish(hub, outcome, time.perf_counter())
 
     async def _rebuild(self, state: State) -> Match | None:
@@ -553,9 +604,9 @@ class Matches:
         conn.send(hub.snapshot(self._now() if now is None else now, seat))
         self._subscribe(hub, conn)
 
-    def watch(self, conn: Connection, game_id: str, since_rev: int | None) -> None:
+    async def watch(self, conn: Connection, game_id: str, since_rev: int | None) -> None:
         """Subscribe; send the updates after `since_rev` if kept, else a full snapshot."""
-        hub = self.hub(game_id)
+        hub = await self.find(game_id)
         current = hub.match.rev
         if since_rev == current:  # up to date: later updates only
             self._subscribe(hub, conn)
@@ -593,7 +644,7 @@ class Matches:
 
     async def _connect(self, hub: Hub, conn: Connection, player: Player) -> None:
         if self._mark_present(hub, conn, player) == 1:
-            await self._presence(hub, player, Connect())
+            await self._presence(hub, player, Connect(self.node))
 
     async def connection_closed(self, conn: Connection) -> None:
         """Forget the socket; a player's last socket leaving is a `player_disconnected`."""
@@ -611,7 +662,7 @@ class Matches:
                 hub.present[player.id] = n
                 continue
             hub.present.pop(player.id, None)
-            await self._presence(hub, player, Disconnect())
+            await self._presence(hub, player, Disconnect(self.node))
         conn.watching.clear()
         conn.present.clear()
 
@@ -624,23 +675,43 @@ class Matches:
             player_id = player.id
             await self._run(hub, lambda m: step(m, hub.game, player_id, cmd, now), t0, now)
 
-    def send_all(self, hub: Hub, data: bytes) -> None:
-        """A frame that is not a committed change (chat) to everyone watching the game."""
-        for conn in hub.watchers:
-            conn.send(data)
+    async def node_lost(self, node: str) -> None:
+        """Server `node` is gone (its heartbeat stopped): its players' sockets went with it,
+        so each game where it held someone's presence commits that player's disconnect."""
+        for hub in list(self.hubs.values()):
+            for seat, nodes in list(hub.match.present.items()):
+                held = hub.match.seat(seat)
+                if node in nodes and held is not None and hub.phase != "finished":
+                    await self._presence(hub, Player(held.player_id, held.name),
+                                         Disconnect(node))
+
+    def send_to(self, game_id: str, data: bytes) -> None:
+        """A frame that is not a change of the match (a chat line) to everyone watching it."""
+        hub = self.hubs.get(game_id)
+        if hub is not None:
+            for conn in hub.watchers:
+                conn.send(data)
+
+
+def _fresh(ctx: StateCtx) -> StateCtx:
+    """`ctx` as its committed version left it (a new one if it never was committed)."""
+    if ctx.committed.rev == 0:
+        return StateCtx.new(ctx.current.id)
+    return StateCtx.from_state(ctx.committed)
 
 
 class _NothingDue(Exception):
     """A deadline judged again after a reload was no longer due."""
 
 
-def _joined(match: Match, game: Game, seat: Seat, online: bool, now: float,
+def _joined(match: Match, game: Game, seat: Seat, node: str | None, now: float,
             wanted: str | None) -> tuple[Match, Event]:
-    """The join itself; a player joining from a socket is connected from that rev on."""
+    """The join itself; a player joining from a socket (on server `node`) is present from
+    that rev on."""
     joined, event = join(match, game, seat, now, wanted)
-    if online:
+    if node is not None:
         name = joined.seat_of(seat.player_id)
         assert name is not None
-        joined = replace(joined, connected=joined.connected | {name})
+        joined = present(joined, name, node, True)
     return bump(joined), event
 

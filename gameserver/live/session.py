@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from gameserver.live.chats import Chats
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Identities, Player
 from gameserver.live.lobby import Lobby
@@ -29,8 +30,9 @@ class Session:
     """The command handlers, shared by every connection of one app."""
 
     def __init__(self, settings: Settings, identities: Identities, matches: Matches,
-                 lobby: Lobby, now: Callable[[], float]) -> None:
+                 lobby: Lobby, chats: Chats, now: Callable[[], float]) -> None:
         self._settings = settings
+        self._chats = chats
         self._identities = identities
         self._matches = matches
         self._lobby = lobby
@@ -91,7 +93,7 @@ class Session:
         return {"game_id": hub.match.id, "seat": seat, "color": seat}
 
     async def watch(self, conn: Connection, cmd: c.Watch, t0: float) -> Result:
-        self._matches.watch(conn, cmd.game_id, cmd.since_rev)
+        await self._matches.watch(conn, cmd.game_id, cmd.since_rev)
         return {"game_id": cmd.game_id}
 
     async def unwatch(self, conn: Connection, cmd: c.Unwatch, t0: float) -> Result:
@@ -103,7 +105,7 @@ class Session:
         return {"game_id": cmd.game_id, "rev": hub.match.rev}
 
     async def chat(self, conn: Connection, cmd: c.Chat, t0: float) -> Result:
-        hub = self._matches.hub(cmd.game_id)
+        hub = await self._matches.find(cmd.game_id)
         text = cmd.text.strip()
         if not text:
             raise BadRequest("the chat message is empty")
@@ -113,8 +115,7 @@ class Session:
         if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
             raise BadRequest("chat messages may not hold control characters")
         player = self.player(conn)
-        push = frames.chat(cmd.game_id, player.id, player.name, text, self._now())
-        self._matches.send_all(hub, push)
+        await self._chats.say(hub.match.id, player.id, player.name, text, self._now())
         if conn not in hub.watchers:
-            conn.send(push)
+            conn.send(frames.chat(cmd.game_id, player.id, player.name, text, self._now()))
         return {}
