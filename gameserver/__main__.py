@@ -79,6 +79,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     limits = parser.add_argument_group("match limits (seconds; 0 turns a limit off)")
     limits.add_argument("--lobby-timeout", type=_limit, default=Settings().lobby_timeout,
                         help="cancel a game nobody joins after this long")
+    limits.add_argument("--lobby-away", type=_limit, default=Settings().lobby_away,
+                        help="take a waiting game out of the lobby while its creator has been "
+                             "away this long (it is listed again when they are back)")
     limits.add_argument("--abandon-after", type=_limit, default=Settings().abandon_after,
                         help="a player of a game without a clock who stays disconnected this "
                              "long loses it by forfeit")
@@ -90,7 +93,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         loop=ns.loop, games=ns.games, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
-        lobby_timeout=ns.lobby_timeout, abandon_after=ns.abandon_after,
+        lobby_timeout=ns.lobby_timeout, lobby_away=ns.lobby_away,
+        abandon_after=ns.abandon_after,
         scoring_timeout=ns.scoring_timeout, node_id=ns.node_id, public_url=ns.public_url,
         reuse_port=ns.reuse_port, node_heartbeat=ns.node_heartbeat,
         node_timeout=ns.node_timeout,

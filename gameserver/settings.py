@@ -42,11 +42,15 @@ class Settings:
     node_timeout: float = 6.0  # a node silent this long is lost: its players disconnect
     reuse_port: bool = False  # several processes may listen on one port (SO_REUSEPORT)
 
+    quick_match_timeout: float = 600.0  # seconds a quick match waits for a partner
+
     #: the games served, by name (see gameserver.games.AVAILABLE)
     games: tuple[str, ...] = tuple(AVAILABLE)
 
     # match limits in seconds (None: no limit); see docs/clocks.md
     lobby_timeout: float | None = 3600.0  # a game nobody joins is cancelled
+    #: a waiting game whose creator's last socket left this long ago leaves the lobby
+    lobby_away: float | None = 30.0
     abandon_after: float | None = 600.0  # a game with no clock whose player stays away
     scoring_timeout: float | None = 600.0  # a scoring phase nobody finishes is scored as marked
 

@@ -263,7 +263,7 @@ class BotSeats:
             assert held is not None
             if self.chats is not None:
                 await self.chats.say(match.id, held.player_id, held.name, step.text,
-                                     self._clock.now())
+                                     self._clock.now(), hub.game.moves(match.state))
             return True
         if step.paced and self._move_delay > 0 and not await self._paused(hub, match.rev,
                                                            self._clock.now() + self._move_delay):

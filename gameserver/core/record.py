@@ -47,6 +47,9 @@ def _head(match: Match, base: int) -> dict[str, Json]:
         "away": dict(match.away),
         "present": {seat: list(nodes) for seat, nodes in match.present.items()},
         "ended": None if match.ended is None else list(match.ended),
+        "dormant": match.dormant,
+        "reserved": dict(match.reserved),
+        "rematch_of": match.rematch_of,
         "base": base,
     }
 
@@ -134,7 +137,11 @@ def _advance(match: Match, data: Mapping[str, Json], items: Sequence[Json],
         match = replace(match, ended=(ended[0], ended[1]),
                         state=game.stop(match.state, ended[1]))
     present = {seat: tuple(nodes) for seat, nodes in data.get("present", {}).items()}
-    return replace(match, rev=data["rev"], away=data.get("away", {}), present=present)
+    held = data["seats"]
+    seats = tuple(_seat(held.get(n)) for n in match.seat_names)  # renames
+    return replace(match, rev=data["rev"], away=data.get("away", {}), present=present,
+                   seats=seats, dormant=data.get("dormant", False),
+                   reserved=data.get("reserved", {}), rematch_of=data.get("rematch_of"))
 
 
 def _last_instant(match: Match) -> float:

@@ -66,10 +66,13 @@ class Chats:
         lines: list[Line] = orjson.loads(ctx.committed.annotation(LINES, "[]"))
         return lines
 
-    async def say(self, game_id: str, player_id: str, name: str, text: str, at: float) -> None:
+    async def say(self, game_id: str, player_id: str, name: str, text: str, at: float,
+                  moves: int = 0) -> None:
         """Keep one line and push it to the game's watchers (here, and on the other
-        servers through their followers)."""
-        line: Line = {"player_id": player_id, "name": name, "text": text, "at": at}
+        servers through their followers); `moves` is how many moves the game had then (the
+        SGF export puts the line after that move)."""
+        line: Line = {"player_id": player_id, "name": name, "text": text, "at": at,
+                      "moves": moves}
         lock = self._locks.setdefault(game_id, asyncio.Lock())
         async with lock:
             for _ in range(5):

@@ -7,6 +7,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
+from gameserver.core.game import ExportInfo
 from gameserver.core.match import snapshot_view
 from gameserver.live.matches import Hub
 from gameserver.live.persistence import flush_figures, health
@@ -58,8 +59,10 @@ async def get_sgf(request: Request) -> Response:
         return JSONResponse({"code": "not_found",
                              "message": f"{hub.match.game} games have no SGF record"},
                             status_code=404)
-    names = {name: seat.name for name, seat in hub.match.taken()}
-    media_type, record = export(hub.match.state, names)
+    runtime = runtime_of(request)
+    info = ExportInfo({name: seat.name for name, seat in hub.match.taken()},
+                      hub.match.created_at, runtime.chats.lines(hub.match.id))
+    media_type, record = export(hub.match.state, info)
     return Response(record, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{hub.match.id}.sgf"'})
 

@@ -37,7 +37,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -57,6 +57,7 @@ from flowstate import (
 )
 from gameserver.core.game import Game
 from gameserver.core.match import (
+    CANCELLED,
     CHUNK_ACTIONS,
     Connect,
     Deadline,
@@ -64,6 +65,7 @@ from gameserver.core.match import (
     Event,
     Limits,
     Match,
+    Rename,
     Seat,
     bump,
     deadline,
@@ -83,7 +85,14 @@ from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
 from gameserver.wire import frames
 from gameserver.wire import requests as c
-from gameserver.wire.errors import BadRequest, Internal, NotFound, RateLimited
+from gameserver.wire.errors import (
+    BadRequest,
+    Forbidden,
+    Internal,
+    NotFound,
+    RateLimited,
+    WrongPhase,
+)
 
 log = logging.getLogger("gameserver.matches")
 
@@ -160,12 +169,15 @@ class Matches:
         self.hubs: dict[str, Hub] = {}
         self._by_player: dict[str, set[str]] = {}
         self.conflicts = 0  # commits that met a newer version (another writer) and retried
+        self._rematches: dict[str, str] = {}  # finished game -> the rematch offered after it
         self.adopted = 0  # versions written elsewhere and taken into a hub
         #: observers of every change (the lobby, metrics)
         self.observers: list[Observer] = []
         #: called with every hub that appears (created, loaded or adopted): a bot seat
         #: service attaches its observer to the games it plays
         self.installers: list[Callable[[Hub], None]] = []
+        #: the chat kept with a game (set by the runtime), shown to sockets that start watching
+        self.chat_lines: Callable[[str], Sequence[Mapping[str, Any]]] | None = None
         #: the seat a bot takes for `create {opponent: "bot"}` in that game (set by the bot
         #: service); None: this server has no bots
         self.bot_seat: Callable[[str], Seat] | None = None
@@ -220,8 +232,10 @@ class Matches:
 
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
-        hub.in_lobby = hub.phase == "waiting"
+        hub.in_lobby = listed(hub)
         self._index(hub)
+        if hub.match.rematch_of is not None:
+            self._rematches[hub.match.rematch_of] = hub.match.id
         for installer in self.installers:
             installer(hub)
 
@@ -267,7 +281,9 @@ class Matches:
             yield self.hubs[game_id]
 
     def open_games(self) -> list[Hub]:
-        return [hub for hub in self.hubs.values() if hub.phase == "waiting"]
+        """Waiting games anyone may join: not dormant (creator away), no seat kept for
+        somebody."""
+        return [hub for hub in self.hubs.values() if listed(hub)]
 
     def count_by_phase(self) -> dict[str, int]:
         counts = {"waiting": 0, "playing": 0, "scoring": 0, "finished": 0}
@@ -287,7 +303,6 @@ class Matches:
                      opponent: Seat | None = None) -> Hub:
         """A new match with `player` seated; with `opponent` (or `opponent: "bot"`, which asks
         `bot_seat`) the next seat is taken at once (and the game starts if that fills it)."""
-        t0 = time.perf_counter()
         game = self.games.get(cmd.game)
         if game is None:
             raise BadRequest(f"this server has no game {cmd.game!r} "
@@ -300,10 +315,22 @@ class Matches:
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
-        game_id = "g" + secrets.token_hex(5)
+        return await self.open(game, settings, Seat(player.id, player.name), seat, conn,
+                               opponents=() if opponent is None else (opponent,))
+
+    async def open(self, game: Game, settings: Mapping[str, Any], creator: Seat, seat: str,
+                   conn: Connection | None, *, opponents: Sequence[Seat] = (),
+                   reserved: Mapping[str, str] | None = None,
+                   rematch_of: str | None = None, game_id: str | None = None) -> Hub:
+        """Commit a new match: `creator` in `seat`, `opponents` in the next open seats, seats
+        kept for players in `reserved`; `conn` (the creator's socket) watches it."""
+        t0 = time.perf_counter()
+        game_id = game_id or "g" + secrets.token_hex(5)
         now = self._now()
-        match = new_match(game, game_id, settings, Seat(player.id, player.name), seat, now)
-        if opponent is not None:
+        match = new_match(game, game_id, settings, creator, seat, now)
+        if reserved or rematch_of:
+            match = replace(match, reserved=dict(reserved or {}), rematch_of=rematch_of)
+        for opponent in opponents:
             match, _ = join(match, game, opponent, now)
         if conn is not None:
             match = present(match, seat, self.node, True)
@@ -318,9 +345,87 @@ class Matches:
         self._install(hub)
         if conn is not None:
             self._subscribe(hub, conn)
-            self._mark_present(hub, conn, player)
+            self._mark_present(hub, conn, Player(creator.player_id, creator.name))
         self._publish(hub, outcome, t0)
         return hub
+
+    # -- rematch -----------------------------------------------------------------------------
+
+    async def rematch(self, player: Player, game_id: str, conn: Connection | None) -> Hub:
+        """Offer the other players of finished game `game_id` the same game again with the
+        seats turned by one (colours swapped in a two-player game): a new waiting match
+        with `player` seated and the others' seats kept for them (a bot takes its seat at
+        once). Asking again returns the offer already made."""
+        old = await self.find(game_id)
+        if old.phase != "finished":
+            raise WrongPhase("rematch", old.phase)
+        match = old.match
+        mine = match.seat_of(player.id)
+        if mine is None:
+            raise Forbidden(f"you did not play game {game_id}")
+        pending = self._rematch_of(game_id)
+        if pending is not None:
+            if conn is not None:
+                await self.watch(conn, pending.match.id, None)
+            return pending
+        names = match.seat_names
+        turned = {names[i]: names[(i + 1) % len(names)] for i in range(len(names))}
+        others = [(turned[n], s) for n, s in match.taken() if s.player_id != player.id]
+        bots = tuple(s for _, s in others if s.player_id.startswith("bot:"))
+        reserved = {seat: s.player_id for seat, s in others if not s.player_id.startswith("bot:")}
+        self._check_open_games(player)
+        return await self.open(old.game, match.settings, Seat(player.id, player.name),
+                               turned[mine], conn, opponents=bots, reserved=reserved,
+                               rematch_of=game_id)
+
+    async def rematch_reply(self, player: Player, game_id: str, accept: bool,
+                            conn: Connection | None) -> Hub:
+        """Accept (join) or decline (cancel) a rematch offered to `player`."""
+        hub = await self.find(game_id)
+        match = hub.match
+        if match.rematch_of is None or player.id not in match.reserved.values():
+            raise Forbidden(f"game {game_id} is no rematch offered to you")
+        if accept:
+            return await self.join(player, game_id, conn)
+        async with hub.lock:
+            now = self._now()
+
+            def decline(m: Match) -> tuple[Match, Event]:
+                if m.phase(hub.game) != "waiting":
+                    raise WrongPhase("rematch_reply", m.phase(hub.game))
+                return bump(replace(m, ended=(CANCELLED, now),
+                                    state=hub.game.stop(m.state, now))), {
+                    "kind": "cancelled", "reason": "rematch declined", "result": CANCELLED,
+                    "player_id": player.id}
+
+            await self._run(hub, decline, time.perf_counter(), now)
+        return hub
+
+    def _rematch_of(self, game_id: str) -> Hub | None:
+        """The waiting rematch offered after finished game `game_id`, if any."""
+        new_id = self._rematches.get(game_id)
+        hub = self.hubs.get(new_id) if new_id is not None else None
+        return hub if hub is not None and hub.phase == "waiting" else None
+
+    def _tell_rematch(self, hub: Hub) -> None:
+        """The watchers of the game a rematch was offered after hear how it stands."""
+        old_id = hub.match.rematch_of
+        if old_id is None:
+            return
+        old = self.hubs.get(old_id)
+        if old is None:
+            return
+        data = frames.rematch(old_id, self._offer(hub))
+        for conn in old.watchers:
+            conn.send(data)
+
+    def _offer(self, hub: Hub) -> dict[str, Any]:
+        match = hub.match
+        by = next((s for n, s in match.taken() if n not in match.reserved), None)
+        return {"game_id": match.id, "phase": hub.phase,
+                "player_id": None if by is None else by.player_id,
+                "name": None if by is None else by.name,
+                "for": sorted(match.reserved.values())}
 
     async def join(self, player: Player, game_id: str, conn: Connection | None,
                    wanted: str | None = None) -> Hub:
@@ -429,6 +534,8 @@ class Matches:
             observer(hub, outcome, t0)
         for observer in hub.observers:
             observer(hub, outcome, t0)
+        if hub.match.rematch_of is not None and outcome.lobby:
+            self._tell_rematch(hub)
 
     # -- versions somebody else wrote --------------------------------------------------------
 
@@ -600,9 +707,16 @@ class Matches:
         conn.watching.add(hub.match.id)
 
     def _subscribe_snapshot(self, hub: Hub, conn: Connection, now: float | None = None) -> None:
+        """A full `game` for a socket that starts watching, then the chat kept with it."""
         seat = hub.seat_of(conn) if hub.game.hidden else None
         conn.send(hub.snapshot(self._now() if now is None else now, seat))
         self._subscribe(hub, conn)
+        lines = self.chat_lines(hub.match.id) if self.chat_lines is not None else ()
+        if lines:
+            conn.send(frames.chat_history(hub.match.id, lines))
+        pending = self._rematch_of(hub.match.id) if hub.phase == "finished" else None
+        if pending is not None:
+            conn.send(frames.rematch(hub.match.id, self._offer(pending)))
 
     async def watch(self, conn: Connection, game_id: str, since_rev: int | None) -> None:
         """Subscribe; send the updates after `since_rev` if kept, else a full snapshot."""
@@ -626,13 +740,17 @@ class Matches:
         conn.watching.discard(game_id)
 
     async def player_online(self, conn: Connection, player: Player) -> None:
-        """After hello: subscribe the socket to the player's unfinished games; mark present."""
+        """After hello: subscribe the socket to the player's unfinished games; mark present;
+        a new name reaches the seats it holds."""
         for hub in list(self.games_of(player.id)):
             if hub.phase == "finished" or hub.match.id in conn.watching:
                 continue
             async with hub.lock:
                 self._subscribe_snapshot(hub, conn)
             await self._connect(hub, conn, player)
+            seat = hub.match.seat(hub.match.seat_of(player.id) or "")
+            if seat is not None and seat.name != player.name:
+                await self._presence(hub, player, Rename(player.name))
 
     def _mark_present(self, hub: Hub, conn: Connection, player: Player) -> int:
         if hub.match.id in conn.present:
@@ -666,7 +784,8 @@ class Matches:
         conn.watching.clear()
         conn.present.clear()
 
-    async def _presence(self, hub: Hub, player: Player, cmd: Connect | Disconnect) -> None:
+    async def _presence(self, hub: Hub, player: Player,
+                        cmd: Connect | Disconnect | Rename) -> None:
         t0 = time.perf_counter()
         async with hub.lock:
             if hub.phase == "finished" or hub.match.seat_of(player.id) is None:
@@ -691,6 +810,12 @@ class Matches:
         if hub is not None:
             for conn in hub.watchers:
                 conn.send(data)
+
+
+def listed(hub: Hub) -> bool:
+    """Whether the lobby shows the game: waiting, its creator around, no seat kept."""
+    match = hub.match
+    return hub.phase == "waiting" and not match.dormant and not match.reserved
 
 
 def _fresh(ctx: StateCtx) -> StateCtx:

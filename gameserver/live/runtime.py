@@ -29,6 +29,7 @@ from gameserver.live.matches import Matches
 from gameserver.live.metrics import Metrics
 from gameserver.live.nodes import Nodes
 from gameserver.live.persistence import make_driver
+from gameserver.live.quickmatch import QuickMatch
 from gameserver.live.server import freeze_survivors, tune_gc
 from gameserver.live.session import Session
 from gameserver.live.sockets import SocketServer
@@ -72,6 +73,7 @@ class Runtime:
                        f"http://{settings.host}:{settings.port}",
                        heartbeat=settings.node_heartbeat, timeout=settings.node_timeout)
                  if shared else None)
+        quick = QuickMatch(registry, timeout=settings.quick_match_timeout)
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
             identities = Identities(engine, settings.max_name_length)
@@ -80,6 +82,7 @@ class Runtime:
                               max_open_games=settings.max_open_games_per_player,
                               limits=limits(settings), node=node, shared=shared)
             chats = Chats(engine, matches.send_to)
+            matches.chat_lines = chats.lines
             lobby = Lobby()
             matches.observers += [lobby.observe, metrics.observe]
             bots = BotSeats(makers, matches, clock,
@@ -87,7 +90,9 @@ class Runtime:
                             bot_games_size=settings.bot_games_size)
             bots.chats = chats
             follower = Follower(engine)
-            for kind in (*matches.follow_kinds(), identities.follow_kind(), chats.follow_kind()):
+            quick.attach(engine, matches, clock.now)
+            for kind in (*matches.follow_kinds(), identities.follow_kind(), chats.follow_kind(),
+                         quick.follow_kind()):
                 follower.add(kind)
             if nodes is not None:
                 nodes.attach(engine)
@@ -100,8 +105,10 @@ class Runtime:
             await identities.load()
             await matches.load()
             await chats.load()
-            session = Session(settings, identities, matches, lobby, chats, clock.now)
+            await quick.load()
+            session = Session(settings, identities, matches, lobby, chats, quick, clock.now)
             sockets = SocketServer(settings, session, matches, lobby, metrics, clock, net_clock)
+            quick.sockets_of = sockets.of_player
             if settings.tune_gc:
                 tune_gc()
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
@@ -123,4 +130,5 @@ class Runtime:
 
 
 def limits(settings: Settings) -> Limits:
-    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after)
+    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after,
+                  lobby_away=settings.lobby_away)
