@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import sys
 from collections.abc import Sequence
 
@@ -19,7 +20,11 @@ import uvicorn  # noqa: E402
 
 from gameserver.games import AVAILABLE  # noqa: E402
 from gameserver.live.app import create_app  # noqa: E402
-from gameserver.live.server import configure_logging, uvicorn_config  # noqa: E402
+from gameserver.live.server import (  # noqa: E402
+    configure_logging,
+    listening_socket,
+    uvicorn_config,
+)
 from gameserver.settings import Settings  # noqa: E402
 
 
@@ -42,6 +47,21 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--games", type=_games, default=Settings().games,
                         help="the games to serve, comma-separated (default: all of "
                              f"{','.join(AVAILABLE)})")
+    cluster = parser.add_argument_group(
+        "cluster (several servers on one postgresql:// --db; see docs/cluster.md)")
+    cluster.add_argument("--node-id", default="", type=_node_id,
+                         help="this server's name in the cluster (default: random per start)")
+    cluster.add_argument("--public-url", default="",
+                         help="the address clients reach this server at, for the others' "
+                              "reconnect lists (default: http://HOST:PORT)")
+    cluster.add_argument("--node-heartbeat", type=float, default=Settings().node_heartbeat,
+                         help="seconds between this server's heartbeats")
+    cluster.add_argument("--node-timeout", type=float, default=Settings().node_timeout,
+                         help="a server silent this long is taken for gone: its players are "
+                              "disconnected and its bots move elsewhere")
+    cluster.add_argument("--reuse-port", action="store_true",
+                         help="let several processes on this machine listen on one port "
+                              "(SO_REUSEPORT; the kernel spreads connections among them)")
     bots = parser.add_argument_group("bots")
     bots.add_argument("--bot", choices=["gnugo", "builtin"], default=Settings().bot,
                       help="who plays `create {opponent: \"bot\"}`: GNU Go (or --gtp-command; "
@@ -62,6 +82,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     limits = parser.add_argument_group("match limits (seconds; 0 turns a limit off)")
     limits.add_argument("--lobby-timeout", type=_limit, default=Settings().lobby_timeout,
                         help="cancel a game nobody joins after this long")
+    limits.add_argument("--lobby-away", type=_limit, default=Settings().lobby_away,
+                        help="take a waiting game out of the lobby while its creator has been "
+                             "away this long (it is listed again when they are back)")
     limits.add_argument("--abandon-after", type=_limit, default=Settings().abandon_after,
                         help="a player of a game without a clock who stays disconnected this "
                              "long loses it by forfeit")
@@ -73,9 +96,18 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         loop=ns.loop, games=ns.games, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
-        lobby_timeout=ns.lobby_timeout, abandon_after=ns.abandon_after,
-        scoring_timeout=ns.scoring_timeout, admin_token=ns.admin_token,
+        lobby_timeout=ns.lobby_timeout, lobby_away=ns.lobby_away,
+        abandon_after=ns.abandon_after,
+        scoring_timeout=ns.scoring_timeout, node_id=ns.node_id, public_url=ns.public_url,
+        reuse_port=ns.reuse_port, node_heartbeat=ns.node_heartbeat,
+        node_timeout=ns.node_timeout, admin_token=ns.admin_token,
     )
+
+
+def _node_id(text: str) -> str:
+    if text and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: a node id is 1-64 letters, digits, _ . -")
+    return text
 
 
 def _games(text: str) -> tuple[str, ...]:
@@ -96,7 +128,11 @@ def _limit(text: str) -> float | None:
 def main(argv: Sequence[str] | None = None) -> None:
     settings = parse_args(argv)
     configure_logging(settings.log_level)
-    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+    server = uvicorn.Server(uvicorn_config(create_app(settings), settings))
+    if settings.reuse_port:
+        server.run(sockets=[listening_socket(settings.host, settings.port, reuse_port=True)])
+    else:
+        server.run()
 
 
 if __name__ == "__main__":

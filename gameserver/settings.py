@@ -35,11 +35,22 @@ class Settings:
     max_open_games_per_player: int = 10
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
+    # a cluster (several servers on one PostgreSQL database; see docs/cluster.md)
+    node_id: str = ""  # this server's name among them (default: a random one per start)
+    public_url: str = ""  # how clients reach this server (default: http://host:port)
+    node_heartbeat: float = 2.0  # seconds between heartbeats
+    node_timeout: float = 6.0  # a node silent this long is lost: its players disconnect
+    reuse_port: bool = False  # several processes may listen on one port (SO_REUSEPORT)
+
+    quick_match_timeout: float = 600.0  # seconds a quick match waits for a partner
+
     #: the games served, by name (see gameserver.games.AVAILABLE)
     games: tuple[str, ...] = tuple(AVAILABLE)
 
     # match limits in seconds (None: no limit); see docs/clocks.md
     lobby_timeout: float | None = 3600.0  # a game nobody joins is cancelled
+    #: a waiting game whose creator's last socket left this long ago leaves the lobby
+    lobby_away: float | None = 30.0
     abandon_after: float | None = 600.0  # a game with no clock whose player stays away
     scoring_timeout: float | None = 600.0  # a scoring phase nobody finishes is scored as marked
 

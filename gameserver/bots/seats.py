@@ -24,16 +24,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flowstate import Clock
 from gameserver.core.match import Match, Seat
 from gameserver.core.plan import Plan
+from gameserver.live.chats import Chats
 from gameserver.live.identity import Player
 from gameserver.live.matches import Hub, Matches
-from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, ProtocolError
 
@@ -110,6 +110,10 @@ class BotSeats:
         #: set when a game changes while its worker waits (paced moves)
         self._changed: dict[str, asyncio.Event] = {}
         self._tg: asyncio.TaskGroup | None = None
+        #: where bots' chat lines go (set by the runtime)
+        self.chats: Chats | None = None
+        #: whether this server plays the bots of a game (one server of a cluster does)
+        self.mine: Callable[[str], bool] = lambda game_id: True
         matches.bot_seat = self.seat_for
         matches.installers.append(self.install)
 
@@ -138,6 +142,13 @@ class BotSeats:
             brains, self._brains = list(self._brains.values()), {}
             for brain in brains:
                 await brain.close()
+
+    def rehome(self) -> None:
+        """The live servers changed: wake every bot game (those that are now this server's
+        start here; the others' workers find nothing to do)."""
+        for hub in list(self._matches.hubs.values()):
+            if hub.observers:
+                self.wake(hub.match.id)
 
     def install(self, hub: Hub) -> None:
         """A hub appeared (created, loaded, adopted): observe it if a bot holds a seat."""
@@ -204,7 +215,7 @@ class BotSeats:
             return
         hub = self._matches.hubs.get(game_id)
         tg = self._tg
-        if hub is None or tg is None:
+        if hub is None or tg is None or not self.mine(game_id):
             return
         if hub.phase == "finished":
             if any(key[0] == game_id for key in self._brains):
@@ -250,8 +261,9 @@ class BotSeats:
         if isinstance(step, BotSay):
             held = match.seat(seat)
             assert held is not None
-            self._matches.send_all(hub, frames.chat(match.id, held.player_id, held.name,
-                                                    step.text, self._clock.now()))
+            if self.chats is not None:
+                await self.chats.say(match.id, held.player_id, held.name, step.text,
+                                     self._clock.now(), hub.game.moves(match.state))
             return True
         if step.paced and self._move_delay > 0 and not await self._paused(hub, match.rev,
                                                            self._clock.now() + self._move_delay):

@@ -29,8 +29,10 @@ attributes and methods of `Game` (subclass `GameBase` for the defaults):
   so hidden information stays hidden. `full` is False for an `update`, which leaves out what a
   client appends from the event (Go's `moves`);
 - **result**: `result(state)`, the result text once finished;
-- **exports**: `exports` maps a format name (Go: `"sgf"`) to a function of the state and the
-  players' names returning `(media_type, text)`.
+- **exports**: `exports` maps a format name (Go: `"sgf"`) to a function of the state and an
+  `ExportInfo` (names, date, chat) returning `(media_type, text)`;
+- **queries**: `queries` maps a name (Go: `"estimate"`) to a function of the state returning
+  JSON, for `query` requests that look at a game without changing it.
 
 Everything here is pure: values in, values out, `now` an argument.
 """
@@ -46,14 +48,25 @@ from typing import Any, ClassVar, Literal, Protocol, TypeAlias
 from gameserver.wire.errors import BadRequest, UnknownType
 from gameserver.wire.requests import kind_of
 
-__all__ = ["Action", "Deadline", "Event", "Export", "Game", "GameBase", "Json", "decode_action",
-           "read_fields"]
+__all__ = ["Action", "Deadline", "Event", "Export", "ExportInfo", "Game", "GameBase", "Json",
+           "decode_action", "read_fields"]
 
 Json: TypeAlias = Any
 Event: TypeAlias = dict[str, Json]
 Deadline: TypeAlias = tuple[float, str]
-#: (state, names by seat) -> (media type, text)
-Export: TypeAlias = Callable[[Any, Mapping[str, str]], tuple[str, str]]
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExportInfo:
+    """What an export may use besides the game state."""
+
+    names: Mapping[str, str]  # players' names by seat
+    created_at: float  # unix seconds
+    #: the chat kept with the game: `{player_id, name, text, at, moves}` (moves: how many
+    #: moves had been played when it was said)
+    chat: Sequence[Mapping[str, Any]] = ()
+
+
+#: (state, info) -> (media type, text)
+Export: TypeAlias = Callable[[Any, ExportInfo], tuple[str, str]]
 Action: TypeAlias = Any  # a game's frozen dataclass
 
 
@@ -74,6 +87,9 @@ class Game(Protocol):
 
     @property
     def exports(self) -> Mapping[str, Export]: ...
+
+    @property
+    def queries(self) -> Mapping[str, Callable[[Any], Json]]: ...
 
     def settings(self, raw: Mapping[str, Json]) -> dict[str, Json]: ...
 
@@ -126,6 +142,7 @@ class GameBase:
     #: timeout or a tick), by record code; defaults to `actions`
     recorded: ClassVar[Mapping[str, type[Any]]] = {}
     exports: Mapping[str, Export] = {}
+    queries: Mapping[str, Callable[[Any], Json]] = {}
 
     def seat_names(self, settings: Mapping[str, Json]) -> Sequence[str]:
         return self.seats

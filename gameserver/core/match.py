@@ -33,10 +33,34 @@ from gameserver.core.timecontrol import to_ms
 from gameserver.wire import requests as c
 from gameserver.wire.errors import BadRequest, Forbidden, StaleRev, WrongPhase
 
-__all__ = ["ABANDONED", "CANCELLED", "CHUNK_ACTIONS", "LOBBY", "Connect", "Deadline",
-           "Disconnect", "Event", "Limits", "Match", "MatchPhase", "Seat", "act", "bump",
-           "deadline", "expire", "game_view", "join", "new_match", "snapshot_view", "start",
-           "step", "summary_view"]
+__all__ = [
+    "ABANDONED",
+    "CANCELLED",
+    "CHUNK_ACTIONS",
+    "DORMANT",
+    "LOBBY",
+    "Connect",
+    "Deadline",
+    "Disconnect",
+    "Event",
+    "Limits",
+    "Match",
+    "MatchPhase",
+    "Rename",
+    "Seat",
+    "act",
+    "bump",
+    "deadline",
+    "expire",
+    "game_view",
+    "join",
+    "new_match",
+    "present",
+    "snapshot_view",
+    "start",
+    "step",
+    "summary_view",
+]
 
 MatchPhase = str  # "waiting" | a game phase | "finished"
 CANCELLED = "Void"  # the result of a game nobody joined in time
@@ -45,6 +69,7 @@ CHUNK_ACTIONS = 32
 
 LOBBY = "match.lobby_timeout"
 ABANDONED = "match.abandoned"
+DORMANT = "match.creator_away"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +84,32 @@ class Limits:
 
     lobby: float | None = None  # a game nobody joins is cancelled
     abandon: float | None = None  # a player who stays away forfeits (where the game says so)
+    #: a waiting game whose creator stays away this long leaves the lobby until they are back
+    lobby_away: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Connect:
-    """Internal request: a seated player's first socket arrived."""
+    """Internal request: a seated player's first socket on server `node` arrived."""
 
+    node: str = ""
+    id: None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rename:
+    """Internal request: a seated player took another name."""
+
+    name: str
     id: None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Disconnect:
-    """Internal request: a seated player's last socket left."""
+    """Internal request: a seated player's last socket on server `node` left (or `node`
+    itself is gone)."""
 
+    node: str = ""
     id: None = None
 
 
@@ -92,13 +130,25 @@ class Match:
     log: tuple[str, ...] = ()
     tail_json: str = ""
     action_count: int = 0
-    #: seats whose player has a socket open on this server (presence; not recorded)
-    connected: frozenset[str] = field(default_factory=frozenset)
+    #: presence: for each seat, the servers (nodes) where its player has a socket open
+    present: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     started_at: float | None = None  # when the last open seat was taken
     #: seated players whose last socket left, and since when (a bot never leaves)
     away: Mapping[str, float] = field(default_factory=dict)
     #: a result the match decided itself (a game nobody joined), and when
     ended: tuple[str, float] | None = None
+    #: a waiting game whose creator has been away longer than the lobby allows: it is not
+    #: listed (or joinable) until they are back
+    dormant: bool = False
+    #: seats kept for one player (a rematch offered to the opponent): seat -> player id
+    reserved: Mapping[str, str] = field(default_factory=dict)
+    #: the game this one is a rematch of
+    rematch_of: str | None = None
+
+    @property
+    def connected(self) -> frozenset[str]:
+        """Seats whose player has a socket open on some server."""
+        return frozenset(seat for seat, nodes in self.present.items() if nodes)
 
     def seat(self, name: str) -> Seat | None:
         try:
@@ -212,10 +262,16 @@ def join(match: Match, game: Game, seat: Seat, now: float | None = None,
         raise WrongPhase("join", phase)
     if match.seat_of(seat.player_id) is not None:
         raise Forbidden(f"you already hold a seat in game {match.id}")
-    open_seats = [n for n, s in zip(match.seat_names, match.seats, strict=True) if s is None]
+    if match.dormant:
+        raise Forbidden(f"the creator of game {match.id} is away; try again when they are back")
+    open_seats = [n for n, s in zip(match.seat_names, match.seats, strict=True)
+                  if s is None and match.reserved.get(n, seat.player_id) == seat.player_id]
+    if not open_seats:
+        raise Forbidden(f"the open seat of game {match.id} is kept for another player")
     if wanted is not None and wanted not in open_seats:
         raise BadRequest(f"seat {wanted!r} is not open (open: {', '.join(open_seats)})")
-    name = wanted or open_seats[0]
+    mine = [n for n in open_seats if match.reserved.get(n) == seat.player_id]
+    name = wanted or (mine or open_seats)[0]
     seats = tuple(seat if n == name else s
                   for n, s in zip(match.seat_names, match.seats, strict=True))
     joined = replace(match, seats=seats)
@@ -230,24 +286,49 @@ def start(match: Match, game: Game, now: float) -> Match:
     return replace(match, started_at=now, state=game.start(match.state, match.seat_names, now))
 
 
+def present(match: Match, seat: str, node: str, here: bool) -> Match:
+    """`match` with `seat`'s player present on server `node` or not; a seat nobody is
+    present for is away from `now` on (see `_disconnect`)."""
+    nodes = match.present.get(seat, ())
+    nodes = (*nodes, node) if here and node not in nodes else \
+        tuple(n for n in nodes if n != node) if not here else nodes
+    changed = {k: v for k, v in match.present.items() if k != seat}
+    if nodes:
+        changed[seat] = nodes
+    return replace(match, present=changed)
+
+
 def _connect(match: Match, game: Game, player_id: str, request: Connect,
              now: float) -> tuple[Match, Event]:
     seat = _seated(match, player_id)
     away = {k: v for k, v in match.away.items() if k != seat}
-    return (replace(match, connected=match.connected | {seat}, away=away),
+    return (replace(present(match, seat, request.node, True), away=away, dormant=False),
             {"kind": "player_connected", "seat": seat, "color": seat})
+
+
+def _rename(match: Match, game: Game, player_id: str, request: Rename,
+            now: float) -> tuple[Match, Event]:
+    seat = _seated(match, player_id)
+    seats = tuple(Seat(s.player_id, request.name) if s is not None and s.player_id == player_id
+                  else s for s in match.seats)
+    return (replace(match, seats=seats),
+            {"kind": "player_renamed", "seat": seat, "color": seat, "name": request.name})
 
 
 def _disconnect(match: Match, game: Game, player_id: str, request: Disconnect,
                 now: float) -> tuple[Match, Event]:
     seat = _seated(match, player_id)
-    return (replace(match, connected=match.connected - {seat},
-                    away={**match.away, seat: match.away.get(seat, now)}),
+    nxt = present(match, seat, request.node, False)
+    if seat in nxt.connected:  # still on another server
+        return nxt, {"kind": "presence", "seat": seat, "color": seat}
+    return (replace(nxt, away={**match.away, seat: match.away.get(seat, now)}),
             {"kind": "player_disconnected", "seat": seat, "color": seat})
 
 
-_PRESENCE: dict[type[Any], Handler] = {Connect: _connect, Disconnect: _disconnect}
-_NAMES: dict[type[Any], str] = {Connect: "connect", Disconnect: "disconnect", c.Act: "act"}
+_PRESENCE: dict[type[Any], Handler] = {Connect: _connect, Disconnect: _disconnect,
+                                       Rename: _rename}
+_NAMES: dict[type[Any], str] = {Connect: "connect", Disconnect: "disconnect", Rename: "rename",
+                                c.Act: "act"}
 
 
 def step(match: Match, game: Game, player_id: str, request: Any,
@@ -288,7 +369,12 @@ def deadline(match: Match, game: Game, limits: Limits,
     if phase == "finished":
         return None
     if phase == "waiting":
-        return None if limits.lobby is None else (match.created_at + limits.lobby, LOBBY)
+        due = None if limits.lobby is None else (match.created_at + limits.lobby, LOBBY)
+        if limits.lobby_away is not None and not match.dormant and match.away:
+            at = min(match.away.values()) + limits.lobby_away
+            if due is None or at < due[0]:
+                return at, DORMANT
+        return due
     due = game.deadline(match.state)
     if limits.abandon is not None and match.away:
         seat = min(match.away, key=match.away.__getitem__)
@@ -310,6 +396,9 @@ def expire(match: Match, game: Game, limits: Limits, now: float) -> tuple[Match,
     if kind == LOBBY:
         nxt = replace(match, ended=(CANCELLED, now), state=game.stop(match.state, now))
         event: Event = {"kind": "cancelled", "reason": "nobody joined", "result": CANCELLED}
+    elif kind == DORMANT:
+        nxt = replace(match, dormant=True)
+        event = {"kind": "creator_away"}
     elif kind == ABANDONED:
         gone = min(match.away, key=lambda k: match.away.get(k, math.inf))
         action = game.abandon(match.state, gone)
@@ -396,6 +485,7 @@ def summary_view(match: Match, game: Game,
                     for name, s in zip(match.seat_names, match.seats, strict=True)},
         "moves": game.moves(match.state),
         "created_at": match.created_at,
+        "result": match.ended[0] if match.ended is not None else game.result(match.state),
     }
 
 

@@ -45,7 +45,11 @@ def _head(match: Match, base: int) -> dict[str, Json]:
                   for name, s in zip(match.seat_names, match.seats, strict=True)},
         "started_at": match.started_at,
         "away": dict(match.away),
+        "present": {seat: list(nodes) for seat, nodes in match.present.items()},
         "ended": None if match.ended is None else list(match.ended),
+        "dormant": match.dormant,
+        "reserved": dict(match.reserved),
+        "rematch_of": match.rematch_of,
         "base": base,
     }
 
@@ -79,7 +83,7 @@ def _settings(data: Mapping[str, Json]) -> Mapping[str, Json]:
 def from_record(text: str | bytes | Mapping[str, Json], games: Mapping[str, Game],
                 chunks: Sequence[str] = ()) -> Match:
     """Rebuild a match by replaying its recorded actions (those in `chunks`, the stored chunk
-    texts in order, then the record's own); nobody is connected after a load. Raises
+    texts in order, then the record's own), presence included. Raises
     `ValueError` if the chunks do not hold what the record says they do."""
     data = text if isinstance(text, Mapping) else record_data(text)
     game = games[data["game"]]
@@ -98,7 +102,7 @@ def from_record(text: str | bytes | Mapping[str, Json], games: Mapping[str, Game
 def catch_up(match: Match, text: str | bytes | Mapping[str, Json],
              game: Game) -> Match | None:
     """`match` brought up to a later record of the same game by replaying only the actions it
-    lacks (its presence kept), or None if some of those are only in chunks."""
+    lacks, or None if some of those are only in chunks."""
     data = text if isinstance(text, Mapping) else record_data(text)
     base, tail = data.get("base", 0), data["actions"]
     have = match.action_count
@@ -132,7 +136,12 @@ def _advance(match: Match, data: Mapping[str, Json], items: Sequence[Json],
     if ended is not None and match.ended is None:
         match = replace(match, ended=(ended[0], ended[1]),
                         state=game.stop(match.state, ended[1]))
-    return replace(match, rev=data["rev"], away=data.get("away", {}))
+    present = {seat: tuple(nodes) for seat, nodes in data.get("present", {}).items()}
+    held = data["seats"]
+    seats = tuple(_seat(held.get(n)) for n in match.seat_names)  # renames
+    return replace(match, rev=data["rev"], away=data.get("away", {}), present=present,
+                   seats=seats, dormant=data.get("dormant", False),
+                   reserved=data.get("reserved", {}), rematch_of=data.get("rematch_of"))
 
 
 def _last_instant(match: Match) -> float:

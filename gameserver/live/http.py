@@ -7,6 +7,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
+from gameserver.core.game import ExportInfo
 from gameserver.core.match import snapshot_view
 from gameserver.live.matches import Hub
 from gameserver.live.persistence import flush_figures, health
@@ -58,8 +59,10 @@ async def get_sgf(request: Request) -> Response:
         return JSONResponse({"code": "not_found",
                              "message": f"{hub.match.game} games have no SGF record"},
                             status_code=404)
-    names = {name: seat.name for name, seat in hub.match.taken()}
-    media_type, record = export(hub.match.state, names)
+    runtime = runtime_of(request)
+    info = ExportInfo({name: seat.name for name, seat in hub.match.taken()},
+                      hub.match.created_at, runtime.chats.lines(hub.match.id))
+    media_type, record = export(hub.match.state, info)
     return Response(record, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{hub.match.id}.sgf"'})
 
@@ -68,10 +71,21 @@ async def healthz(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     persistence = health(runtime.driver)
     ok = persistence["healthy"]
-    return JSONResponse({"ok": ok, "persistence": persistence,
+    nodes = runtime.nodes
+    return JSONResponse({"ok": ok, "node": runtime.node, "persistence": persistence,
+                         "cluster": None if nodes is None else {"nodes": nodes.live()},
                          "games": len(runtime.matches.hubs),
                          "connections": runtime.metrics.connections},
                         status_code=200 if ok else 503)
+
+
+async def list_nodes(request: Request) -> JSONResponse:
+    """The live servers of this server's cluster (just this one when it is alone), for a
+    client's reconnect list: `{"node", "nodes": [{"id", "url"}]}`."""
+    runtime = runtime_of(request)
+    live = runtime.nodes.live() if runtime.nodes is not None else {runtime.node: ""}
+    return JSONResponse({"node": runtime.node,
+                         "nodes": [{"id": n, "url": url} for n, url in sorted(live.items())]})
 
 
 async def metrics(request: Request) -> PlainTextResponse:
@@ -82,9 +96,14 @@ async def metrics(request: Request) -> PlainTextResponse:
         ("gameserver_persistence_healthy", "1 when persistence keeps up.",
          1.0 if runtime.driver.healthy else 0.0),
         ("flowstate_delays_pending", "Delayed flows waiting to fire.", float(delayer.pending)),
+        ("gameserver_cluster_nodes", "Live servers on this server's store (this one too).",
+         float(len(runtime.nodes.live())) if runtime.nodes is not None else 1.0),
         *flush_figures(runtime.driver),
     ]
     runtime.metrics.commit_conflicts = runtime.matches.conflicts
     runtime.metrics.adopted = runtime.matches.adopted
     text = runtime.metrics.render(runtime.matches.count_by_phase(), extra)
+    text += ("# HELP gameserver_node_info This server's name in its cluster.\n"
+             "# TYPE gameserver_node_info gauge\n"
+             f'gameserver_node_info{{node="{runtime.node}"}} 1\n')
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

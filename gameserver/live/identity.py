@@ -11,7 +11,17 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from flowstate import Engine, StateCtx, commit, get_states, park
+from flowstate import (
+    Engine,
+    NotFoundError,
+    State,
+    StateCtx,
+    commit,
+    get_state_by_labels,
+    get_states,
+    park,
+)
+from gameserver.live.follow import Kind
 from gameserver.wire.errors import BadRequest, Unauthorized
 
 NAME_PUNCTUATION = frozenset(" _-.'")
@@ -59,17 +69,45 @@ class Identities:
             await self._engine.do(cmd)
             assert cmd.result is not None
             for state in cmd.result.states:
-                player = Player(state.id.removeprefix("player:"), state.annotation("name"))
-                self._by_hash[state.labels["token"]] = (player, StateCtx.from_state(state))
+                self._remember(state)
                 since = state.rev
             if not cmd.result.more:
                 return
+
+    async def _lookup(self, digest: str) -> tuple[Player, StateCtx] | None:
+        """A player made on another server of a shared store, not seen here yet."""
+        ctx = StateCtx.new("lookup")
+        try:
+            await self._engine.do(get_state_by_labels(ctx, {"kind": "player", "token": digest}))
+        except NotFoundError:
+            return None
+        return self._remember(ctx.committed)
+
+    def _remember(self, state: State) -> tuple[Player, StateCtx]:
+        found = (Player(state.id.removeprefix("player:"), state.annotation("name")),
+                 StateCtx.from_state(state))
+        self._by_hash[state.labels["token"]] = found
+        return found
+
+    def follow_kind(self) -> Kind:
+        """Players made or renamed on another server of a shared store."""
+        return Kind("player", self._foreign, self._adopt, self.load)
+
+    def _foreign(self, state: State) -> bool:
+        known = self._by_hash.get(state.labels.get("token", ""))
+        return known is None or state.rev > known[1].committed.rev
+
+    async def _adopt(self, state: State) -> None:
+        if self._foreign(state):
+            self._remember(state)
 
     async def hello(self, token: str | None, name: str | None) -> tuple[Player, str]:
         """The player for `token` (renamed if `name` is given), or a new guest without one."""
         clean = None if name is None else clean_name(name, self._max_name)
         if token is not None:
             found = self._by_hash.get(token_hash(token))
+            if found is None:
+                found = await self._lookup(token_hash(token))
             if found is None:
                 raise Unauthorized("unknown token: say hello without one to get a new identity")
             player, ctx = found

@@ -10,7 +10,7 @@ from typing import Any
 
 from gameserver.core.plan import Plan
 from gameserver.live.connection import Connection
-from gameserver.live.matches import Hub
+from gameserver.live.matches import Hub, listed
 from gameserver.wire import frames
 
 
@@ -31,7 +31,7 @@ class Lobby:
         """A committed change: tell the subscribers if it changed the lobby."""
         if not outcome.lobby:
             return
-        if outcome.phase == "waiting":
+        if listed(hub):
             hub.in_lobby = True
             self._send(frames.lobby_update(hub.summary()))
         elif hub.in_lobby:

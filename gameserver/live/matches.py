@@ -37,7 +37,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,10 +46,10 @@ import orjson
 from flowstate import (
     Command,
     Engine,
+    NotFoundError,
     RevMismatchError,
     State,
     StateCtx,
-    WatcherLaggedError,
     commit,
     get_state_by_id,
     get_states,
@@ -57,6 +57,7 @@ from flowstate import (
 )
 from gameserver.core.game import Game
 from gameserver.core.match import (
+    CANCELLED,
     CHUNK_ACTIONS,
     Connect,
     Deadline,
@@ -64,12 +65,14 @@ from gameserver.core.match import (
     Event,
     Limits,
     Match,
+    Rename,
     Seat,
     bump,
     deadline,
     expire,
     join,
     new_match,
+    present,
     snapshot_view,
     step,
     summary_view,
@@ -78,10 +81,18 @@ from gameserver.core.plan import Plan, plan
 from gameserver.core.record import catch_up, from_record, record_data, to_record
 from gameserver.live import timers
 from gameserver.live.connection import Connection
+from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
 from gameserver.wire import frames
 from gameserver.wire import requests as c
-from gameserver.wire.errors import BadRequest, Internal, NotFound, RateLimited
+from gameserver.wire.errors import (
+    BadRequest,
+    Forbidden,
+    Internal,
+    NotFound,
+    RateLimited,
+    WrongPhase,
+)
 
 log = logging.getLogger("gameserver.matches")
 
@@ -142,8 +153,13 @@ class Matches:
     """Creates, loads and changes matches; owns the hubs."""
 
     def __init__(self, engine: Engine, games: Mapping[str, Game], *, now: Callable[[], float],
-                 history: int, max_open_games: int, limits: Limits | None = None) -> None:
+                 history: int, max_open_games: int, limits: Limits | None = None,
+                 node: str = "local", shared: bool = False) -> None:
         self._engine = engine
+        #: this server's name among the servers on one store (presence is per server)
+        self.node = node
+        #: other servers may write to the store (a cluster)
+        self.shared = shared
         self.games = dict(games)
         self._now = now
         self._history = history
@@ -153,12 +169,15 @@ class Matches:
         self.hubs: dict[str, Hub] = {}
         self._by_player: dict[str, set[str]] = {}
         self.conflicts = 0  # commits that met a newer version (another writer) and retried
+        self._rematches: dict[str, str] = {}  # finished game -> the rematch offered after it
         self.adopted = 0  # versions written elsewhere and taken into a hub
         #: observers of every change (the lobby, metrics)
         self.observers: list[Observer] = []
         #: called with every hub that appears (created, loaded or adopted): a bot seat
         #: service attaches its observer to the games it plays
         self.installers: list[Callable[[Hub], None]] = []
+        #: the chat kept with a game (set by the runtime), shown to sockets that start watching
+        self.chat_lines: Callable[[str], Sequence[Mapping[str, Any]]] | None = None
         #: the seat a bot takes for `create {opponent: "bot"}` in that game (set by the bot
         #: service); None: this server has no bots
         self.bot_seat: Callable[[str], Seat] | None = None
@@ -179,6 +198,8 @@ class Matches:
             except Exception:  # a record this server cannot replay must not stop the rest
                 log.exception("cannot rebuild game %s; it stays unavailable", state.id)
                 continue
+            if not self.shared and match.present:  # nobody kept a socket across a restart
+                match = replace(match, present={})
             self._install(self._new_hub(match, StateCtx.from_state(state)))
         async for state in self._latest({"kind": timers.KIND}):
             hub = self.hubs.get(timers.game_of(state))
@@ -211,11 +232,16 @@ class Matches:
 
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
-        hub.in_lobby = hub.phase == "waiting"
-        for _, seat in hub.match.taken():
-            self._by_player.setdefault(seat.player_id, set()).add(hub.match.id)
+        hub.in_lobby = listed(hub)
+        self._index(hub)
+        if hub.match.rematch_of is not None:
+            self._rematches[hub.match.rematch_of] = hub.match.id
         for installer in self.installers:
             installer(hub)
+
+    def _index(self, hub: Hub) -> None:
+        for _, seat in hub.match.taken():
+            self._by_player.setdefault(seat.player_id, set()).add(hub.match.id)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -225,12 +251,39 @@ class Matches:
             raise NotFound(game_id)
         return hub
 
+    async def find(self, game_id: str) -> Hub:
+        """The hub of `game_id`; on a shared store, one another server made and this one has
+        not heard of yet is loaded from the store."""
+        hub = self.hubs.get(game_id)
+        if hub is not None or not self.shared:
+            return self.hub(game_id)
+        ctx = StateCtx.new(game_id)
+        try:
+            await self._engine.do(get_state_by_id(ctx, game_id))
+        except NotFoundError:
+            raise NotFound(game_id) from None
+        state = ctx.committed
+        if state.labels.get("kind") != KIND:
+            raise NotFound(game_id)
+        hub = self.hubs.get(game_id)
+        if hub is None:
+            match = await self._rebuild(state)
+            if match is None:
+                raise NotFound(game_id)
+            hub = self.hubs.get(game_id)
+            if hub is None:
+                hub = self._new_hub(match, StateCtx.from_state(state))
+                self._install(hub)
+        return hub
+
     def games_of(self, player_id: str) -> Iterator[Hub]:
         for game_id in self._by_player.get(player_id, ()):
             yield self.hubs[game_id]
 
     def open_games(self) -> list[Hub]:
-        return [hub for hub in self.hubs.values() if hub.phase == "waiting"]
+        """Waiting games anyone may join: not dormant (creator away), no seat kept for
+        somebody."""
+        return [hub for hub in self.hubs.values() if listed(hub)]
 
     def count_by_phase(self) -> dict[str, int]:
         counts = {"waiting": 0, "playing": 0, "scoring": 0, "finished": 0}
@@ -250,7 +303,6 @@ class Matches:
                      opponent: Seat | None = None) -> Hub:
         """A new match with `player` seated; with `opponent` (or `opponent: "bot"`, which asks
         `bot_seat`) the next seat is taken at once (and the game starts if that fills it)."""
-        t0 = time.perf_counter()
         game = self.games.get(cmd.game)
         if game is None:
             raise BadRequest(f"this server has no game {cmd.game!r} "
@@ -263,13 +315,25 @@ class Matches:
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
-        game_id = "g" + secrets.token_hex(5)
+        return await self.open(game, settings, Seat(player.id, player.name), seat, conn,
+                               opponents=() if opponent is None else (opponent,))
+
+    async def open(self, game: Game, settings: Mapping[str, Any], creator: Seat, seat: str,
+                   conn: Connection | None, *, opponents: Sequence[Seat] = (),
+                   reserved: Mapping[str, str] | None = None,
+                   rematch_of: str | None = None, game_id: str | None = None) -> Hub:
+        """Commit a new match: `creator` in `seat`, `opponents` in the next open seats, seats
+        kept for players in `reserved`; `conn` (the creator's socket) watches it."""
+        t0 = time.perf_counter()
+        game_id = game_id or "g" + secrets.token_hex(5)
         now = self._now()
-        match = new_match(game, game_id, settings, Seat(player.id, player.name), seat, now)
-        if opponent is not None:
+        match = new_match(game, game_id, settings, creator, seat, now)
+        if reserved or rematch_of:
+            match = replace(match, reserved=dict(reserved or {}), rematch_of=rematch_of)
+        for opponent in opponents:
             match, _ = join(match, game, opponent, now)
         if conn is not None:
-            match = replace(match, connected=frozenset({seat}))
+            match = present(match, seat, self.node, True)
         outcome = plan(None, match, {"kind": "created"}, game, self.limits, now, snapshot=True)
         hub = Hub(match, game, StateCtx.new(game_id), outcome.phase)
         self.hubs[game_id] = hub
@@ -281,14 +345,92 @@ class Matches:
         self._install(hub)
         if conn is not None:
             self._subscribe(hub, conn)
-            self._mark_present(hub, conn, player)
+            self._mark_present(hub, conn, Player(creator.player_id, creator.name))
         self._publish(hub, outcome, t0)
         return hub
+
+    # -- rematch -----------------------------------------------------------------------------
+
+    async def rematch(self, player: Player, game_id: str, conn: Connection | None) -> Hub:
+        """Offer the other players of finished game `game_id` the same game again with the
+        seats turned by one (colours swapped in a two-player game): a new waiting match
+        with `player` seated and the others' seats kept for them (a bot takes its seat at
+        once). Asking again returns the offer already made."""
+        old = await self.find(game_id)
+        if old.phase != "finished":
+            raise WrongPhase("rematch", old.phase)
+        match = old.match
+        mine = match.seat_of(player.id)
+        if mine is None:
+            raise Forbidden(f"you did not play game {game_id}")
+        pending = self._rematch_of(game_id)
+        if pending is not None:
+            if conn is not None:
+                await self.watch(conn, pending.match.id, None)
+            return pending
+        names = match.seat_names
+        turned = {names[i]: names[(i + 1) % len(names)] for i in range(len(names))}
+        others = [(turned[n], s) for n, s in match.taken() if s.player_id != player.id]
+        bots = tuple(s for _, s in others if s.player_id.startswith("bot:"))
+        reserved = {seat: s.player_id for seat, s in others if not s.player_id.startswith("bot:")}
+        self._check_open_games(player)
+        return await self.open(old.game, match.settings, Seat(player.id, player.name),
+                               turned[mine], conn, opponents=bots, reserved=reserved,
+                               rematch_of=game_id)
+
+    async def rematch_reply(self, player: Player, game_id: str, accept: bool,
+                            conn: Connection | None) -> Hub:
+        """Accept (join) or decline (cancel) a rematch offered to `player`."""
+        hub = await self.find(game_id)
+        match = hub.match
+        if match.rematch_of is None or player.id not in match.reserved.values():
+            raise Forbidden(f"game {game_id} is no rematch offered to you")
+        if accept:
+            return await self.join(player, game_id, conn)
+        async with hub.lock:
+            now = self._now()
+
+            def decline(m: Match) -> tuple[Match, Event]:
+                if m.phase(hub.game) != "waiting":
+                    raise WrongPhase("rematch_reply", m.phase(hub.game))
+                return bump(replace(m, ended=(CANCELLED, now),
+                                    state=hub.game.stop(m.state, now))), {
+                    "kind": "cancelled", "reason": "rematch declined", "result": CANCELLED,
+                    "player_id": player.id}
+
+            await self._run(hub, decline, time.perf_counter(), now)
+        return hub
+
+    def _rematch_of(self, game_id: str) -> Hub | None:
+        """The waiting rematch offered after finished game `game_id`, if any."""
+        new_id = self._rematches.get(game_id)
+        hub = self.hubs.get(new_id) if new_id is not None else None
+        return hub if hub is not None and hub.phase == "waiting" else None
+
+    def _tell_rematch(self, hub: Hub) -> None:
+        """The watchers of the game a rematch was offered after hear how it stands."""
+        old_id = hub.match.rematch_of
+        if old_id is None:
+            return
+        old = self.hubs.get(old_id)
+        if old is None:
+            return
+        data = frames.rematch(old_id, self._offer(hub))
+        for conn in old.watchers:
+            conn.send(data)
+
+    def _offer(self, hub: Hub) -> dict[str, Any]:
+        match = hub.match
+        by = next((s for n, s in match.taken() if n not in match.reserved), None)
+        return {"game_id": match.id, "phase": hub.phase,
+                "player_id": None if by is None else by.player_id,
+                "name": None if by is None else by.name,
+                "for": sorted(match.reserved.values())}
 
     async def join(self, player: Player, game_id: str, conn: Connection | None,
                    wanted: str | None = None) -> Hub:
         t0 = time.perf_counter()
-        hub = self.hub(game_id)
+        hub = await self.find(game_id)
         async with hub.lock:
             self._check_open_games(player)
             seat = Seat(player.id, player.name)
@@ -298,7 +440,8 @@ class Matches:
             if conn is not None:
                 self._subscribe_snapshot(hub, conn, now)
             online = conn is not None
-            await self._run(hub, lambda m: _joined(m, hub.game, seat, online, now, wanted),
+            node = self.node if online else None
+            await self._run(hub, lambda m: _joined(m, hub.game, seat, node, now, wanted),
                             t0, now)
             if conn is not None:
                 self._mark_present(hub, conn, player)
@@ -307,7 +450,7 @@ class Matches:
 
     async def command(self, player: Player, cmd: Any, t0: float) -> Hub:
         """Apply one game command from `player` (move, pass, resign, undo, scoring...)."""
-        hub = self.hub(cmd.game_id)
+        hub = await self.find(cmd.game_id)
         async with hub.lock:
             now = self._now()
             due = hub.deadline
@@ -362,8 +505,8 @@ class Matches:
             await self._engine.do(commit(*cmds))
         except BaseException:
             if hub.timer is not None:
-                hub.timer = StateCtx.from_state(hub.timer.committed)
-            hub.ctx = StateCtx.from_state(ctx.committed)
+                hub.timer = _fresh(hub.timer)
+            hub.ctx = _fresh(ctx)
             raise
         finally:
             hub.writing = 0
@@ -391,11 +534,18 @@ class Matches:
             observer(hub, outcome, t0)
         for observer in hub.observers:
             observer(hub, outcome, t0)
+        if hub.match.rematch_of is not None and outcome.lobby:
+            self._tell_rematch(hub)
 
     # -- versions somebody else wrote --------------------------------------------------------
 
+    def follow_kinds(self) -> list[Kind]:
+        """What `gameserver.live.follow` watches for the matches: games and their timers."""
+        return [Kind(KIND, self._foreign, self._adopt, self._resync),
+                Kind(timers.KIND, self._foreign_timer, self._adopt_timer, self._resync)]
+
     def _foreign(self, state: State) -> bool:
-        """The engine watcher's filter (runs inside every game commit): only versions this
+        """The filter for game versions (runs inside every game commit): only versions this
         process does not already hold."""
         hub = self.hubs.get(state.id)
         if hub is None:
@@ -403,21 +553,25 @@ class Matches:
         rev = int(state.annotations.get(REV, "0"))
         return rev > hub.match.rev and rev != hub.writing
 
-    async def follow(self) -> None:
-        """Adopt game versions written elsewhere, forever (the runtime owns this task)."""
-        while True:
-            watcher = self._engine.watch(get_states({"kind": KIND}, since_latest=True),
-                                         where=self._foreign)
-            try:
-                async with watcher:
-                    async for state in watcher:
-                        await self._adopt(state)
-            except WatcherLaggedError as error:
-                log.warning("the game watcher fell behind at rev %s; reloading every game",
-                            error.last_rev)
-                for hub in list(self.hubs.values()):
-                    async with hub.lock:
-                        await self._reload(hub)
+    def _foreign_timer(self, state: State) -> bool:
+        hub = self.hubs.get(timers.game_of(state))
+        if hub is None or hub.writing:
+            return False
+        return hub.timer is None or state.rev > hub.timer.committed.rev
+
+    async def _adopt_timer(self, state: State) -> None:
+        hub = self.hubs.get(timers.game_of(state))
+        if hub is None:
+            return
+        async with hub.lock:
+            if hub.timer is None or state.rev > hub.timer.committed.rev:
+                hub.timer = StateCtx.from_state(state)
+                hub.armed = timers.armed(state)
+
+    async def _resync(self) -> None:
+        for hub in list(self.hubs.values()):
+            async with hub.lock:
+                await self._reload(hub)
 
     async def _adopt(self, state: State) -> None:
         hub = self.hubs.get(state.id)
@@ -449,7 +603,6 @@ class Matches:
             if rebuilt is None:
                 return
             match = rebuilt
-        match = replace(match, connected=previous.connected)
         self.adopted += 1
         note = state.annotations.get(NOTE)
         if note:
@@ -459,6 +612,11 @@ class Matches:
         outcome = plan(hub.phase, match, event, hub.game, self.limits, at,
                        snapshot=rev != previous.rev + 1 or not note)
         hub.match, hub.phase, hub.deadline = match, outcome.phase, outcome.deadline
+        if len(match.taken()) != len(previous.taken()):  # somebody joined elsewhere
+            self._index(hub)
+            if not hub.observers:
+                for installer in self.installers:
+                    installer(hub)
         self._publish(hub, outcome, time.perf_counter())
 
     async def _rebuild(self, state: State) -> Match | None:
@@ -549,13 +707,20 @@ class Matches:
         conn.watching.add(hub.match.id)
 
     def _subscribe_snapshot(self, hub: Hub, conn: Connection, now: float | None = None) -> None:
+        """A full `game` for a socket that starts watching, then the chat kept with it."""
         seat = hub.seat_of(conn) if hub.game.hidden else None
         conn.send(hub.snapshot(self._now() if now is None else now, seat))
         self._subscribe(hub, conn)
+        lines = self.chat_lines(hub.match.id) if self.chat_lines is not None else ()
+        if lines:
+            conn.send(frames.chat_history(hub.match.id, lines))
+        pending = self._rematch_of(hub.match.id) if hub.phase == "finished" else None
+        if pending is not None:
+            conn.send(frames.rematch(hub.match.id, self._offer(pending)))
 
-    def watch(self, conn: Connection, game_id: str, since_rev: int | None) -> None:
+    async def watch(self, conn: Connection, game_id: str, since_rev: int | None) -> None:
         """Subscribe; send the updates after `since_rev` if kept, else a full snapshot."""
-        hub = self.hub(game_id)
+        hub = await self.find(game_id)
         current = hub.match.rev
         if since_rev == current:  # up to date: later updates only
             self._subscribe(hub, conn)
@@ -575,13 +740,17 @@ class Matches:
         conn.watching.discard(game_id)
 
     async def player_online(self, conn: Connection, player: Player) -> None:
-        """After hello: subscribe the socket to the player's unfinished games; mark present."""
+        """After hello: subscribe the socket to the player's unfinished games; mark present;
+        a new name reaches the seats it holds."""
         for hub in list(self.games_of(player.id)):
             if hub.phase == "finished" or hub.match.id in conn.watching:
                 continue
             async with hub.lock:
                 self._subscribe_snapshot(hub, conn)
             await self._connect(hub, conn, player)
+            seat = hub.match.seat(hub.match.seat_of(player.id) or "")
+            if seat is not None and seat.name != player.name:
+                await self._presence(hub, player, Rename(player.name))
 
     def _mark_present(self, hub: Hub, conn: Connection, player: Player) -> int:
         if hub.match.id in conn.present:
@@ -593,7 +762,7 @@ class Matches:
 
     async def _connect(self, hub: Hub, conn: Connection, player: Player) -> None:
         if self._mark_present(hub, conn, player) == 1:
-            await self._presence(hub, player, Connect())
+            await self._presence(hub, player, Connect(self.node))
 
     async def connection_closed(self, conn: Connection) -> None:
         """Forget the socket; a player's last socket leaving is a `player_disconnected`."""
@@ -611,11 +780,12 @@ class Matches:
                 hub.present[player.id] = n
                 continue
             hub.present.pop(player.id, None)
-            await self._presence(hub, player, Disconnect())
+            await self._presence(hub, player, Disconnect(self.node))
         conn.watching.clear()
         conn.present.clear()
 
-    async def _presence(self, hub: Hub, player: Player, cmd: Connect | Disconnect) -> None:
+    async def _presence(self, hub: Hub, player: Player,
+                        cmd: Connect | Disconnect | Rename) -> None:
         t0 = time.perf_counter()
         async with hub.lock:
             if hub.phase == "finished" or hub.match.seat_of(player.id) is None:
@@ -624,23 +794,49 @@ class Matches:
             player_id = player.id
             await self._run(hub, lambda m: step(m, hub.game, player_id, cmd, now), t0, now)
 
-    def send_all(self, hub: Hub, data: bytes) -> None:
-        """A frame that is not a committed change (chat) to everyone watching the game."""
-        for conn in hub.watchers:
-            conn.send(data)
+    async def node_lost(self, node: str) -> None:
+        """Server `node` is gone (its heartbeat stopped): its players' sockets went with it,
+        so each game where it held someone's presence commits that player's disconnect."""
+        for hub in list(self.hubs.values()):
+            for seat, nodes in list(hub.match.present.items()):
+                held = hub.match.seat(seat)
+                if node in nodes and held is not None and hub.phase != "finished":
+                    await self._presence(hub, Player(held.player_id, held.name),
+                                         Disconnect(node))
+
+    def send_to(self, game_id: str, data: bytes) -> None:
+        """A frame that is not a change of the match (a chat line) to everyone watching it."""
+        hub = self.hubs.get(game_id)
+        if hub is not None:
+            for conn in hub.watchers:
+                conn.send(data)
+
+
+def listed(hub: Hub) -> bool:
+    """Whether the lobby shows the game: waiting, its creator around, no seat kept."""
+    match = hub.match
+    return hub.phase == "waiting" and not match.dormant and not match.reserved
+
+
+def _fresh(ctx: StateCtx) -> StateCtx:
+    """`ctx` as its committed version left it (a new one if it never was committed)."""
+    if ctx.committed.rev == 0:
+        return StateCtx.new(ctx.current.id)
+    return StateCtx.from_state(ctx.committed)
 
 
 class _NothingDue(Exception):
     """A deadline judged again after a reload was no longer due."""
 
 
-def _joined(match: Match, game: Game, seat: Seat, online: bool, now: float,
+def _joined(match: Match, game: Game, seat: Seat, node: str | None, now: float,
             wanted: str | None) -> tuple[Match, Event]:
-    """The join itself; a player joining from a socket is connected from that rev on."""
+    """The join itself; a player joining from a socket (on server `node`) is present from
+    that rev on."""
     joined, event = join(match, game, seat, now, wanted)
-    if online:
+    if node is not None:
         name = joined.seat_of(seat.player_id)
         assert name is not None
-        joined = replace(joined, connected=joined.connected | {name})
+        joined = present(joined, name, node, True)
     return bump(joined), event
 

@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
-from flowstate import Clock, Driver, Engine, FlowRegistry, RealClock
+from flowstate import Clock, Driver, Engine, FlowRegistry, MemoryDriver, RealClock
 from gameserver.bots.seats import BotSeats
 from gameserver.core.game import Game
 from gameserver.core.match import Limits
 from gameserver.games import load_games
+from gameserver.live.chats import Chats
+from gameserver.live.follow import Follower
 from gameserver.live.identity import Identities
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.metrics import Metrics
+from gameserver.live.nodes import Nodes
 from gameserver.live.persistence import make_driver
+from gameserver.live.quickmatch import QuickMatch
 from gameserver.live.server import freeze_survivors, tune_gc
 from gameserver.live.session import Session
 from gameserver.live.sockets import SocketServer
@@ -44,6 +49,10 @@ class Runtime:
     lobby: Lobby
     sockets: SocketServer
     bots: BotSeats
+    chats: Chats
+    #: the other servers on a shared store (None: this server is alone on its store)
+    nodes: Nodes | None
+    node: str
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -56,31 +65,58 @@ class Runtime:
         served, makers = load_games(settings.games, settings)
         if games is not None:  # tests and embedders give their own
             served, makers = dict(games), {k: v for k, v in makers.items() if k in games}
+        shared = not isinstance(driver, MemoryDriver)  # other servers may use the store
+        node = settings.node_id or "n" + secrets.token_hex(4)
         registry = FlowRegistry()
         timers = Timers(registry)
+        nodes = (Nodes(registry, clock, node, settings.public_url or
+                       f"http://{settings.host}:{settings.port}",
+                       heartbeat=settings.node_heartbeat, timeout=settings.node_timeout)
+                 if shared else None)
+        quick = QuickMatch(registry, timeout=settings.quick_match_timeout)
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
             identities = Identities(engine, settings.max_name_length)
             matches = Matches(engine, served, now=clock.now,
                               history=settings.update_history,
                               max_open_games=settings.max_open_games_per_player,
-                              limits=limits(settings))
+                              limits=limits(settings), node=node, shared=shared)
+            chats = Chats(engine, matches.send_to)
+            matches.chat_lines = chats.lines
             lobby = Lobby()
             matches.observers += [lobby.observe, metrics.observe]
             bots = BotSeats(makers, matches, clock,
                             move_delay=settings.bot_move_delay, bot_games=settings.bot_games,
                             bot_games_size=settings.bot_games_size)
+            bots.chats = chats
+            follower = Follower(engine)
+            quick.attach(engine, matches, clock.now)
+            for kind in (*matches.follow_kinds(), identities.follow_kind(), chats.follow_kind(),
+                         quick.follow_kind()):
+                follower.add(kind)
+            if nodes is not None:
+                nodes.attach(engine)
+                follower.add(nodes.follow_kind())
+                nodes.on_lost.append(matches.node_lost)
+                nodes.on_change.append(bots.rehome)
+                bots.mine = nodes.mine
+                await nodes.load()
             timers.attach(matches)
             await identities.load()
             await matches.load()
-            session = Session(settings, identities, matches, lobby, clock.now)
+            await chats.load()
+            await quick.load()
+            session = Session(settings, identities, matches, lobby, chats, quick, clock.now)
             sockets = SocketServer(settings, session, matches, lobby, metrics, clock, net_clock)
+            quick.sockets_of = sockets.of_player
             if settings.tune_gc:
                 tune_gc()
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
-                          sockets, bots)
+                          sockets, bots, chats, nodes, node)
             async with bots.running(), asyncio.TaskGroup() as tg:
-                tasks = [tg.create_task(matches.follow(), name="gameserver-follow")]
+                tasks = [tg.create_task(follower.run(), name="gameserver-follow")]
+                if nodes is not None:
+                    tasks.append(tg.create_task(nodes.run(), name="gameserver-heartbeat"))
                 if settings.tune_gc:
                     tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
                 try:
@@ -89,7 +125,10 @@ class Runtime:
                 finally:
                     for task in tasks:
                         task.cancel()
+                    if nodes is not None:
+                        await nodes.leave()
 
 
 def limits(settings: Settings) -> Limits:
-    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after)
+    return Limits(lobby=settings.lobby_timeout, abandon=settings.abandon_after,
+                  lobby_away=settings.lobby_away)

@@ -12,6 +12,7 @@ import asyncio
 import gc
 import importlib.util
 import logging
+import socket
 from typing import Any
 
 import uvicorn
@@ -47,6 +48,20 @@ def uvicorn_config(app: Starlette, settings: Settings, **overrides: Any) -> uvic
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)
+
+
+def listening_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A bound TCP socket for uvicorn (`Server.run(sockets=[...])`); with `reuse_port`
+    several processes can listen on the same port (the kernel spreads new connections)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def configure_logging(level: str) -> None:

@@ -12,10 +12,12 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from gameserver.live.chats import Chats
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Identities, Player
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
+from gameserver.live.quickmatch import QuickMatch
 from gameserver.settings import Settings
 from gameserver.wire import frames
 from gameserver.wire import requests as c
@@ -29,8 +31,11 @@ class Session:
     """The command handlers, shared by every connection of one app."""
 
     def __init__(self, settings: Settings, identities: Identities, matches: Matches,
-                 lobby: Lobby, now: Callable[[], float]) -> None:
+                 lobby: Lobby, chats: Chats, quick: QuickMatch,
+                 now: Callable[[], float]) -> None:
         self._settings = settings
+        self._chats = chats
+        self._quick = quick
         self._identities = identities
         self._matches = matches
         self._lobby = lobby
@@ -46,6 +51,11 @@ class Session:
             c.Unwatch: self.unwatch,
             c.Chat: self.chat,
             c.Act: self.act,
+            c.Query: self.query,
+            c.Rematch: self.rematch,
+            c.QuickMatch: self.quick_match,
+            c.QuickMatchCancel: self.quick_match_cancel,
+            c.RematchReply: self.rematch_reply,
         }
 
     async def handle(self, conn: Connection, cmd: c.Command, t0: float) -> Result:
@@ -65,6 +75,9 @@ class Session:
         conn.player = player
         conn.send(frames.welcome(cmd.id, player.id, player.name, token))
         await self._matches.player_online(conn, player)
+        waiting = self._quick.status(player.id)
+        if waiting is not None:
+            conn.send(frames.quick_match(waiting))
         return None  # `welcome` is the reply
 
     async def ping(self, conn: Connection, cmd: c.Ping, t0: float) -> Result:
@@ -91,19 +104,44 @@ class Session:
         return {"game_id": hub.match.id, "seat": seat, "color": seat}
 
     async def watch(self, conn: Connection, cmd: c.Watch, t0: float) -> Result:
-        self._matches.watch(conn, cmd.game_id, cmd.since_rev)
+        await self._matches.watch(conn, cmd.game_id, cmd.since_rev)
         return {"game_id": cmd.game_id}
 
     async def unwatch(self, conn: Connection, cmd: c.Unwatch, t0: float) -> Result:
         self._matches.unwatch(conn, cmd.game_id)
         return {"game_id": cmd.game_id}
 
+    async def quick_match(self, conn: Connection, cmd: c.QuickMatch, t0: float) -> Result:
+        return await self._quick.ask(self.player(conn), cmd.game, cmd.options)
+
+    async def quick_match_cancel(self, conn: Connection, cmd: c.QuickMatchCancel,
+                                 t0: float) -> Result:
+        return await self._quick.cancel(self.player(conn))
+
+    async def rematch(self, conn: Connection, cmd: c.Rematch, t0: float) -> Result:
+        hub = await self._matches.rematch(self.player(conn), cmd.game_id, conn)
+        seat = hub.match.seat_of(self.player(conn).id)
+        return {"game_id": hub.match.id, "seat": seat, "color": seat}
+
+    async def rematch_reply(self, conn: Connection, cmd: c.RematchReply, t0: float) -> Result:
+        hub = await self._matches.rematch_reply(self.player(conn), cmd.game_id, cmd.accept,
+                                                conn)
+        seat = hub.match.seat_of(self.player(conn).id)
+        return {"game_id": hub.match.id, "seat": seat, "color": seat}
+
+    async def query(self, conn: Connection, cmd: c.Query, t0: float) -> Result:
+        hub = await self._matches.find(cmd.game_id)
+        answer = hub.game.queries.get(cmd.name)
+        if answer is None:
+            raise BadRequest(f"{hub.match.game} games answer no query {cmd.name!r}")
+        return {"game_id": cmd.game_id, "name": cmd.name, "result": answer(hub.match.state)}
+
     async def act(self, conn: Connection, cmd: c.Act, t0: float) -> Result:
         hub = await self._matches.command(self.player(conn), cmd, t0)
         return {"game_id": cmd.game_id, "rev": hub.match.rev}
 
     async def chat(self, conn: Connection, cmd: c.Chat, t0: float) -> Result:
-        hub = self._matches.hub(cmd.game_id)
+        hub = await self._matches.find(cmd.game_id)
         text = cmd.text.strip()
         if not text:
             raise BadRequest("the chat message is empty")
@@ -113,8 +151,8 @@ class Session:
         if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
             raise BadRequest("chat messages may not hold control characters")
         player = self.player(conn)
-        push = frames.chat(cmd.game_id, player.id, player.name, text, self._now())
-        self._matches.send_all(hub, push)
+        await self._chats.say(hub.match.id, player.id, player.name, text, self._now(),
+                              hub.game.moves(hub.match.state))
         if conn not in hub.watchers:
-            conn.send(push)
+            conn.send(frames.chat(cmd.game_id, player.id, player.name, text, self._now()))
         return {}

@@ -103,6 +103,11 @@ class SocketServer:
         assert tg is not None
         tg.create_task(self._serve(conn), name=f"ws-{conn.id}")
 
+    def of_player(self, player_id: str) -> list[Connection]:
+        """This player's open sockets on this server."""
+        return [conn for conn in self.connections
+                if conn.player is not None and conn.player.id == player_id and not conn.closed]
+
     def net_now(self) -> float:
         return self._net_clock.now()
 

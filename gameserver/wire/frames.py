@@ -14,8 +14,8 @@ import orjson
 
 from gameserver.wire.errors import ProtocolError, RequestId
 
-__all__ = ["chat", "error", "lobby", "lobby_remove", "lobby_update", "ok", "pong", "snapshot",
-           "update", "welcome"]
+__all__ = ["chat", "chat_history", "error", "lobby", "lobby_remove", "lobby_update", "ok",
+           "pong", "quick_match", "rematch", "snapshot", "update", "welcome"]
 
 Json = Any
 
@@ -69,6 +69,26 @@ def lobby_update(summary: Mapping[str, Json]) -> bytes:
 
 def lobby_remove(game_id: str) -> bytes:
     return _dumps({"type": "lobby_remove", "game_id": game_id})
+
+
+def rematch(game_id: str, offer: Mapping[str, Json] | None) -> bytes:
+    """How the rematch offered after finished game `game_id` stands: the new game's id and
+    phase (`waiting` while the offer is open; `playing` once accepted; `finished` when
+    declined), who offered it and to whom."""
+    return _dumps({"type": "rematch", "game_id": game_id, "rematch": offer})
+
+
+def quick_match(status: Mapping[str, Json]) -> bytes:
+    """How a player's quick match stands: `waiting`, `paired` (with `game_id`), `cancelled`,
+    `expired`."""
+    return _dumps({"type": "quick_match", **status})
+
+
+def chat_history(game_id: str, lines: Sequence[Mapping[str, Json]]) -> bytes:
+    """The chat kept with a game, oldest first, for a socket that starts watching it."""
+    return _dumps({"type": "chat_history", "game_id": game_id,
+                   "lines": [{k: line[k] for k in ("player_id", "name", "text", "at")}
+                             for line in lines]})
 
 
 def chat(game_id: str, player_id: str, name: str, text: str, at: float) -> bytes:

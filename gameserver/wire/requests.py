@@ -84,6 +84,38 @@ class Unwatch(GameCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class QuickMatch(Command):
+    """Wait for a game with these settings (the same fields as `create`)."""
+
+    game: str
+    options: Mapping[str, Json]
+
+
+@dataclass(frozen=True, slots=True)
+class QuickMatchCancel(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Rematch(GameCommand):
+    """Offer the other players of a finished game the same game again, seats turned."""
+
+
+@dataclass(frozen=True, slots=True)
+class RematchReply(GameCommand):
+    """Answer a rematch offered to you (`game_id` is the new game's)."""
+
+    accept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Query(GameCommand):
+    """Look at a game without changing it (`Game.queries`: Go's `estimate`)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Act(GameCommand):
     """A game action: `action` is the wire object (`{"type": ..., fields}`), decoded into the
     game's typed action at the edge once the game is known (`Game.action`); `rev` is the rev
@@ -282,6 +314,14 @@ _READERS: dict[str, Callable[[RequestId, Mapping[str, Json]], Command]] = {
     "watch": _watch,
     "unwatch": lambda rid, m: Unwatch(rid, _game_id(m)),
     "act": _act,
+    "quick_match": lambda rid, m: QuickMatch(
+        rid, _str(m, "game", 32, required=False) or "go",
+        {k: v for k, v in m.items() if k not in _CREATE_RESERVED}),
+    "quick_match_cancel": lambda rid, m: QuickMatchCancel(rid),
+    "rematch": lambda rid, m: Rematch(rid, _game_id(m)),
+    "rematch_reply": lambda rid, m: RematchReply(rid, _game_id(m), _bool(m, "accept")),
+    "query": lambda rid, m: Query(rid, _game_id(m), _req_str(m, "name", 32)),
+    "estimate": lambda rid, m: Query(rid, _game_id(m), "estimate"),
     **{name: _legacy for name in LEGACY_ACTIONS},
     "chat": _chat,
 }

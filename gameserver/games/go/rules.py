@@ -22,13 +22,23 @@ phase that timed out.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
 from gameserver.core.evolve import evolve
-from gameserver.core.game import Action, Deadline, Event, GameBase, Json, read_fields
+from gameserver.core.game import (
+    Action,
+    Deadline,
+    Event,
+    ExportInfo,
+    GameBase,
+    Json,
+    read_fields,
+)
 from gameserver.core.timecontrol import Color as ClockColor
 from gameserver.core.timecontrol import FlagFell, GameClock, Phase, System, TimeControl, to_ms
 from gameserver.games.go import (
@@ -41,8 +51,10 @@ from gameserver.games.go import (
     NotYourTurnError,
     SettingsError,
     WrongPhaseError,
+    suggest_dead,
     to_sgf,
 )
+from gameserver.games.go.scoring import score_game
 from gameserver.wire.errors import (
     BadRequest,
     Forbidden,
@@ -188,6 +200,39 @@ def _color(seat: str) -> ClockColor:
     return cast(ClockColor, seat)
 
 
+def _lapsed(state: GoState, event: Event) -> Event:
+    """A move or pass answers a pending undo request by playing on: say so."""
+    if state.undo is not None:
+        event["undo_lapsed"] = state.undo.color
+    return event
+
+
+def _withdrawn(state: GoState, event: Event) -> Event:
+    """A change of the marking (or resuming play) cancels the score acceptances given."""
+    if state.accepted:
+        event["withdrawn"] = sorted(state.accepted)
+    return event
+
+
+def _sgf_time(control: TimeControl) -> tuple[float | None, str | None]:
+    """SGF's TM (main time, seconds) and OT (overtime) for a time control."""
+    system = control.system
+    if system is System.NONE:
+        return None, None
+    main = control.main_ms / 1000
+    if system is System.BYOYOMI:
+        return main, f"{control.periods}x{_seconds(control.period_ms)} byo-yomi"
+    if system is System.CANADIAN:
+        return main, f"{control.stones}/{_seconds(control.period_ms)} Canadian"
+    if system is System.FISCHER:
+        return main, f"{_seconds(control.increment_ms)} Fischer"
+    return main, None
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:g}"
+
+
 def _point(p: tuple[int, int] | None) -> Json:
     return None if p is None else {"x": p[0], "y": p[1]}
 
@@ -216,6 +261,7 @@ class GoRules(GameBase):
         #: seconds a scoring phase may last before it is scored as marked (None: forever)
         self.scoring_timeout = scoring_timeout
         self.exports = {"sgf": self._sgf}
+        self.queries = {"estimate": self._estimate}
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -321,14 +367,16 @@ class GoRules(GameBase):
             nxt = game.play(c, (action.x, action.y))
             if game.phase == "placement":
                 return (evolve(state, game=nxt, undo=None),
-                        {"kind": "handicap_stone", "color": color, "x": action.x,
-                         "y": action.y, "left": nxt.handicap_left})
+                        _lapsed(state, {"kind": "handicap_stone", "color": color,
+                                        "x": action.x, "y": action.y,
+                                        "left": nxt.handicap_left}))
             return (evolve(state, game=nxt, undo=None),
-                    {"kind": "move", "color": color, "x": action.x, "y": action.y})
+                    _lapsed(state, {"kind": "move", "color": color, "x": action.x,
+                                    "y": action.y}))
         if kind is Pass:
             nxt = game.pass_move(c)
             return (evolve(state, game=nxt, undo=None),
-                    {"kind": "pass", "color": color, "phase": nxt.phase})
+                    _lapsed(state, {"kind": "pass", "color": color, "phase": nxt.phase}))
         if kind is Resign:
             nxt = game.resign(c)
             return (replace(state, game=nxt, undo=None, accepted=frozenset()),
@@ -349,11 +397,11 @@ class GoRules(GameBase):
         if kind is MarkDead:
             nxt = game.mark_dead((action.x, action.y), action.dead)
             return (replace(state, game=nxt, accepted=frozenset()),
-                    {"kind": "dead_marked", "color": color, "x": action.x, "y": action.y,
-                     "dead": action.dead})
+                    _withdrawn(state, {"kind": "dead_marked", "color": color, "x": action.x,
+                                       "y": action.y, "dead": action.dead}))
         if kind is ResumePlay:
             return (replace(state, game=game.resume(), accepted=frozenset()),
-                    {"kind": "play_resumed", "color": color})
+                    _withdrawn(state, {"kind": "play_resumed", "color": color}))
         if kind is AcceptScore:
             if game.phase != "scoring":
                 raise WrongPhase("accept_score", game.phase)
@@ -497,12 +545,34 @@ class GoRules(GameBase):
             ]
         return view
 
+    def _estimate(self, state: GoState) -> Json:
+        """The score if the game ended now, the stones the dead-stone suggestion takes for
+        dead counted as captured: an estimate, not a result."""
+        game = state.game
+        guess = dataclasses.replace(game, dead=suggest_dead(game))
+        s = score_game(guess)
+        return {"estimate": True, "black": s.black, "white": s.white, "result": s.result,
+                "dead": sorted((_point(p) for p in guess.dead),
+                               key=lambda p: (p["y"], p["x"]))}
+
     def result(self, state: GoState) -> str | None:
         return state.game.result
 
-    def _sgf(self, state: GoState, names: Mapping[str, str]) -> tuple[str, str]:
-        return "application/x-go-sgf", to_sgf(state.game, black_name=names.get("black", ""),
-                                              white_name=names.get("white", ""))
+    def _sgf(self, state: GoState, info: ExportInfo) -> tuple[str, str]:
+        """SGF with the date (DT), the time settings (TM, OT) and the chat as comments on the
+        move each line followed."""
+        comments: dict[int, list[str]] = {}
+        for line in info.chat:
+            comments.setdefault(int(line.get("moves", 0)), []).append(
+                f"{line['name']}: {line['text']}")
+        control = state.clock.control
+        main, overtime = _sgf_time(control)
+        date = datetime.fromtimestamp(info.created_at, UTC).strftime("%Y-%m-%d")
+        return "application/x-go-sgf", to_sgf(
+            state.game, black_name=info.names.get("black", ""),
+            white_name=info.names.get("white", ""), date=date,
+            comments={n: "\n".join(lines) for n, lines in comments.items()},
+            time_limit=main, overtime=overtime)
 
     # -- the record ----------------------------------------------------------------------------
 

@@ -46,12 +46,14 @@ def _number(value: float) -> str:
 
 
 def to_sgf(game: GoGame, black_name: str = "", white_name: str = "",
-           date: str | None = None, comments: Mapping[int, str] | None = None) -> str:
+           date: str | None = None, comments: Mapping[int, str] | None = None,
+           time_limit: float | None = None, overtime: str | None = None) -> str:
     """The game record as SGF FF[4] text.
 
     ``comments`` maps a move number (1 = first move) to its comment; 0 is the
     root node. ``date`` is written as given (``YYYY-MM-DD``); the library reads
-    no clock, so it is omitted when None.
+    no clock, so it is omitted when None. ``time_limit`` (seconds of main time, ``TM``)
+    and ``overtime`` (``OT``, e.g. "5x30 byo-yomi") describe the clock.
     """
     size = game.size
     comments = comments or {}
@@ -63,6 +65,10 @@ def to_sgf(game: GoGame, black_name: str = "", white_name: str = "",
     ]
     if date:
         root.append(f"DT[{_escape(date)}]")
+    if time_limit is not None:
+        root.append(f"TM[{_number(time_limit)}]")
+    if overtime:
+        root.append(f"OT[{_escape(overtime)}]")
     settings = game.settings
     if settings.handicap:
         root.append(f"HA[{settings.handicap}]")

@@ -1,0 +1,1 @@
+"""Rock, paper, scissors on the game server: the game `docs/build-a-game.md` builds."""

@@ -1,0 +1,126 @@
+"""Chat kept with each game, and pushed to everyone watching it on every server.
+
+A game's chat is one flowstate state, `chat.<game id>` (kind `chat`), whose `gameserver.lines`
+annotation holds the last `keep` lines (a JSON list of `{player_id, name, text, at}`) and whose
+`gameserver.line` annotation is the line that version added. Saying something is one commit
+(rev-checked: two servers appending at once retry) and one `chat` frame to the game's local
+watchers; other servers of a shared store get the version through the follower and push the
+same frame to theirs. Lines are not part of the game's record and do not move its rev, so a
+chat never makes a move stale. `lines(game_id)` is what a late watcher is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from flowstate import Engine, RevMismatchError, State, StateCtx, commit, get_states, park
+from gameserver.live.follow import Kind
+from gameserver.wire import frames
+
+__all__ = ["KIND", "Chats"]
+
+log = logging.getLogger("gameserver.chats")
+
+KIND = "chat"
+LINES = "gameserver.lines"
+LINE = "gameserver.line"
+
+Line = dict[str, Any]
+
+
+def chat_id(game_id: str) -> str:
+    return f"chat.{game_id}"
+
+
+class Chats:
+    def __init__(self, engine: Engine, publish: Callable[[str, bytes], None], *,
+                 keep: int = 200) -> None:
+        self._engine = engine
+        self._publish = publish  # (game id, frame) -> every local watcher of that game
+        self._keep = keep
+        self._ctx: dict[str, StateCtx] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._writing: set[str] = set()  # games whose chat this server is committing now
+
+    async def load(self) -> None:
+        since = 0
+        while True:
+            cmd = get_states({"kind": KIND}, since_rev=since, latest_only=True, limit=500)
+            await self._engine.do(cmd)
+            assert cmd.result is not None
+            for state in cmd.result.states:
+                self._ctx[state.labels["game"]] = StateCtx.from_state(state)
+                since = state.rev
+            if not cmd.result.more:
+                return
+
+    def lines(self, game_id: str) -> list[Line]:
+        ctx = self._ctx.get(game_id)
+        if ctx is None or not ctx.committed.rev:
+            return []
+        lines: list[Line] = orjson.loads(ctx.committed.annotation(LINES, "[]"))
+        return lines
+
+    async def say(self, game_id: str, player_id: str, name: str, text: str, at: float,
+                  moves: int = 0) -> None:
+        """Keep one line and push it to the game's watchers (here, and on the other
+        servers through their followers); `moves` is how many moves the game had then (the
+        SGF export puts the line after that move)."""
+        line: Line = {"player_id": player_id, "name": name, "text": text, "at": at,
+                      "moves": moves}
+        lock = self._locks.setdefault(game_id, asyncio.Lock())
+        async with lock:
+            for _ in range(5):
+                ctx = self._ctx.get(game_id) or StateCtx.new(chat_id(game_id))
+                kept = [*self.lines(game_id), line][-self._keep:]
+                ctx.current.labels = {"kind": KIND, "game": game_id}
+                ctx.current.annotations = {LINES: orjson.dumps(kept).decode(),
+                                           LINE: orjson.dumps(line).decode()}
+                self._writing.add(game_id)
+                try:
+                    await self._engine.do(commit(park(ctx)))
+                except RevMismatchError:
+                    await self._reload(game_id)
+                    continue
+                finally:
+                    self._writing.discard(game_id)
+                self._ctx[game_id] = ctx
+                break
+            else:
+                log.warning("chat of game %s keeps changing; a line was dropped", game_id)
+                return
+        self._publish(game_id, frames.chat(game_id, player_id, name, text, at))
+
+    async def _reload(self, game_id: str) -> None:
+        cmd = get_states({"kind": KIND, "game": game_id}, latest_only=True, limit=1)
+        await self._engine.do(cmd)
+        assert cmd.result is not None
+        if cmd.result.states:
+            self._ctx[game_id] = StateCtx.from_state(cmd.result.states[-1])
+
+    # -- lines said on other servers ---------------------------------------------------------
+
+    def follow_kind(self) -> Kind:
+        return Kind(KIND, self._foreign, self._adopt, self.load)
+
+    def _foreign(self, state: State) -> bool:
+        game_id = state.labels.get("game", "")
+        if game_id in self._writing:
+            return False
+        known = self._ctx.get(game_id)
+        return known is None or state.rev > known.committed.rev
+
+    async def _adopt(self, state: State) -> None:
+        game_id = state.labels["game"]
+        if not self._foreign(state):
+            return
+        self._ctx[game_id] = StateCtx.from_state(state)
+        line = orjson.loads(state.annotation(LINE, "null"))
+        if line:
+            self._publish(game_id, frames.chat(game_id, line["player_id"], line["name"],
+                                               line["text"], line["at"]))
