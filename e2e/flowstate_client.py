@@ -20,6 +20,7 @@ from flowstate import (
     Engine,
     FlowRegistry,
     NetDriver,
+    NotFoundError,
     StateCtx,
     commit,
     delay,
@@ -48,7 +49,7 @@ async def main(url: str) -> None:
             ctx = StateCtx()
             try:
                 await engine.do(get_state_by_id(ctx, state_id))
-            except Exception:
+            except NotFoundError:
                 ctx = StateCtx.new(state_id)
             cmds: list[Command] = []
             seconds = 0.0

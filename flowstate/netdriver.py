@@ -99,6 +99,7 @@ class NetDriver:
         self._claim_key: tuple[frozenset[str], frozenset[str]] | None = None
         self._pending = 0
         self.delays_pruned = 0
+        self._send_errors: tuple[type[BaseException], ...] = (OSError,)
 
     # -- connection ------------------------------------------------------------------------
 
@@ -119,6 +120,7 @@ class NetDriver:
                 "pip install 'flowstate-gameserver[server]'"
             ) from None
 
+        self._send_errors = (OSError, WebSocketException)
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         try:
             ws = await connect(
@@ -253,7 +255,7 @@ class NetDriver:
         try:
             try:
                 await ws.send(orjson.dumps(fields))
-            except Exception as exc:
+            except self._send_errors as exc:
                 self._calls.pop(call, None)
                 raise RemoteError("unavailable", f"flowstate server {self.url}: {exc}") from exc
             return await future

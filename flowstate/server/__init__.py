@@ -31,7 +31,7 @@ from flowstate.registry import FlowRegistry
 from flowstate.urls import open_driver
 
 from . import api
-from .api import Served, endpoint
+from .api import Served, authorized, endpoint
 from .driver_socket import DriverSocket, VersionCache
 
 __all__ = ["UI_DIR", "Served", "ServerSettings", "admin_app", "create_app", "listening_socket"]
@@ -51,9 +51,10 @@ class ServerSettings:
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """The server's listening socket (port 0: any free port), with TCP_NODELAY, which
-    accepted connections inherit: an answer and the push that follows it are two small
-    writes, and without it the second waits for a delayed ACK (40 ms on Linux) on the plain
-    asyncio loop."""
+    accepted connections inherit. The plain asyncio loop sets it on accepted sockets only
+    when the listening socket was made with proto TCP, which `create_server` does not say:
+    an answer and the push after it are two small writes, and the second then waited for a
+    delayed ACK (40 ms on Linux)."""
     sock = socket.create_server((host, port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
@@ -97,22 +98,12 @@ async def _index(request: Request) -> Response:
 
 async def _driver_socket(ws: WebSocket) -> None:
     served: Served = ws.app.state.served
-    if served.token and not _ws_authorized(ws, served.token):
+    if served.token and not authorized(ws, served.token):
         await ws.close(1008, "a valid token is required")
         return
     assert served.hub is not None
     cache: VersionCache = ws.app.state.version_cache
     await DriverSocket(ws, served.engine, served.hub, cache).run()
-
-
-def _ws_authorized(ws: WebSocket, token: str) -> bool:
-    import hmac
-
-    given = ws.query_params.get("token", "")
-    header = ws.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        given = header[7:]
-    return hmac.compare_digest(given.encode(), token.encode())
 
 
 def create_app(settings: ServerSettings | None = None, *, registry: FlowRegistry | None = None,

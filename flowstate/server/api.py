@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response, StreamingResponse
 
 from flowstate.commands import (
@@ -92,7 +92,7 @@ def endpoint(handler: Handler, *, writes: bool = False) -> Callable[[Request], A
 
     async def run(request: Request) -> Response:
         served = served_of(request)
-        if served.token and not _authorized(request, served.token):
+        if served.token and not authorized(request, served.token):
             return json_response(
                 {"error": {"code": "unauthorized", "message": "a valid admin token is required"}},
                 401,
@@ -109,9 +109,10 @@ def endpoint(handler: Handler, *, writes: bool = False) -> Callable[[Request], A
     return run
 
 
-def _authorized(request: Request, token: str) -> bool:
-    given = request.query_params.get("token", "")
-    header = request.headers.get("authorization", "")
+def authorized(conn: HTTPConnection, token: str) -> bool:
+    """Whether a request or websocket carries `token` (a Bearer header, or `?token=`)."""
+    given = conn.query_params.get("token", "")
+    header = conn.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         given = header[7:]
     return hmac.compare_digest(given.encode(), token.encode())

@@ -30,7 +30,7 @@ from flowstate.errors import UsageError
 from flowstate.state import Data, State, StateCtx, Transition
 from flowstate.wire import BadRequestError, b64, obj, str_map, unb64
 
-__all__ = ["ctx_from", "ctx_json", "decode_commands"]
+__all__ = ["commit_of", "ctx_from", "ctx_json", "decode_commands"]
 
 
 def ctx_from(raw: Any, name: str) -> StateCtx:
