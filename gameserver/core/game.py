@@ -40,7 +40,6 @@ Everything here is pure: values in, values out, `now` an argument.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -218,14 +217,20 @@ def read_fields(cls: type[Any], raw: Mapping[str, Json], prefix: str = "") -> di
     return out
 
 
-@functools.cache
-def _schema(cls: Any) -> tuple[tuple[str, Any, bool], ...]:  # Any: classes are hashable
-    """(name, annotation, required) of each init field: resolving annotations is slow, and
-    a class's never change."""
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, hints[f.name],
-                  f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-                 for f in dataclasses.fields(cls) if f.init)
+_SCHEMAS: dict[type[Any], tuple[tuple[str, Any, bool], ...]] = {}
+
+
+def _schema(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, annotation, required) of each init field, worked out once per class: resolving
+    annotations is slow (most of a move's cost, measured), and a class's never change."""
+    schema = _SCHEMAS.get(cls)
+    if schema is None:
+        hints = typing.get_type_hints(cls)
+        schema = _SCHEMAS[cls] = tuple(
+            (f.name, hints[f.name],
+             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+            for f in dataclasses.fields(cls) if f.init)
+    return schema
 
 
 def _checked(hint: Any, value: Json, name: str) -> Json:
