@@ -55,8 +55,8 @@ async def run(games: int, moves: int, size: int, db: str, durability: str,
         sockets = []
         for i in range(games):
             black, white = Player(f"b{i}", "B"), Player(f"w{i}", "W")
-            hub = await matches.create(black, c.Create(None, "go", {"size": size},
-                                                        c.UNTIMED, "black"), None)
+            hub = await matches.create(black, c.Create(None, "go", {"size": size}, "black"),
+                                       None)
             await matches.join(white, hub.match.id, None)
             for _ in range(2):
                 sock = FakeSocket()
@@ -76,7 +76,8 @@ async def run(games: int, moves: int, size: int, db: str, durability: str,
             for hub, black, white in hubs:
                 player = black if color == "black" else white
                 t0 = time.perf_counter()
-                await matches.command(player, c.Move(None, hub.match.id, hub.match.rev, x, y),
+                move = {"type": "move", "x": x, "y": y}
+                await matches.command(player, c.Act(None, hub.match.id, hub.match.rev, move),
                                       t0)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         if profile is not None:

@@ -206,18 +206,31 @@ def read_fields(cls: type[Any], raw: Mapping[str, Json], prefix: str = "") -> di
     """The fields of dataclass `cls` from `raw`, checked against their annotations: `int`
     (within +-1,000,000), `float`, `bool`, `str` (at most 200 characters) and `Literal[...]`.
     A field with a default may be absent."""
-    hints = typing.get_type_hints(cls)
     out: dict[str, Json] = {}
-    for f in dataclasses.fields(cls):
-        if not f.init:
-            continue
-        value = raw.get(f.name)
+    for name, hint, required in _schema(cls):
+        value = raw.get(name)
         if value is None:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise BadRequest(f"field {prefix + f.name!r} is missing")
+            if required:
+                raise BadRequest(f"field {prefix + name!r} is missing")
             continue
-        out[f.name] = _checked(hints[f.name], value, prefix + f.name)
+        out[name] = _checked(hint, value, prefix + name)
     return out
+
+
+_SCHEMAS: dict[type[Any], tuple[tuple[str, Any, bool], ...]] = {}
+
+
+def _schema(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, annotation, required) of each init field, worked out once per class: resolving
+    annotations is slow (most of a move's cost, measured), and a class's never change."""
+    schema = _SCHEMAS.get(cls)
+    if schema is None:
+        hints = typing.get_type_hints(cls)
+        schema = _SCHEMAS[cls] = tuple(
+            (f.name, hints[f.name],
+             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+            for f in dataclasses.fields(cls) if f.init)
+    return schema
 
 
 def _checked(hint: Any, value: Json, name: str) -> Json:

@@ -494,11 +494,11 @@ class GameClock:
     def remaining(self, color: Color, now: float) -> ClockView:
         """The display view of ``color``'s clock as of ``now``."""
         color = _check_color(color)
-        pt = self._as_of(color, to_ms(now))
         running = self.phase is Phase.RUNNING and self.running == color
         system = self.control.system
-        if system is System.NONE:
+        if system is System.NONE:  # nothing to count
             return {"remaining_ms": None, "running": running}
+        pt = self._as_of(color, to_ms(now))
         view: ClockView = {"remaining_ms": pt.main_ms, "running": running}
         if system is System.BYOYOMI:
             view["periods"] = pt.periods
@@ -540,6 +540,8 @@ class GameClock:
         if color != self.running:
             raise NotOnTurn(color, self.running)
         now_ms = to_ms(now)
+        if self.control.system is System.NONE:  # no time to charge
+            return evolve(self, phase=phase, running=_other(color), started_ms=now_ms)
         pt = self._charge(color, now_ms, Event.MOVED)
         return self._with(color, pt, phase=phase, running=_other(color), started_ms=now_ms)
 

@@ -44,12 +44,10 @@ from gameserver.core.timecontrol import FlagFell, GameClock, Phase, System, Time
 from gameserver.games.go import (
     RULESETS,
     Color,
-    EmptyPointError,
     GoError,
     GoGame,
     IllegalMoveError,
     NotYourTurnError,
-    SettingsError,
     WrongPhaseError,
     suggest_dead,
     to_sgf,
@@ -171,22 +169,24 @@ class GoState:
     scoring_since: float | None = None  # when the current scoring phase began
 
 
+def _protocol_error(e: GoError) -> Exception:
+    """The protocol error a Go rules error becomes on the wire."""
+    if isinstance(e, IllegalMoveError):
+        return IllegalMove(e.reason, str(e))
+    if isinstance(e, NotYourTurnError):
+        return NotYourTurn(e.color.value, str(e))
+    if isinstance(e, WrongPhaseError):
+        # handicap placement is part of the match's `playing` phase on the wire
+        return WrongPhase(e.action, "playing" if e.phase == "placement" else e.phase, str(e))
+    return BadRequest(str(e))
+
+
 @contextmanager
 def _protocol_errors() -> Iterator[None]:
     try:
         yield
-    except IllegalMoveError as e:
-        raise IllegalMove(e.reason, str(e)) from None
-    except NotYourTurnError as e:
-        raise NotYourTurn(e.color.value, str(e)) from None
-    except WrongPhaseError as e:
-        # handicap placement is part of the match's `playing` phase on the wire
-        raise WrongPhase(e.action, "playing" if e.phase == "placement" else e.phase,
-                         str(e)) from None
-    except (SettingsError, EmptyPointError) as e:
-        raise BadRequest(str(e)) from None
     except GoError as e:
-        raise BadRequest(str(e)) from None
+        raise _protocol_error(e) from None
 
 
 def _given(raw: Mapping[str, Json], key: str, default: Json) -> Json:
@@ -354,8 +354,10 @@ class GoRules(GameBase):
         if kind is ScoringTimeout:
             return self._scoring_timeout(state, now)
         assert seat is not None
-        with _protocol_errors():
+        try:
             nxt, event = self._rules(state, seat, action)
+        except GoError as error:
+            raise _protocol_error(error) from None
         return self._clocked(state, nxt, seat, action, now), event
 
     def _rules(self, state: GoState, color: str, action: Action) -> tuple[GoState, Event]:
