@@ -21,6 +21,7 @@ __all__ = ["AVAILABLE", "UnknownGame", "load_games"]
 #: game name -> the module that builds it
 AVAILABLE: dict[str, str] = {
     "go": "gameserver.games.go.server",
+    "cycles": "gameserver.games.cycles.server",
 }
 
 
