@@ -133,10 +133,12 @@ def test_settings_have_defaults_and_bad_ones_are_bad_requests() -> None:
     game = Cycles()
     assert game.settings({}) == {"players": 2, "size": 32, "tick_rate": 10, "countdown": 3.0}
     assert game.seat_names(game.settings({"players": 4})) == ("red", "blue", "green", "yellow")
-    for bad, message in [({"players": 5}, "'players' must be an integer from 2 to 4"),
-                         ({"tick_rate": 30}, "'tick_rate' must be an integer from 10 to 20"),
-                         ({"size": "big"}, "'size' must be an integer from 10 to 100"),
-                         ({"countdown": -1}, "'countdown' must be a number of seconds")]:
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"players": 5}, "'players' must be an integer from 2 to 4"),
+        ({"tick_rate": 30}, "'tick_rate' must be an integer from 10 to 20"),
+        ({"size": "big"}, "'size' must be an integer from 10 to 100"),
+        ({"countdown": -1}, "'countdown' must be a number of seconds")]
+    for bad, message in cases:
         with pytest.raises(ProtocolError, match=message) as info:
             game.settings(bad)
         assert info.value.code == "bad_request"
