@@ -61,9 +61,9 @@ class FakeClock:
         await self.settle()
         while True:
             deadline = self.next_deadline()
-            if deadline is None or round(deadline * 1e9) > target:
+            if deadline is None or deadline > target / 1e9:  # as `now()` will compare it
                 break
-            self._ns = max(self._ns, round(deadline * 1e9))
+            self._ns = max(self._ns, _at_or_after(deadline))
             while self._sleepers and self._sleepers[0][0] <= self._now:
                 _, _, future = heapq.heappop(self._sleepers)
                 if not future.done():
@@ -82,3 +82,13 @@ class FakeClock:
     def _drop_cancelled(self) -> None:
         while self._sleepers and self._sleepers[0][2].done():
             heapq.heappop(self._sleepers)
+
+
+def _at_or_after(deadline: float) -> int:
+    """The first whole nanosecond whose `now()` is not before `deadline`: rounding alone can
+    land one float step short (1700000000.05 s is 1700000000049999872 ns), and a sleeper
+    whose deadline is still ahead of `now()` would never be woken."""
+    ns = round(deadline * 1e9)
+    while ns / 1e9 < deadline:
+        ns += 1
+    return ns
