@@ -79,6 +79,7 @@ from gameserver.core.match import (
 )
 from gameserver.core.plan import Plan, plan
 from gameserver.core.record import catch_up, from_record, record_data, to_record
+from gameserver.core.timecontrol import to_ms
 from gameserver.live import timers
 from gameserver.live.connection import Connection
 from gameserver.live.follow import Kind
@@ -207,10 +208,14 @@ class Matches:
                 hub.timer = StateCtx.from_state(state)
                 hub.armed = timers.armed(state)
         self.loaded.set()
+        now = self._now()
         for hub in list(self.hubs.values()):
             timer = hub.timer
-            if timer is not None and timer.committed.transition.to:
-                # the server stopped between a firing and its outcome: judge it now
+            due = hub.deadline
+            if timer is not None and (timer.committed.transition.to or (
+                    due is not None and due[0] <= now)):
+                # the server stopped between a firing and its outcome (a committed firing, or
+                # a plain delay already spent): judge it now
                 await self.fire(hub.match.id, timer.committed)
 
     async def _latest(self, labels: dict[str, str]) -> AsyncIterator[State]:
@@ -499,7 +504,7 @@ class Matches:
             if hub.timer is None and due is not None:
                 hub.timer = StateCtx.new(timers.timer_id(match.id))
             if hub.timer is not None:
-                cmds.extend(timers.arm(hub.timer, match.id, due))
+                cmds.extend(timers.arm(hub.timer, match.id, due, outcome.at))
         hub.writing = match.rev
         try:
             await self._engine.do(commit(*cmds))
@@ -659,7 +664,8 @@ class Matches:
     async def _expire(self, hub: Hub, now: float) -> bool:
         """Commit what a deadline passed by `now` does (caller holds the lock); False if
         nothing is due."""
-        if expire(hub.match, hub.game, self.limits, now) is None:
+        due = hub.deadline
+        if due is None or to_ms(now) < to_ms(due[0]):  # as `expire` judges it, for less
             return False
 
         def change(match: Match) -> tuple[Match, Event]:
@@ -692,7 +698,7 @@ class Matches:
                 return
             assert hub.timer is not None
             due = hub.deadline
-            cmds = timers.arm(hub.timer, game_id, due)
+            cmds = timers.arm(hub.timer, game_id, due, self._now())
             try:
                 await self._engine.do(commit(*cmds))
             except RevMismatchError:

@@ -9,13 +9,21 @@ silently, and a commit that leaves it unchanged (a chat-free presence change in 
 does not touch the timer at all. The delay snapshot is the timer state (a few hundred bytes), not
 the match record.
 
-A firing commits a transit of the timer state to the flow `gameserver.deadline` (the
+A deadline further than `NEAR` seconds ahead (a flag, the lobby, a scoring limit) is armed
+as a committing delay: its firing commits a transit of the timer state to the flow
+`gameserver.deadline` (the
 deadline's kind, the game's own or the match's, is in the timer state; delays armed by older
 versions name the kind as the flow, and those flows run the same code: `Timers.flow`),
 which hands it to `Matches.fire`: under the match lock, the match's deadlines are judged as of
-now and what is due is committed like a player command, with its pushes. Delays live in the
-engine's snapshots, so they survive a restart; overdue ones fire at once on start, and a timer
-whose firing was committed but not yet judged when the server stopped is judged at load.
+now and what is due is committed like a player command, with its pushes; a commit that moves
+such a deadline before it falls due drops its delay at once (the store prunes committing delays
+of a state committed again). A deadline due within `NEAR` seconds (a real-time game's tick,
+every 50-100 ms) is armed as a plain delay instead: its firing runs the same flow without a
+commit of its own (a tick is one commit, not two), and a stale one (the deadline moved) fires
+once, soon, and finds the timer re-armed. Delays live in the engine's snapshots, so they
+survive a restart; overdue ones fire at once on start, and at load a timer whose firing was
+committed but not yet judged, or whose deadline is already due (a plain delay fired just
+before the server stopped), is judged at once.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from gameserver.core.match import ABANDONED, LOBBY
 if TYPE_CHECKING:
     from gameserver.live.matches import Matches
 
-__all__ = ["FIRED", "KIND", "Timers", "arm", "armed", "game_of", "timer_id"]
+__all__ = ["FIRED", "KIND", "NEAR", "Timers", "arm", "armed", "game_of", "timer_id"]
 
 KIND = "timer"
 GAME = "gameserver.game"
@@ -58,8 +66,14 @@ def armed(state: State | None) -> tuple[float, str] | None:
     return (float(at), flow) if at and flow else None
 
 
-def arm(timer: StateCtx, game_id: str, due: tuple[float, str] | None) -> list[Command]:
-    """Commands (for the match's commit) that make `due` the timer's only pending deadline."""
+#: seconds: a deadline due sooner is armed as a plain delay (see the module's documentation)
+NEAR = 2.0
+
+
+def arm(timer: StateCtx, game_id: str, due: tuple[float, str] | None,
+        now: float) -> list[Command]:
+    """Commands (for the match's commit at `now`) that make `due` the timer's only pending
+    deadline."""
     current = timer.current
     current.labels = {"kind": KIND}
     if due is None:
@@ -67,7 +81,7 @@ def arm(timer: StateCtx, game_id: str, due: tuple[float, str] | None) -> list[Co
         return [park(timer)]
     at, kind = due
     current.annotations = {GAME: game_id, AT: repr(at), FLOW: kind}
-    return [park(timer), delay_until(timer, DEADLINE_FLOW, at)]
+    return [park(timer), delay_until(timer, DEADLINE_FLOW, at, commit=at - now > NEAR)]
 
 
 class Timers:
