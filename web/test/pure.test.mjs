@@ -8,6 +8,7 @@ import {
   pointName, describeResult, resultDetail, territory, groupAt, starPoints, rulesetName, compensationText, RULESETS,
 } from "../rules.js";
 import { GameStore } from "../store.js";
+import { retryDelay, RETRY_CAP_MS } from "../protocol.js";
 
 const BYO = { system: "byoyomi", main: 600, periods: 3, period: 30 };
 
@@ -141,4 +142,11 @@ test("rulesets read as their names; the compensation line appears only when Whit
   assert.equal(compensationText({ black: 40, white: 43.5, handicap_compensation: 3 }), "White +3 for the handicap");
   assert.equal(compensationText({ black: 40, white: 43.5, handicap_compensation: 0 }), "");
   assert.equal(compensationText(null), "");
+});
+
+test("reconnect backoff: the first retry is fast, later ones are capped at a few seconds, with jitter", () => {
+  assert.ok(retryDelay(1, () => 1) <= 200);
+  assert.equal(retryDelay(2, () => 0.5), 500);
+  for (let attempt = 1; attempt < 50; attempt++) assert.ok(retryDelay(attempt, () => 1) <= RETRY_CAP_MS * 1.2);
+  assert.notEqual(retryDelay(6, () => 0), retryDelay(6, () => 1));
 });
