@@ -50,6 +50,7 @@ conn.addEventListener("message", (e) => {
       maybeOpenJoinedGame(msg);
       break;
     case "chat": store.applyChat(msg); break;
+    case "chat_history": store.applyChatHistory(msg); break;
     case "lobby":
     case "lobby_update":
     case "lobby_remove":

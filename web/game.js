@@ -229,7 +229,7 @@ export class GameView {
       if (g.phase === "finished" && previous?.phase !== "finished") this.sound.finished();
     }
     if (kind === "chat") {
-      this.chat.render(this.entry.chat, this.store.playerId);
+      this.chat.render(this.entry.chat, this.store.playerId, this.entry.chatEpoch ?? 0);
       return;
     }
     this.render(kind === "update" ? event : null);
@@ -499,7 +499,7 @@ export class GameView {
       this.resumeBtn.disabled = !live;
     }
 
-    this.chat.render(e.chat, this.store.playerId);
+    this.chat.render(e.chat, this.store.playerId, e.chatEpoch ?? 0);
     const names = `${g.players?.black?.name ?? "?"} vs ${g.players?.white?.name ?? "?"}`;
     document.title = `${myTurn ? "● Your move · " : ""}${names} · Tengen`;
   }
