@@ -4,6 +4,8 @@
 import { h, replace, text, show, toast, confirmDialog } from "./dom.js";
 import { BoardView } from "./board.js";
 import { ChatPanel } from "./chat.js";
+import { ReviewPanel } from "./review.js";
+import { EstimateBox } from "./estimate.js";
 import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
 import {
   key, toPoint, pointName, territory, describeResult, resultDetail, illegalReason, colourName, other, at,
@@ -11,6 +13,7 @@ import {
 } from "./rules.js";
 
 const CONFIRM_KEY = "gameserver.confirmMoves";
+const NUMBERS_KEY = "gameserver.moveNumbers";
 
 function confirmDefault(storage) {
   const saved = storage.getItem(CONFIRM_KEY);
@@ -32,6 +35,7 @@ export class GameView {
     this.gameId = gameId;
     this.storage = storage;
     this.confirmMoves = confirmDefault(storage);
+    this.moveNumbers = storage.getItem(NUMBERS_KEY) === "on";
     this.pending = null; // {x, y} awaiting a second tap in confirm mode
     this.notFound = false;
     this.lastTick = null;
@@ -45,6 +49,7 @@ export class GameView {
 
   destroy() {
     clearInterval(this.timer);
+    this.review.destroy();
     this.store.removeEventListener("change", this.onChange);
     if (!this.myColour()) this.conn.send("unwatch", { game_id: this.gameId });
     document.title = "Tengen · Go";
@@ -144,6 +149,13 @@ export class GameView {
       h("div", { class: "row" }, this.acceptBtn, this.resumeBtn));
 
     this.chat = new ChatPanel({ onSend: (t) => this.sendChat(t) });
+    this.review = new ReviewPanel({ gameId: this.gameId, onChange: () => this.render() });
+    this.estimate = new EstimateBox({ conn: this.conn, gameId: this.gameId });
+    const numbersBox = h("input", { type: "checkbox", id: "opt-numbers", checked: this.moveNumbers, onchange: (e) => {
+      this.moveNumbers = e.target.checked;
+      this.storage.setItem(NUMBERS_KEY, this.moveNumbers ? "on" : "off");
+      this.render();
+    } });
 
     const confirmBox = h("input", { type: "checkbox", id: "opt-confirm", checked: this.confirmMoves, onchange: (e) => {
       this.confirmMoves = e.target.checked;
@@ -161,6 +173,7 @@ export class GameView {
     this.confirmOption = h("label", { class: "check" }, confirmBox, "Confirm moves");
     const options = h("div", { class: "options" },
       this.confirmOption,
+      h("label", { class: "check" }, numbersBox, "Move numbers"),
       h("label", { class: "check" }, soundBox, "Sound"),
       h("div", { class: "row" }, this.sgf, copy));
 
@@ -172,7 +185,7 @@ export class GameView {
           h("div", { class: "status-bar" }, this.announce, this.hint)),
         h("aside", { class: "panel" },
           this.banner, this.waiting, this.undoBox, this.scoring,
-          this.controls, this.undoWaiting,
+          this.controls, this.undoWaiting, this.estimate.el, this.review.el,
           h("div", { class: "panel-head" }, this.meta, this.badge),
           this.chat.el, options)));
   }
@@ -248,6 +261,12 @@ export class GameView {
     if (!g) return;
     const mine = this.myColour();
     const name = pointName(x, y, g.settings.size);
+    if (this.review.reviewing && g.phase !== "finished") {
+      // A click on an earlier position never plays: it brings the game back first.
+      this.review.go(null);
+      toast("Back to the current position.");
+      return;
+    }
     if (!mine) {
       toast(g.phase === "waiting" ? "Join the game to play." : "You are watching this game.");
       return;
@@ -393,16 +412,27 @@ export class GameView {
     const myTurn = phase === "playing" && mine && g.turn === mine;
     const placing = handicapLeft(g) > 0;
 
-    this.board.render({
-      size,
-      board: g.board,
-      last: lastPoint,
-      ko: phase === "playing" ? ko : null,
-      dead,
-      territory: phase === "scoring" || (phase === "finished" && dead.size) ? territory(g.board, dead) : null,
-      ghost: live && myTurn ? mine : null,
-      pending: this.pending,
-    });
+    this.review.update(g);
+    this.estimate.update(g);
+    const past = this.review.shown(); // an earlier position, shown on this page only
+    const numbers = this.moveNumbers ? this.review.numbers() : null;
+    if (past) {
+      this.board.render({ size, board: past.board, last: past.last, ko: null, dead: new Set(), territory: null,
+        ghost: null, pending: null, numbers });
+    } else {
+      this.board.render({
+        size,
+        board: g.board,
+        last: lastPoint,
+        ko: phase === "playing" ? ko : null,
+        dead,
+        territory: phase === "scoring" || (phase === "finished" && dead.size) ? territory(g.board, dead) : null,
+        ghost: live && myTurn ? mine : null,
+        pending: this.pending,
+        numbers,
+      });
+    }
+    this.boardHost.classList.toggle("reviewing", !!past);
     this.boardHost.classList.toggle("stale", !live);
     this.boardHost.classList.toggle("my-turn", !!myTurn);
     show(this.overlay, !live || this.notFound);
