@@ -51,6 +51,7 @@ conn.addEventListener("message", (e) => {
       break;
     case "chat": store.applyChat(msg); break;
     case "chat_history": store.applyChatHistory(msg); break;
+    case "rematch": store.applyRematch(msg); break;
     case "lobby":
     case "lobby_update":
     case "lobby_remove":

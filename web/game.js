@@ -6,6 +6,7 @@ import { BoardView } from "./board.js";
 import { ChatPanel } from "./chat.js";
 import { ReviewPanel } from "./review.js";
 import { EstimateBox } from "./estimate.js";
+import { RematchBox } from "./rematch.js";
 import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
 import {
   key, toPoint, pointName, territory, describeResult, resultDetail, illegalReason, colourName, other, at,
@@ -151,6 +152,8 @@ export class GameView {
     this.chat = new ChatPanel({ onSend: (t) => this.sendChat(t) });
     this.review = new ReviewPanel({ gameId: this.gameId, onChange: () => this.render() });
     this.estimate = new EstimateBox({ conn: this.conn, gameId: this.gameId });
+    this.rematch = new RematchBox({ conn: this.conn, gameId: this.gameId,
+      onOpenGame: (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; } });
     const numbersBox = h("input", { type: "checkbox", id: "opt-numbers", checked: this.moveNumbers, onchange: (e) => {
       this.moveNumbers = e.target.checked;
       this.storage.setItem(NUMBERS_KEY, this.moveNumbers ? "on" : "off");
@@ -184,7 +187,7 @@ export class GameView {
           h("div", { class: "board-wrap" }, this.boardHost, this.overlay),
           h("div", { class: "status-bar" }, this.announce, this.hint)),
         h("aside", { class: "panel" },
-          this.banner, this.waiting, this.undoBox, this.scoring,
+          this.banner, this.rematch.el, this.waiting, this.undoBox, this.scoring,
           this.controls, this.undoWaiting, this.estimate.el, this.review.el,
           h("div", { class: "panel-head" }, this.meta, this.badge),
           this.chat.el, options)));
@@ -489,6 +492,7 @@ export class GameView {
     }
 
     this.renderWaiting(g, mine);
+    this.rematch.update(g, e.rematch ?? null, this.store.playerId, mine);
 
     // Controls.
     show(this.controls, !!mine && (phase === "playing" || phase === "scoring"));

@@ -195,6 +195,13 @@ export class GameStore extends EventTarget {
     this.emit(gameId, "chat");
   }
 
+  /** How a rematch offered after a finished game stands (a `rematch` push). */
+  applyRematch(msg) {
+    if (msg.game_id == null) return;
+    this.entry(msg.game_id).rematch = msg.rematch ?? null;
+    this.emit(msg.game_id, "rematch");
+  }
+
   applyChat(msg) {
     const gameId = msg.game_id;
     if (gameId == null) return;
