@@ -75,10 +75,27 @@ export class GameView {
       },
       (err) => {
         e.resyncing = false;
-        if (err.code === "not_found") { this.notFound = true; this.render(); }
+        if (err.code === "not_found") this.loadFinished();
         else if (err.code !== "offline") toast(err.message, "error");
       },
     );
+  }
+
+  /** A game the socket cannot watch may be a finished one the server keeps only in storage:
+   * it is read over HTTP and shown in review. */
+  async loadFinished() {
+    try {
+      const res = await fetch(`api/games/${encodeURIComponent(this.gameId)}`, { cache: "no-store" });
+      const snap = res.ok ? await res.json() : null;
+      if (snap && snap.id === this.gameId && snap.phase === "finished") {
+        this.store.applyGame({ game: snap });
+        return;
+      }
+    } catch {
+      // Offline: the next reconnect tries again.
+    }
+    this.notFound = true;
+    this.render();
   }
 
   /**

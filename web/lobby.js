@@ -5,6 +5,7 @@
 import { h, replace, text, show, toast } from "./dom.js";
 import { describeTimeControl } from "./clock.js";
 import { RULESETS, rulesetName } from "./rules.js";
+import { FinishedGames } from "./history.js";
 
 export const PRESETS = [
   { id: "rapid", label: "Rapid · 10 min + 5 × 30 s byo-yomi", tc: { system: "byoyomi", main: 600, periods: 5, period: 30 } },
@@ -63,6 +64,7 @@ export class LobbyView {
     this.open = new Map();
     this.running = [];
     this.loadedOpen = false;
+    this.finished = new FinishedGames();
     this.build();
     this.refreshRunning();
     this.poll = setInterval(() => this.refreshRunning(), 10000);
@@ -109,6 +111,7 @@ export class LobbyView {
   }
 
   async refreshRunning() {
+    this.finished.refresh();
     try {
       const res = await fetch("api/games", { headers: { accept: "application/json" } });
       if (!res.ok) return;
@@ -151,7 +154,8 @@ export class LobbyView {
             h("h2", { id: "open-h" }, "Open games"),
             this.openList, this.openEmpty,
             h("h2", { id: "running-h", class: "spaced" }, "Games in progress"),
-            this.runningList, this.runningEmpty),
+            this.runningList, this.runningEmpty,
+            this.finished.el),
           this.buildCreateForm())));
     this.renderOpen();
     this.renderRunning();
