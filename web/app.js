@@ -7,6 +7,7 @@ import { GameStore } from "./store.js";
 import { Sound } from "./sound.js";
 import { LobbyView } from "./lobby.js";
 import { GameView } from "./game.js";
+import { QuickMatch } from "./quickmatch.js";
 import { h, replace, text, show, toast } from "./dom.js";
 
 const conn = new Connection();
@@ -15,6 +16,8 @@ const store = new GameStore({
     conn.request("watch", sinceRev == null ? { game_id: gameId } : { game_id: gameId, since_rev: sinceRev }),
 });
 const sound = new Sound();
+const openGame = (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; };
+const quick = new QuickMatch({ conn, onOpenGame: openGame });
 
 const main = document.getElementById("main");
 const banner = document.getElementById("offline-banner");
@@ -34,7 +37,7 @@ function route() {
     view = new GameView(main, { conn, store, sound, gameId });
     document.body.dataset.page = "game";
   } else {
-    view = new LobbyView(main, { conn, store, onOpenGame: (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; } });
+    view = new LobbyView(main, { conn, store, quick, onOpenGame: openGame });
     document.body.dataset.page = "lobby";
     document.title = "Tengen · Go";
   }
@@ -52,6 +55,7 @@ conn.addEventListener("message", (e) => {
     case "chat": store.applyChat(msg); break;
     case "chat_history": store.applyChatHistory(msg); break;
     case "rematch": store.applyRematch(msg); break;
+    case "quick_match": quick.onMessage(msg); break;
     case "lobby":
     case "lobby_update":
     case "lobby_remove":

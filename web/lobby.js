@@ -6,6 +6,7 @@ import { h, replace, text, show, toast } from "./dom.js";
 import { describeTimeControl } from "./clock.js";
 import { RULESETS, rulesetName } from "./rules.js";
 import { FinishedGames } from "./history.js";
+import { QuickMatchCard } from "./quickmatch.js";
 
 export const PRESETS = [
   { id: "rapid", label: "Rapid · 10 min + 5 × 30 s byo-yomi", tc: { system: "byoyomi", main: 600, periods: 5, period: 30 } },
@@ -56,7 +57,7 @@ function select(options, value) {
 }
 
 export class LobbyView {
-  constructor(root, { conn, store, onOpenGame }) {
+  constructor(root, { conn, store, quick, onOpenGame }) {
     this.root = root;
     this.conn = conn;
     this.store = store;
@@ -65,6 +66,7 @@ export class LobbyView {
     this.running = [];
     this.loadedOpen = false;
     this.finished = new FinishedGames();
+    this.quick = quick ? new QuickMatchCard({ quick }) : null;
     this.build();
     this.refreshRunning();
     this.poll = setInterval(() => this.refreshRunning(), 10000);
@@ -73,6 +75,7 @@ export class LobbyView {
 
   destroy() {
     clearInterval(this.poll);
+    this.quick?.destroy();
     this.conn.send("lobby_unsubscribe", {});
   }
 
@@ -156,7 +159,7 @@ export class LobbyView {
             h("h2", { id: "running-h", class: "spaced" }, "Games in progress"),
             this.runningList, this.runningEmpty,
             this.finished.el),
-          this.buildCreateForm())));
+          h("div", { class: "lobby-side" }, this.quick?.el, this.buildCreateForm()))));
     this.renderOpen();
     this.renderRunning();
   }
