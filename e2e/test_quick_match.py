@@ -36,18 +36,18 @@ def test_quick_match_pairs_compatible_players_and_survives_a_reload(
     cancels her wait, which stays cancelled after a reload."""
     alice, bob, carol = new_page(), new_page(), new_page()
     lobby_as(alice, server, "Alice")
-    ask(alice, "9", "Blitz · 3 min + 10 s Fischer")
+    ask(alice, "9", "Blitz · 3 min + 10 s")
     expect(quick(alice)).to_contain_text("Looking for an opponent for 9×9")
     alice.reload()
     expect(quick(alice)).to_contain_text("Looking for an opponent for 9×9")
     expect(quick(alice).get_by_role("button", name="Cancel quick match")).to_be_visible()
 
     lobby_as(carol, server, "Carol")
-    ask(carol, "13", "Blitz · 3 min + 10 s Fischer")
+    ask(carol, "13", "Blitz · 3 min + 10 s")
     expect(quick(carol)).to_contain_text("Looking for an opponent for 13×13")
 
     lobby_as(bob, server, "Bob")
-    ask(bob, "9", "Blitz · 3 min + 10 s Fischer")
+    ask(bob, "9", "Blitz · 3 min + 10 s")
     for page in (alice, bob):
         expect(point(page, "E5")).to_be_visible()
         expect(page.get_by_role("button", name="Pass")).to_be_visible()

@@ -9,9 +9,9 @@ import { h, replace, show, text, toast, timeOfDay } from "./dom.js";
 import { describeTimeControl } from "./clock.js";
 
 export const TIME_CLASSES = [
-  { id: "blitz", label: "Blitz · 3 min + 10 s Fischer", tc: { system: "fischer", main: 180, increment: 10, max: 600 } },
-  { id: "rapid", label: "Rapid · 10 min + 5 × 30 s byo-yomi", tc: { system: "byoyomi", main: 600, periods: 5, period: 30 } },
-  { id: "live", label: "Live · 20 min + 30 s Fischer", tc: { system: "fischer", main: 1200, increment: 30, max: 2400 } },
+  { id: "blitz", label: "Blitz · 3 min + 10 s", tc: { system: "fischer", main: 180, increment: 10, max: 600 } },
+  { id: "rapid", label: "Rapid · 10 min + 5×30 s", tc: { system: "byoyomi", main: 600, periods: 5, period: 30 } },
+  { id: "live", label: "Live · 20 min + 30 s", tc: { system: "fischer", main: 1200, increment: 30, max: 2400 } },
   { id: "none", label: "No time limit", tc: { system: "none" } },
 ];
 
