@@ -42,6 +42,9 @@ function route() {
     document.title = "Tengen · Go";
   }
   main.focus({ preventScroll: true });
+  // A new page starts at its top: the lobby's scroll position (its Create game button is far
+  // down on a phone) used to carry over and hide the player cards and the board's top rows.
+  window.scrollTo(0, 0);
 }
 
 conn.addEventListener("message", (e) => {

@@ -79,7 +79,8 @@ export class BoardView extends EventTarget {
     el("rect", { x: 0, y: 0, width: size - 1, height: size - 1, class: "edge" }, grid);
     for (const [sx, sy] of starPoints(size)) el("circle", { cx: sx, cy: sy, r: size >= 19 ? 0.11 : 0.09, class: "star" }, grid);
 
-    const labels = el("g", { class: "coords", "aria-hidden": "true", "font-size": size >= 19 ? 0.36 : size >= 13 ? 0.31 : 0.27 }, svg);
+    const labels = el("g", { class: `coords coords-${size >= 19 ? "large" : size >= 13 ? "medium" : "small"}`, "aria-hidden": "true",
+      "font-size": size >= 19 ? 0.36 : size >= 13 ? 0.31 : 0.27 }, svg);
     const off = 0.62;
     for (let i = 0; i < size; i++) {
       const letter = columnName(i);
