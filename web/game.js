@@ -260,12 +260,39 @@ export class GameView {
       if (event.kind === "undo_rejected") toast("The undo request was declined.");
       if (event.kind === "resume" || (previous?.phase === "scoring" && g.phase === "playing")) toast("Play resumed.");
       if (g.phase === "finished" && previous?.phase !== "finished") this.sound.finished();
+      this.notices(event, mine, g, previous);
     }
     if (kind === "chat") {
       this.chat.render(this.entry.chat, this.store.playerId, this.entry.chatEpoch ?? 0);
       return;
     }
     this.render(kind === "update" ? event : null);
+  }
+
+  /** What an event undid without asking: a lapsed undo request, withdrawn acceptances, a
+   * rename. These used to pass silently. */
+  notices(event, mine, g, previous) {
+    const lapsed = event.undo_lapsed;
+    if (lapsed) {
+      const mover = colourName(event.color);
+      if (lapsed === mine) toast(`${mover} played instead of answering: your undo request lapsed.`, "info", 6000);
+      else if (event.color === mine) toast(`You played, so ${colourName(lapsed)}'s undo request lapsed.`, "info", 6000);
+      else toast(`${colourName(lapsed)}'s undo request lapsed: ${mover} played instead.`);
+    }
+    const withdrawn = Array.isArray(event.withdrawn) ? event.withdrawn : [];
+    if (mine && withdrawn.includes(mine)) {
+      const who = event.color === mine ? "You" : colourName(event.color);
+      const why = event.kind === "play_resumed" ? `${who} resumed play` : `${who} changed the dead stones`;
+      toast(`${why}: your acceptance was withdrawn.`, "info", 6000);
+      this.withdrawnNote = event.kind === "dead_marked" ? `${why}, so your acceptance was withdrawn: check the score and accept again.` : null;
+    } else if (withdrawn.length && !mine) {
+      toast(`${withdrawn.map(colourName).join(" and ")}'s acceptance was withdrawn.`);
+    }
+    if (event.kind === "player_renamed" && event.color !== mine) {
+      const before = previous?.players?.[event.color]?.name;
+      if (before && before !== event.name) toast(`${before} is now called ${event.name}.`);
+    }
+    if (g.phase !== "scoring" || (mine && this.entry?.accepted?.[mine])) this.withdrawnNote = null;
   }
 
   // ---------------------------------------------------------------- actions
@@ -542,7 +569,8 @@ export class GameView {
       } else text(this.scoreLead, "");
       const iAccepted = mine && e.accepted[mine];
       text(this.scoreHelp, mine
-        ? iAccepted ? "You accepted. Waiting for your opponent…" : "Click a group to mark it dead or alive. When the score is right, accept it."
+        ? iAccepted ? "You accepted. Waiting for your opponent…"
+          : this.withdrawnNote ?? "Click a group to mark it dead or alive. When the score is right, accept it."
         : "The players are marking dead stones.");
       show(this.acceptBtn, !!mine);
       show(this.resumeBtn, !!mine);
@@ -587,7 +615,9 @@ export class GameView {
     show(this.waiting, visible);
     show(this.copyBtn, !(visible && mine)); // the waiting box has its own "Copy link"
     if (!visible) { this.waitingKey = null; return; }
-    const keyNow = `${mine}|${this.conn.state}`;
+    const hostSeat = !g.players?.black ? "white" : "black";
+    const hostAway = g.players?.[hostSeat]?.connected === false;
+    const keyNow = `${mine}|${this.conn.state}|${hostAway}`;
     if (this.waitingKey === keyNow) return;
     this.waitingKey = keyNow;
     const url = location.href.replace(/\?debug[^#]*/, "");
@@ -601,10 +631,13 @@ export class GameView {
     } else {
       const open = !g.players?.black ? "black" : "white";
       const host = g.players?.[other(open)]?.name ?? "Someone";
+      // The server does not let anyone join while the creator is away (nobody would move).
       replace(this.waiting,
         h("h2", {}, "Open game"),
-        h("p", {}, `${host} is waiting for an opponent. You would play ${open}.`),
-        h("button", { class: "btn btn-primary", type: "button", onclick: () => this.join() }, "Join"));
+        h("p", {}, hostAway
+          ? `${host} is away right now: you can join when they are back. You would play ${open}.`
+          : `${host} is waiting for an opponent. You would play ${open}.`),
+        h("button", { class: "btn btn-primary", type: "button", disabled: hostAway, onclick: () => this.join() }, "Join"));
     }
   }
 
