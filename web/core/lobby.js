@@ -1,64 +1,46 @@
-// The lobby: your name, the create form, open games to join and running games to watch.
-// Open games come from the lobby subscription (lobby / lobby_update / lobby_remove);
-// running games from GET api/games, refreshed while the lobby is shown.
+// The lobby: your name, the create form for every game kind the server serves, open games to
+// join and running games to watch. Open games come from the lobby subscription (lobby /
+// lobby_update / lobby_remove); running games and the kinds served from GET api/games,
+// refreshed while the lobby is shown. What is particular to a kind (its create fields, how a
+// row describes a game) comes from the kind's module (registry.js).
 
 import { h, replace, text, show, toast } from "./dom.js";
-import { describeTimeControl } from "./clock.js";
-import { RULESETS, rulesetName } from "./rules.js";
-
-export const PRESETS = [
-  { id: "rapid", label: "Rapid · 10 min + 5 × 30 s byo-yomi", tc: { system: "byoyomi", main: 600, periods: 5, period: 30 } },
-  { id: "blitz", label: "Blitz · 3 min + 10 s Fischer", tc: { system: "fischer", main: 180, increment: 10, max: 600 } },
-  { id: "live", label: "Live · 20 min + 30 s Fischer", tc: { system: "fischer", main: 1200, increment: 30, max: 2400 } },
-  { id: "canadian", label: "Canadian · 10 min + 25 stones / 5 min", tc: { system: "canadian", main: 600, stones: 25, period: 300 } },
-  { id: "absolute", label: "Sudden death · 15 min", tc: { system: "absolute", main: 900 } },
-  { id: "none", label: "No time limit", tc: { system: "none" } },
-  { id: "custom", label: "Custom…", tc: null },
-];
+import { field, select } from "./form.js";
 
 /** A GameSummary or Game in whatever shape the server sends, reduced to what the lobby shows. */
 export function summarize(g) {
-  const s = g.settings ?? {};
   const players = g.players ?? {};
-  const names = ["black", "white"].map((c) => players[c]?.name ?? null);
+  const seats = {};
+  for (const [seat, p] of Object.entries(players)) seats[seat] = p?.name ?? null;
+  const names = Object.values(seats);
+  const ids = Object.values(players).map((p) => p?.id ?? null);
   const creator = g.creator?.name ?? g.creator_name ?? (typeof g.creator === "string" ? g.creator : null) ??
     names.find(Boolean) ?? "Someone";
-  const ids = ["black", "white"].map((c) => players[c]?.id ?? null);
+  const free = Object.entries(seats).filter(([, name]) => !name).map(([seat]) => seat);
   return {
     id: g.id ?? g.game_id,
-    size: Number(g.size ?? s.size ?? 19),
-    komi: g.komi ?? s.komi,
-    handicap: Number(g.handicap ?? s.handicap ?? 0),
-    ruleset: g.ruleset ?? s.ruleset ?? null,
-    tc: g.time_control ?? s.time_control,
+    kind: g.game ?? "go",
+    settings: g.settings ?? {},
     phase: g.phase ?? "waiting",
     creator: String(creator),
     creatorId: g.creator?.id ?? g.creator_id ?? ids.find(Boolean) ?? null,
-    black: names[0],
-    white: names[1],
+    seats,
     ids,
     moves: typeof g.moves === "number" ? g.moves : g.move_count ?? (Array.isArray(g.moves) ? g.moves.length : null),
     bot: !!(g.bot || g.opponent === "bot"),
     createdAt: Number(g.created_at ?? 0),
-    openColour: g.open_color ?? g.open_seat ?? (names[0] && !names[1] ? "white" : !names[0] && names[1] ? "black" : null),
+    openSeat: g.open_color ?? g.open_seat ?? (free.length === 1 && names.some(Boolean) ? free[0] : null),
+    raw: g,
   };
 }
 
-function field(label, control, hint) {
-  const id = control.id || `f-${label.toLowerCase().replace(/\W+/g, "-")}`;
-  control.id = id;
-  return h("div", { class: "field" }, h("label", { for: id }, label), control, hint ? h("small", { class: "hint" }, hint) : null);
-}
-
-function select(options, value) {
-  return h("select", {}, options.map(([v, label]) => h("option", { value: v, selected: String(v) === String(value) }, label)));
-}
-
 export class LobbyView {
-  constructor(root, { conn, store, onOpenGame }) {
+  constructor(root, { conn, store, games, onOpenGame }) {
     this.root = root;
     this.conn = conn;
     this.store = store;
+    this.games = games; // a Registry
+    this.served = null; // names of the kinds the server serves, once GET api/games said
     this.onOpenGame = onOpenGame;
     this.open = new Map();
     this.running = [];
@@ -114,7 +96,8 @@ export class LobbyView {
       if (!res.ok) return;
       const body = await res.json();
       const list = Array.isArray(body) ? body : body.games ?? [];
-      this.running = list.map(summarize).filter((g) => g.phase === "playing" || g.phase === "scoring")
+      if (Array.isArray(body.kinds)) this.setServed(body.kinds.map((k) => k.name ?? k));
+      this.running = list.map(summarize).filter((g) => g.phase !== "waiting" && g.phase !== "finished")
         .sort((a, b) => b.createdAt - a.createdAt);
       if (!this.loadedOpen) {
         for (const g of list.map(summarize).filter((x) => x.phase === "waiting")) this.open.set(g.id, g);
@@ -143,8 +126,8 @@ export class LobbyView {
       h("div", { class: "lobby" },
         h("section", { class: "hero card" },
           h("div", { class: "hero-text" },
-            h("h1", {}, "Play Go in your browser"),
-            h("p", { class: "lede" }, "Real-time games on 9×9, 13×13 and 19×19 boards, with proper clocks, scoring and spectators. No account needed.")),
+            this.heroTitle = h("h1", {}, "Play Go in your browser"),
+            this.heroLede = h("p", { class: "lede" }, "Real-time games on 9×9, 13×13 and 19×19 boards, with proper clocks, scoring and spectators. No account needed.")),
           nameForm),
         h("div", { class: "lobby-grid" },
           h("section", { class: "card", "aria-labelledby": "open-h" },
@@ -178,95 +161,23 @@ export class LobbyView {
     }
   }
 
+  /** The form: a Game picker (when the server serves more than one kind we have a page for),
+   * the chosen kind's fields, and Create game. Each kind's fields are built once and kept. */
   buildCreateForm() {
-    const size = select([[9, "9 × 9"], [13, "13 × 13"], [19, "19 × 19"]], 19);
-    const komi = h("input", { type: "number", step: "0.5", min: "-50", max: "50", value: "6.5", inputmode: "decimal" });
-    const handicap = select([[0, "None"], ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => [n, `${n} stones`])], 0);
-    const ruleset = select(RULESETS.map((r) => [r.id, r.label]), "japanese");
-    const placement = select([["fixed", "Fixed (star points)"], ["free", "Free (Black places them)"]], "fixed");
-    const placementField = h("div", { class: "span-2" }, field("Handicap stones", placement));
-    const time = select(PRESETS.map((p) => [p.id, p.label]), "rapid");
-    const colour = select([["random", "Random"], ["black", "Black"], ["white", "White"]], "random");
-    const opponent = select([["person", "A person"], ["bot", "The bot"]], "person");
-
-    const system = select([["byoyomi", "Byo-yomi"], ["fischer", "Fischer"], ["canadian", "Canadian"], ["absolute", "Sudden death"], ["none", "None"]], "byoyomi");
-    const num = (value, min = 0) => h("input", { type: "number", min, step: "1", value, inputmode: "numeric" });
-    // Main time may be a fraction of a minute (0.5 = 30 s); the rest are whole numbers.
-    const main = h("input", { type: "number", min: 0, step: "any", value: 10, inputmode: "decimal" });
-    const increment = num(10), max = num(20), periods = num(5, 1), period = num(30, 1), stones = num(25, 1);
-    const fields = {
-      main: field("Main time (minutes)", main),
-      increment: field("Increment (seconds)", increment),
-      max: field("Maximum (minutes)", max),
-      periods: field("Periods", periods),
-      period: field("Period (seconds)", period),
-      stones: field("Stones per period", stones),
-    };
-    const custom = h("fieldset", { class: "custom-time", hidden: true },
-      h("legend", {}, "Custom time"), field("System", system), ...Object.values(fields));
-    const uses = {
-      byoyomi: ["main", "periods", "period"], fischer: ["main", "increment", "max"],
-      canadian: ["main", "stones", "period"], absolute: ["main"], none: [],
-    };
-    const syncCustom = () => {
-      show(custom, time.value === "custom");
-      for (const [k, f] of Object.entries(fields)) show(f, uses[system.value].includes(k));
-    };
-    time.addEventListener("change", syncCustom);
-    system.addEventListener("change", syncCustom);
-    syncCustom();
-
-    let komiTouched = false;
-    komi.addEventListener("input", () => { komiTouched = true; });
-    const rules = () => RULESETS.find((r) => r.id === ruleset.value) ?? RULESETS[0];
-    const defaults = () => {
-      const r = rules();
-      if (!komiTouched) komi.value = String(Number(handicap.value) > 0 ? r.handicapKomi : r.komi);
-      // Free placement is offered only where the rules allow it.
-      show(placementField, Number(handicap.value) > 0 && r.free);
-      if (!r.free) placement.value = "fixed";
-    };
-    const rulesChanged = () => {
-      placement.value = rules().freeByDefault ? "free" : "fixed";
-      defaults();
-    };
-    handicap.addEventListener("change", defaults);
-    ruleset.addEventListener("change", rulesChanged);
-    rulesChanged();
-
+    this.kindForms = new Map();
+    this.kindPicker = select([], "");
+    this.kindField = h("div", { class: "field-wide", hidden: true }, field("Game", this.kindPicker));
+    this.kindPicker.addEventListener("change", () => this.showKind(this.kindPicker.value));
+    this.kindFields = h("div", { class: "kind-fields" });
     const submit = h("button", { class: "btn btn-primary btn-wide", type: "submit" }, "Create game");
-    const timeControl = () => {
-      if (time.value !== "custom") return PRESETS.find((p) => p.id === time.value).tc;
-      const n = (input) => Math.max(0, Number(input.value) || 0);
-      const mainS = Math.round(n(main) * 60 * 1000) / 1000; // whole ms, no 6.000000000000001
-      switch (system.value) {
-        case "byoyomi": return { system: "byoyomi", main: mainS, periods: Math.max(1, n(periods)), period: Math.max(1, n(period)) };
-        case "fischer": return { system: "fischer", main: mainS, increment: n(increment), max: n(max) * 60 };
-        case "canadian": return { system: "canadian", main: mainS, stones: Math.max(1, n(stones)), period: Math.max(1, n(period)) };
-        case "absolute": return { system: "absolute", main: mainS || 60 };
-        default: return { system: "none" };
-      }
-    };
     const form = h("form", { class: "card create-form", "aria-labelledby": "create-h" },
       h("h2", { id: "create-h" }, "New game"),
-      h("div", { class: "form-grid" },
-        field("Board size", size), field("Komi", komi), field("Handicap", handicap), field("Rules", ruleset),
-        placementField,
-        h("div", { class: "span-2" }, field("Time control", time)), custom,
-        field("Colour", colour), field("Opponent", opponent)),
+      this.kindField, this.kindFields,
       submit);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const payload = {
-        size: Number(size.value),
-        komi: Number(komi.value) || 0,
-        handicap: Number(handicap.value),
-        ruleset: ruleset.value,
-        handicap_placement: placement.value,
-        time_control: timeControl(),
-        color: colour.value,
-      };
-      if (opponent.value === "bot") payload.opponent = "bot";
+      const kind = this.kind;
+      const payload = { game: kind.name, ...this.kindForms.get(kind.name).payload() };
       submit.disabled = true;
       try {
         // Leaving the Name field for this button starts a rename (a quick reconnect): wait
@@ -275,14 +186,63 @@ export class LobbyView {
         if (this.renaming) await this.renaming;
         await this.conn.whenOpen();
         const reply = await this.conn.request("create", payload);
-        this.onOpenGame(reply.game_id ?? reply.game?.id);
+        this.onOpenGame(reply.game_id ?? reply.game?.id, kind.name);
       } catch (err) {
         toast(`Could not create the game: ${err.message}`, "error");
       } finally {
         submit.disabled = false;
       }
     });
+    this.setServed(null);
     return form;
+  }
+
+  /** The kinds offered: those the server serves (all we know until it says) that have a page. */
+  setServed(names) {
+    const key = names ? names.join(",") : null;
+    if (this.kindPicker.options.length && key === this.served) return;
+    this.served = key;
+    const kinds = this.games.served(names);
+    const offered = kinds.length ? kinds : [this.games.fallback];
+    const current = offered.find((k) => k.name === this.kind?.name) ?? offered[0];
+    replace(this.kindPicker, offered.map((k) => h("option", { value: k.name }, k.title)));
+    show(this.kindField, offered.length > 1);
+    if (offered.length > 1 || offered[0].name !== "go") {
+      text(this.heroTitle, "Play in your browser");
+      text(this.heroLede, `Real-time ${offered.map((k) => k.title).join(", ")}: with friends, against the bot, or watch. No account needed.`);
+    }
+    this.showKind(current.name);
+  }
+
+  showKind(name) {
+    const kind = this.games.get(name) ?? this.games.fallback;
+    this.kind = kind;
+    this.kindPicker.value = kind.name;
+    if (!this.kindForms.has(kind.name)) this.kindForms.set(kind.name, kind.createForm());
+    replace(this.kindFields, this.kindForms.get(kind.name).fields);
+  }
+
+  kindOf(g) { return this.games.get(g.kind); }
+
+  badge(g) {
+    const kind = this.kindOf(g);
+    return kind?.badge?.(g) ?? h("span", { class: "size-badge kind-badge" }, kind?.title ?? g.kind);
+  }
+
+  who(g) {
+    const kind = this.kindOf(g);
+    if (kind?.who) return kind.who(g);
+    const names = Object.values(g.seats).map((n) => n ?? "?");
+    return names.flatMap((n, i) => (i ? [h("span", { class: "vs" }, " vs "), n] : [n]));
+  }
+
+  meta(g, mine, running) {
+    const kind = this.kindOf(g);
+    if (kind?.meta) return kind.meta(g, { mine, running });
+    return [
+      running && g.moves != null ? `move ${g.moves}` : null,
+      !running && !mine && g.openSeat ? `you play ${g.openSeat}` : null,
+    ].filter(Boolean).join(" · ");
   }
 
   isMine(g) {
@@ -301,15 +261,9 @@ export class LobbyView {
         : h("button", { class: "btn btn-primary", type: "button", "aria-describedby": desc, onclick: () => this.join(g.id) }, "Join");
       return h("li", { class: "game-row" },
         h("div", { class: "game-row-main", id: desc },
-          h("span", { class: `size-badge s${g.size}` }, `${g.size}×${g.size}`),
+          this.badge(g),
           h("span", { class: "who" }, g.creator, mine ? h("span", { class: "tag" }, "you") : null),
-          h("span", { class: "meta" }, [
-            describeTimeControl(g.tc),
-            rulesetName(g.ruleset) || null,
-            g.komi !== undefined ? `komi ${g.komi}` : null,
-            g.handicap ? `handicap ${g.handicap}` : null,
-            !mine && g.openColour ? `you play ${g.openColour}` : null,
-          ].filter(Boolean).join(" · "))),
+          h("span", { class: "meta" }, this.meta(g, mine, false))),
         action);
     }));
   }
@@ -320,17 +274,9 @@ export class LobbyView {
       const mine = this.isMine(g);
       return h("li", { class: "game-row" },
         h("div", { class: "game-row-main" },
-          h("span", { class: `size-badge s${g.size}` }, `${g.size}×${g.size}`),
-          h("span", { class: "who" },
-            h("span", { class: "stone-icon black", "aria-hidden": "true" }), g.black ?? "?",
-            h("span", { class: "vs" }, " vs "),
-            h("span", { class: "stone-icon white", "aria-hidden": "true" }), g.white ?? "?"),
-          h("span", { class: "meta" }, [
-            describeTimeControl(g.tc),
-            rulesetName(g.ruleset) || null,
-            g.moves != null ? `move ${g.moves}` : null,
-            g.phase === "scoring" ? "scoring" : null,
-          ].filter(Boolean).join(" · "))),
+          this.badge(g),
+          h("span", { class: "who" }, this.who(g)),
+          h("span", { class: "meta" }, this.meta(g, mine, true))),
         h("a", { class: "btn", href: `#/game/${encodeURIComponent(g.id)}` }, mine ? "Open" : "Watch"));
     }));
   }
@@ -338,7 +284,7 @@ export class LobbyView {
   async join(gameId) {
     try {
       await this.conn.request("join", { game_id: gameId });
-      this.onOpenGame(gameId);
+      this.onOpenGame(gameId, this.open.get(gameId)?.kind);
     } catch (err) {
       toast(`Could not join: ${err.message}`, "error");
     }
