@@ -21,6 +21,7 @@ __all__ = ["AVAILABLE", "UnknownGame", "load_games"]
 #: game name -> the module that builds it
 AVAILABLE: dict[str, str] = {
     "go": "gameserver.games.go.server",
+    "connect_four": "gameserver.games.connect_four.server",
 }
 
 
