@@ -3,5 +3,6 @@
 
 import { Registry } from "../core/registry.js";
 import go from "./go/index.js";
+import connectFour from "./connect_four/index.js";
 
-export const GAMES = new Registry([go]);
+export const GAMES = new Registry([go, connectFour]);
