@@ -3,14 +3,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { clockView, clockDetail, describeTimeControl, formatMs, urgency } from "../clock.js";
+import { clockView, clockDetail, describeTimeControl, formatMs, urgency } from "../games/go/clock.js";
 import {
   pointName, describeResult, resultDetail, territory, groupAt, starPoints, rulesetName, compensationText, RULESETS,
-} from "../rules.js";
-import { GameStore } from "../store.js";
-import { retryDelay, RETRY_CAP_MS } from "../protocol.js";
-import { replay, setupFromSgf, playOn } from "../replay.js";
-import { describeEstimate } from "../estimate.js";
+} from "../games/go/rules.js";
+import { GameStore } from "../core/store.js";
+import { replay, consistent } from "../games/go/replay.js";
+import { retryDelay, RETRY_CAP_MS } from "../core/protocol.js";
+import { replay as positions, setupFromSgf, playOn } from "../games/go/positions.js";
+import { describeEstimate } from "../games/go/estimate.js";
+
+const GO = { name: "go", replay, consistent };
+const kinds = (name) => (name === "go" ? GO : null);
 
 const BYO = { system: "byoyomi", main: 600, periods: 3, period: 30 };
 
@@ -96,7 +100,7 @@ function snapshot(rev, extra = {}) {
 
 test("store: updates append moves, duplicates are ignored, a gap asks for a resync", () => {
   const asked = [];
-  const store = new GameStore({ resync: (id, since) => { asked.push([id, since]); return new Promise(() => {}); } });
+  const store = new GameStore({ resync: (id, since) => { asked.push([id, since]); return new Promise(() => {}); }, kinds });
   store.applyGame({ game: snapshot(5) });
   const g = (rev, board) => ({ id: "g1", rev, phase: "playing", board, players: {} });
   assert.equal(store.applyUpdate({ game_id: "g1", rev: 6, event: { kind: "move", color: "black", x: 1, y: 1 }, game: g(6, ["...", ".X.", "..."]) }), "applied");
@@ -109,7 +113,7 @@ test("store: updates append moves, duplicates are ignored, a gap asks for a resy
 });
 
 test("store: an accepted undo drops the last move; a game push replaces everything", () => {
-  const store = new GameStore({ resync: () => Promise.resolve() });
+  const store = new GameStore({ resync: () => Promise.resolve(), kinds });
   store.applyGame({ game: snapshot(1, { moves: [{ color: "black", x: 0, y: 0 }] }) });
   store.applyUpdate({ game_id: "g1", rev: 2, event: { kind: "undo_accepted", color: "black", moves: 1 }, game: snapshot(2) });
   assert.deepEqual(store.get("g1").game.moves, []);
@@ -119,7 +123,7 @@ test("store: an accepted undo drops the last move; a game push replaces everythi
 });
 
 test("store: score acceptance follows the server's list", () => {
-  const store = new GameStore({ resync: () => Promise.resolve() });
+  const store = new GameStore({ resync: () => Promise.resolve(), kinds });
   store.applyGame({ game: snapshot(1, { phase: "scoring", accepted: ["white"] }) });
   assert.deepEqual(store.get("g1").accepted, { black: false, white: true });
 });
@@ -161,14 +165,14 @@ test("replay: a capture empties the captured point, and the numbers follow the s
     { color: "black", x: 2, y: 1 }, { color: "white", x: 4, y: 4 },
     { color: "black", x: 1, y: 2 },
   ];
-  const positions = replay(5, [], moves);
-  assert.equal(positions.length, 8);
-  assert.deepEqual(positions[0].board, [".....", ".....", ".....", ".....", "....."]);
-  assert.deepEqual(positions[6].board, [".X...", "XOX..", ".....", ".....", "....O"]);
-  assert.deepEqual(positions[7].board, [".X...", "X.X..", ".X...", ".....", "....O"]);
-  assert.equal(positions[7].numbers.get("1,1"), undefined);
-  assert.equal(positions[7].numbers.get("1,2"), 7);
-  assert.equal(positions[4].last, null); // a pass
+  const all = positions(5, [], moves);
+  assert.equal(all.length, 8);
+  assert.deepEqual(all[0].board, [".....", ".....", ".....", ".....", "....."]);
+  assert.deepEqual(all[6].board, [".X...", "XOX..", ".....", ".....", "....O"]);
+  assert.deepEqual(all[7].board, [".X...", "X.X..", ".X...", ".....", "....O"]);
+  assert.equal(all[7].numbers.get("1,1"), undefined);
+  assert.equal(all[7].numbers.get("1,2"), 7);
+  assert.equal(all[4].last, null); // a pass
 });
 
 test("replay: suicide (where the rules allow it) removes the player's own group", () => {
@@ -179,7 +183,7 @@ test("replay: suicide (where the rules allow it) removes the player's own group"
 test("replay: handicap stones come from the SGF record's AB", () => {
   const sgf = "(;GM[1]FF[4]SZ[9]HA[2]AB[cg][gc]KM[0.5];W[ee])";
   assert.deepEqual(setupFromSgf(sgf), [{ x: 2, y: 6 }, { x: 6, y: 2 }]);
-  const [start] = replay(9, setupFromSgf(sgf), []);
+  const [start] = positions(9, setupFromSgf(sgf), []);
   assert.equal(start.board[6][2], "X");
   assert.deepEqual(setupFromSgf("(;GM[1]SZ[9])"), []);
 });

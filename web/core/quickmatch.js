@@ -3,17 +3,10 @@
 // `hello` the server says it still runs), so this only mirrors it:
 //   QuickMatch      the state (idle / waiting / expired), fed by `quick_match` pushes; opens the
 //                   game when paired, whatever page is shown
-//   QuickMatchCard  the lobby's "Quick match" card: Size, Time class, Find a game / Cancel
+//   QuickMatchCard  the lobby's "Quick match" card: the kind's fields (its quickMatch(): Go
+//                   has Size and Time class), Find a game / Cancel quick match
 
 import { h, replace, show, text, toast, timeOfDay } from "./dom.js";
-import { describeTimeControl } from "./clock.js";
-
-export const TIME_CLASSES = [
-  { id: "blitz", label: "Blitz · 3 min + 10 s", tc: { system: "fischer", main: 180, increment: 10, max: 600 } },
-  { id: "rapid", label: "Rapid · 10 min + 5×30 s", tc: { system: "byoyomi", main: 600, periods: 5, period: 30 } },
-  { id: "live", label: "Live · 20 min + 30 s", tc: { system: "fischer", main: 1200, increment: 30, max: 2400 } },
-  { id: "none", label: "No time limit", tc: { system: "none" } },
-];
 
 export class QuickMatch extends EventTarget {
   constructor({ conn, onOpenGame }) {
@@ -63,24 +56,16 @@ export class QuickMatch extends EventTarget {
   }
 }
 
-function describe(settings) {
-  if (!settings) return "a game";
-  const size = settings.size ? `${settings.size}×${settings.size}` : "";
-  return [size, describeTimeControl(settings.time_control)].filter(Boolean).join(", ");
-}
-
 export class QuickMatchCard {
-  constructor({ quick }) {
+  constructor({ quick, kind }) {
     this.quick = quick;
-    this.size = h("select", { id: "qm-size" }, [[9, "9 × 9"], [13, "13 × 13"], [19, "19 × 19"]].map(
-      ([v, label]) => h("option", { value: v, selected: v === 19 }, label)));
-    this.time = h("select", { id: "qm-time" }, TIME_CLASSES.map((c) => h("option", { value: c.id, selected: c.id === "rapid" }, c.label)));
+    this.kind = kind;
+    this.spec = kind.quickMatch();
     this.find = h("button", { class: "btn btn-primary", type: "submit" }, "Find a game");
     this.cancelBtn = h("button", { class: "btn", type: "button", onclick: () => this.cancel() }, "Cancel quick match");
     this.status = h("p", { class: "note quick-status", "aria-live": "polite" });
     this.form = h("form", { class: "quick-form", onsubmit: (e) => { e.preventDefault(); this.start(); } },
-      h("div", { class: "field" }, h("label", { for: "qm-size" }, "Size"), this.size),
-      h("div", { class: "field" }, h("label", { for: "qm-time" }, "Time class"), this.time),
+      ...this.spec.fields,
       this.find);
     this.waiting = h("div", { class: "quick-waiting", hidden: true },
       h("span", { class: "spinner", "aria-hidden": "true" }), this.status, this.cancelBtn);
@@ -98,10 +83,9 @@ export class QuickMatchCard {
   }
 
   async start() {
-    const tc = TIME_CLASSES.find((c) => c.id === this.time.value) ?? TIME_CLASSES[0];
     this.find.disabled = true;
     try {
-      await this.quick.start({ size: Number(this.size.value), time_control: tc.tc });
+      await this.quick.start({ game: this.kind.name, ...this.spec.payload() });
     } catch (err) {
       toast(`Quick match failed: ${err.message}`, "error");
     } finally {
@@ -126,11 +110,11 @@ export class QuickMatchCard {
     show(this.form, !waiting);
     show(this.waiting, waiting);
     if (waiting) {
-      text(this.status, `Looking for an opponent for ${describe(q.settings)}… (since ${timeOfDay(q.since ?? Date.now())})`);
+      text(this.status, `Looking for an opponent for ${this.spec.describe(q.settings)}… (since ${timeOfDay(q.since ?? Date.now())})`);
     }
     const old = this.el.querySelector(".quick-expired");
     if (q.status === "expired" && !old) {
-      this.form.before(h("p", { class: "note quick-expired" }, `Nobody wanted ${describe(q.settings)} in 10 minutes. Try again, or create a game.`));
+      this.form.before(h("p", { class: "note quick-expired" }, `Nobody wanted ${this.spec.describe(q.settings)} in 10 minutes. Try again, or create a game.`));
     } else if (q.status !== "expired" && old) {
       replace(old);
       old.remove();

@@ -2,7 +2,7 @@
 // dead-stone suggestion taken as captured) and shows it, labelled as an estimate. It changes
 // nothing in the game.
 
-import { h, text, show, toast } from "./dom.js";
+import { h, text, show, toast } from "../../core/dom.js";
 
 /** "Black 41, White 47.5: White leads by 6.5" from an estimate result. */
 export function describeEstimate(est) {

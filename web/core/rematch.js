@@ -4,7 +4,19 @@
 // `rematch` pushes on the finished game (kept in the store as `entry.rematch`).
 
 import { h, replace, show, toast } from "./dom.js";
-import { other, colourName } from "./rules.js";
+
+/** The seat a player would take in the rematch: the seats turned by one (two seats: swapped). */
+function turned(game, seat) {
+  const seats = Object.keys(game?.players ?? {});
+  const i = seats.indexOf(seat);
+  return i < 0 ? null : seats[(i + 1) % seats.length];
+}
+
+/** Someone else's name in the game (two players: the opponent's). */
+function opponentOf(game, seat) {
+  const [, p] = Object.entries(game?.players ?? {}).find(([s, q]) => s !== seat && q) ?? [];
+  return p?.name ?? null;
+}
 
 export class RematchBox {
   constructor({ conn, gameId, onOpenGame }) {
@@ -69,7 +81,7 @@ export class RematchBox {
     const k = `${state}|${this.busy}|${myColour}|${me}`;
     if (k === this.key) return;
     this.key = k;
-    const opponent = myColour ? game.players?.[other(myColour)]?.name ?? "your opponent" : null;
+    const opponent = myColour ? opponentOf(game, myColour) ?? "your opponent" : null;
     if (offer?.phase === "playing" && involved) {
       this.open(offer.game_id);
       replace(this.el, h("p", {}, "The rematch has started."),
@@ -83,14 +95,14 @@ export class RematchBox {
       if (!myColour) { replace(this.el, declined); return; }
       replace(this.el, declined,
         h("button", { class: "btn btn-primary", type: "button", disabled: this.busy, onclick: () => this.offer() }, "Rematch"),
-        h("p", { class: "note" }, `Same settings, colours swapped: you would play ${colourName(other(myColour)).toLowerCase()}.`));
+        h("p", { class: "note" }, `Same settings, sides swapped: you would play ${turned(game, myColour)}.`));
       return;
     }
     // A waiting offer.
     if (offer.player_id === me) {
       replace(this.el, h("p", {}, `Rematch offered. Waiting for ${opponent ?? "your opponent"} to accept…`));
     } else if ((offer.for ?? []).includes(me)) {
-      const colour = myColour ? colourName(other(myColour)).toLowerCase() : null;
+      const colour = myColour ? turned(game, myColour) : null;
       replace(this.el,
         h("p", {}, `${offer.name ?? "Your opponent"} offers a rematch${colour ? `: you would play ${colour}` : ""}.`),
         h("div", { class: "row" },

@@ -8,9 +8,9 @@
 //   review.shown();                    // null when following the game, else a replayed position
 //   review.numbers();                  // Map(key -> move number) for the position drawn
 
-import { h, replace, text, show } from "./dom.js";
+import { h, replace, text, show } from "../../core/dom.js";
 import { pointName, colourName } from "./rules.js";
-import { replay, setupFromSgf } from "./replay.js";
+import { replay, setupFromSgf } from "./positions.js";
 
 function moveText(move, size) {
   if (!move) return "";

@@ -1,9 +1,10 @@
 // The "Finished games" list of the lobby: GET api/games?phase=finished (newest first, paged by
-// the `next` cursor), each game with its players, result and date, a link that opens it in
-// review and its SGF record.
+// the `next` cursor), each game with its players, result and date, a link that opens it (Go:
+// in review) and its SGF record. Rows are drawn with the lobby's helpers (the kind's badge and
+// players) and the kind's optional describeResult(result).
 
 import { h, replace, show, text } from "./dom.js";
-import { describeResult, rulesetName } from "./rules.js";
+import { summarize } from "./lobby.js";
 
 const PAGE = 10;
 
@@ -17,7 +18,8 @@ export function formatDate(seconds) {
 }
 
 export class FinishedGames {
-  constructor({ fetchImpl = (...a) => window.fetch(...a) } = {}) {
+  constructor({ lobby, fetchImpl = (...a) => window.fetch(...a) }) {
+    this.lobby = lobby;
     this.fetch = fetchImpl;
     this.games = [];
     this.next = null;
@@ -81,28 +83,23 @@ export class FinishedGames {
     show(this.more, !!this.next);
     text(this.count, this.total ? `(${this.total})` : "");
     replace(this.list, this.games.map((g) => {
-      const s = g.settings ?? {};
-      const size = Number(s.size ?? 19);
-      const black = g.players?.black?.name ?? "?";
-      const white = g.players?.white?.name ?? "?";
+      const s = summarize(g);
+      const kind = this.lobby.kindOf(s);
       const id = encodeURIComponent(g.id);
       const desc = `finished-${g.id}`;
+      const result = kind?.describeResult?.(g.result) || g.result || "Game over";
       return h("li", { class: "game-row" },
         h("div", { class: "game-row-main", id: desc },
-          h("span", { class: `size-badge s${size}` }, `${size}×${size}`),
-          h("span", { class: "who" },
-            h("span", { class: "stone-icon black", "aria-hidden": "true" }), black,
-            h("span", { class: "vs" }, " vs "),
-            h("span", { class: "stone-icon white", "aria-hidden": "true" }), white),
+          this.lobby.badge(s),
+          h("span", { class: "who" }, this.lobby.who(s)),
           h("span", { class: "meta" }, [
-            describeResult(g.result) || g.result || "Game over",
+            result,
             formatDate(g.finished_at ?? g.created_at),
-            rulesetName(s.ruleset) || null,
             g.moves != null ? `${g.moves} moves` : null,
           ].filter(Boolean).join(" · "))),
         h("div", { class: "row" },
           h("a", { class: "btn", href: `#/game/${id}`, "aria-describedby": desc }, "Review"),
-          h("a", { class: "btn btn-small", href: `api/games/${id}/sgf`, download: `game-${g.id}.sgf`, "aria-describedby": desc }, "SGF")));
+          kind?.sgf ? h("a", { class: "btn btn-small", href: `api/games/${id}/sgf`, download: `game-${g.id}.sgf`, "aria-describedby": desc }, "SGF") : null));
     }));
   }
 }
