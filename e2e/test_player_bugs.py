@@ -121,7 +121,8 @@ def test_lapsed_undo_and_withdrawn_acceptance_are_told(
     alice.get_by_role("button", name="Undo", exact=True).click()
     expect(bob.get_by_role("button", name="Accept undo")).to_be_visible()
     play(bob, "C3", "white", alice)
-    expect(toasts(alice)).to_contain_text("White played instead of answering: your undo request lapsed.")
+    expect(toasts(alice)).to_contain_text(
+        "White played instead of answering: your undo request lapsed.")
     expect(toasts(bob)).to_contain_text("You played, so Black's undo request lapsed.")
 
     alice.get_by_role("button", name="Pass").click()
@@ -132,7 +133,8 @@ def test_lapsed_undo_and_withdrawn_acceptance_are_told(
     expect(alice.get_by_role("button", name="Accept score")).to_be_disabled()
     point(bob, "E5 black").click()
     expect(point(alice, "E5 black")).to_have_attribute("aria-description", re.compile("dead"))
-    expect(toasts(alice)).to_contain_text("White changed the dead stones: your acceptance was withdrawn.")
+    expect(toasts(alice)).to_contain_text(
+        "White changed the dead stones: your acceptance was withdrawn.")
     expect(alice.get_by_role("region", name="Scoring")).to_contain_text("accept again")
     expect(alice.get_by_role("button", name="Accept score")).to_be_enabled()
 

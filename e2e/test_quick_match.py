@@ -37,14 +37,14 @@ def test_quick_match_pairs_compatible_players_and_survives_a_reload(
     alice, bob, carol = new_page(), new_page(), new_page()
     lobby_as(alice, server, "Alice")
     ask(alice, "9", "Blitz · 3 min + 10 s")
-    expect(quick(alice)).to_contain_text("Looking for an opponent for 9×9")
+    expect(quick(alice)).to_contain_text("Looking for an opponent for 9\N{MULTIPLICATION SIGN}9")
     alice.reload()
-    expect(quick(alice)).to_contain_text("Looking for an opponent for 9×9")
+    expect(quick(alice)).to_contain_text("Looking for an opponent for 9\N{MULTIPLICATION SIGN}9")
     expect(quick(alice).get_by_role("button", name="Cancel quick match")).to_be_visible()
 
     lobby_as(carol, server, "Carol")
     ask(carol, "13", "Blitz · 3 min + 10 s")
-    expect(quick(carol)).to_contain_text("Looking for an opponent for 13×13")
+    expect(quick(carol)).to_contain_text("Looking for an opponent for 13\N{MULTIPLICATION SIGN}13")
 
     lobby_as(bob, server, "Bob")
     ask(bob, "9", "Blitz · 3 min + 10 s")
@@ -58,7 +58,7 @@ def test_quick_match_pairs_compatible_players_and_survives_a_reload(
     expect(players.filter(has_text="Alice")).to_have_count(1)
     expect(players.filter(has_text="Bob")).to_have_count(1)
 
-    expect(quick(carol)).to_contain_text("Looking for an opponent for 13×13")
+    expect(quick(carol)).to_contain_text("Looking for an opponent for 13\N{MULTIPLICATION SIGN}13")
     quick(carol).get_by_role("button", name="Cancel quick match").click()
     expect(quick(carol).get_by_role("button", name="Find a game")).to_be_visible()
     carol.reload()

@@ -19,7 +19,8 @@ def finish_by_resignation(alice: Page, bob: Page) -> None:
     bob.get_by_role("button", name="Resign").click()
     bob.get_by_role("button", name="Yes, resign").click()
     for page in (alice, bob):
-        expect(page.get_by_role("status").filter(has_text="Black wins by resignation")).to_be_visible()
+        banner = page.get_by_role("status").filter(has_text="Black wins by resignation")
+        expect(banner).to_be_visible()
 
 
 def test_rematch_swaps_colours_and_both_land_in_the_new_game(
@@ -46,7 +47,8 @@ def test_rematch_swaps_colours_and_both_land_in_the_new_game(
         expect(page.get_by_role("region", name="Black player")).to_contain_text("Bob")
         expect(page.get_by_role("region", name="White player")).to_contain_text("Alice")
     assert alice.url == bob.url
-    expect(alice.get_by_text("9×9 · Chinese rules · komi 7.5")).to_be_visible()
+    same = "9\N{MULTIPLICATION SIGN}9 · Chinese rules · komi 7.5"
+    expect(alice.get_by_text(same)).to_be_visible()
     expect(bob.get_by_role("button", name="Pass")).to_be_enabled()
     play(bob, "E5", "black", alice)
     play(alice, "C3", "white", bob)

@@ -79,7 +79,8 @@ def test_a_finished_game_opens_in_review(
     bob.get_by_role("button", name="Resign").click()
     bob.get_by_role("button", name="Yes, resign").click()
     for page in (alice, bob):
-        expect(page.get_by_role("status").filter(has_text="Black wins by resignation")).to_be_visible()
+        banner = page.get_by_role("status").filter(has_text="Black wins by resignation")
+        expect(banner).to_be_visible()
         expect(moves(page)).to_contain_text("Move 3 of 3: Black G7")
     carol = new_page()
     carol.goto(alice.url)
