@@ -7,7 +7,7 @@ from collections.abc import Callable
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import ServerProcess
-from e2e.helpers import play, play_sequence, point, start_game
+from e2e.helpers import SLOW, announce, create_game, play, play_sequence, point, start_game
 
 
 def rematch(page: Page) -> Locator:
@@ -67,3 +67,21 @@ def test_a_declined_rematch_is_told_to_the_asker(
     expect(rematch(bob)).to_contain_text("Alice declined the rematch.")
     expect(rematch(alice)).to_contain_text("The rematch was declined.")
     expect(bob.get_by_role("status").filter(has_text="Black wins by resignation")).to_be_visible()
+
+
+def test_a_rematch_against_the_bot_starts_at_once(
+    server: ServerProcess, new_page: Callable[..., Page]
+) -> None:
+    """Against the bot, Rematch opens the new game straight away, the bot playing black."""
+    human = new_page()
+    create_game(human, server, opponent="The bot")
+    old = human.url
+    human.get_by_role("button", name="Resign").click()
+    human.get_by_role("button", name="Yes, resign").click()
+    expect(human.get_by_role("status").filter(has_text="White wins by resignation")).to_be_visible()
+    rematch(human).get_by_role("button", name="Rematch", exact=True).click()
+    expect(human).not_to_have_url(old)
+    expect(human.get_by_role("region", name="White player")).to_contain_text("Alice")
+    expect(human.get_by_role("region", name="Black player")).to_contain_text("Bot")
+    expect(announce(human)).to_contain_text("Move 1: Black", timeout=SLOW)
+    expect(announce(human)).to_contain_text("Your move.")

@@ -19,8 +19,9 @@ function opponentOf(game, seat) {
 }
 
 export class RematchBox {
-  constructor({ conn, gameId, onOpenGame }) {
+  constructor({ conn, gameId, onOpenGame, phaseOf = () => null }) {
     this.conn = conn;
+    this.phaseOf = phaseOf; // the phase of a game the store holds (a bot's rematch starts at once)
     this.gameId = gameId;
     this.onOpenGame = onOpenGame;
     this.el = h("section", { class: "rematch-box card-inner", "aria-label": "Rematch", hidden: true });
@@ -34,7 +35,7 @@ export class RematchBox {
     this.renderNow();
     try {
       const reply = await this.conn.request("rematch", { game_id: this.gameId });
-      this.mine = reply.game_id;
+      if (this.phaseOf(reply.game_id) === "playing") this.open(reply.game_id);
     } catch (err) {
       toast(`No rematch: ${err.message}`, "error");
     } finally {

@@ -170,7 +170,8 @@ export class GameView {
     this.review = new ReviewPanel({ gameId: this.gameId, onChange: () => this.render() });
     this.estimate = new EstimateBox({ conn: this.conn, gameId: this.gameId });
     this.rematch = new RematchBox({ conn: this.conn, gameId: this.gameId,
-      onOpenGame: (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; } });
+      onOpenGame: (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; },
+      phaseOf: (id) => this.store.get(id)?.game?.phase ?? null });
     const numbersBox = h("input", { type: "checkbox", id: "opt-numbers", checked: this.moveNumbers, onchange: (e) => {
       this.moveNumbers = e.target.checked;
       this.storage.setItem(NUMBERS_KEY, this.moveNumbers ? "on" : "off");
