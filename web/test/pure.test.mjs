@@ -12,6 +12,7 @@ import { replay, consistent } from "../games/go/replay.js";
 import { retryDelay, RETRY_CAP_MS } from "../core/protocol.js";
 import { replay as positions, setupFromSgf, playOn } from "../games/go/positions.js";
 import { describeEstimate } from "../games/go/estimate.js";
+import { formatDate } from "../core/history.js";
 
 const GO = { name: "go", replay, consistent };
 const kinds = (name) => (name === "go" ? GO : null);
@@ -192,4 +193,11 @@ test("an estimate says who leads and how many stones it took for dead", () => {
   assert.equal(describeEstimate({ black: 41, white: 47.5, dead: [{ x: 1, y: 1 }] }),
     "Black 41, White 47.5: White leads by 6.5 (1 stone counted as dead)");
   assert.equal(describeEstimate({ black: 3, white: 3, dead: [] }), "Black 3, White 3: even");
+});
+
+test("finished games are dated YYYY-MM-DD HH:MM in local time, from seconds or ms", () => {
+  const t = new Date(2026, 11, 2, 4, 5).getTime();
+  assert.equal(formatDate(t / 1000), "2026-12-02 04:05");
+  assert.equal(formatDate(t), "2026-12-02 04:05");
+  assert.equal(formatDate(null), "");
 });
