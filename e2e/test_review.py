@@ -9,7 +9,7 @@ from collections.abc import Callable
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import ServerProcess, screenshot
-from e2e.helpers import announce, play, play_sequence, point, start_game
+from e2e.helpers import announce, board, play, play_sequence, point, start_game
 
 
 def moves(page: Page) -> Locator:
@@ -116,4 +116,18 @@ def test_move_numbers_and_the_score_estimate(
     expect(estimate).to_contain_text(re.compile(
         r"Estimate, not the result, at move 3: Black [\d.]+, White [\d.]+: (Black|White) leads by"))
     expect(announce(bob)).to_contain_text("Move 3: Black G7. Your move.")
+    # On the board: the stones it took for dead, and the territory, until the next move.
+    said = re.search(r"\((\d+) stones? counted as dead\)", estimate.inner_text())
+    described = bob.evaluate(
+        "() => [...document.querySelectorAll('[aria-description]')].map(e => e.ariaDescription)")
+    assert sum("dead" in d for d in described) == (int(said.group(1)) if said else 0)
+    assert any("territory" in d for d in described) or said is None
+    estimate.get_by_role("button", name="Hide estimate").click()
+    expect(estimate).not_to_contain_text("Estimate, not the result")
+    expect(board(bob).locator("[aria-description*='territory']")).to_have_count(0)
+    estimate.get_by_role("button", name="Estimate score").click()
+    expect(estimate).to_contain_text("at move 3")
     play(bob, "D5", "white", alice)
+    expect(estimate).not_to_contain_text("Estimate, not the result")
+    expect(board(bob).locator("[aria-description*='territory']")).to_have_count(0)
+    expect(board(bob).locator("[aria-description*='dead']")).to_have_count(0)

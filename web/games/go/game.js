@@ -168,7 +168,7 @@ export class GameView {
 
     this.chat = new ChatPanel({ onSend: (t) => this.sendChat(t) });
     this.review = new ReviewPanel({ gameId: this.gameId, onChange: () => this.render() });
-    this.estimate = new EstimateBox({ conn: this.conn, gameId: this.gameId });
+    this.estimate = new EstimateBox({ conn: this.conn, gameId: this.gameId, onChange: () => this.render() });
     this.rematch = new RematchBox({ conn: this.conn, gameId: this.gameId,
       onOpenGame: (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; },
       phaseOf: (id) => this.store.get(id)?.game?.phase ?? null });
@@ -468,13 +468,15 @@ export class GameView {
       this.board.render({ size, board: past.board, last: past.last, ko: null, dead: new Set(), territory: null,
         ghost: null, pending: null, numbers });
     } else {
+      const guess = phase === "playing" ? this.estimate.shownDead() : null; // an estimate on show
       this.board.render({
         size,
         board: g.board,
         last: lastPoint,
         ko: phase === "playing" ? ko : null,
-        dead,
-        territory: phase === "scoring" || (phase === "finished" && dead.size) ? territory(g.board, dead) : null,
+        dead: guess ?? dead,
+        territory: guess ? territory(g.board, guess)
+          : phase === "scoring" || (phase === "finished" && dead.size) ? territory(g.board, dead) : null,
         ghost: live && myTurn ? mine : null,
         pending: this.pending,
         numbers,
