@@ -38,9 +38,13 @@ async def index(request: Request) -> Response:
 
 
 async def list_games(request: Request) -> JSONResponse:
-    """Open and running games."""
-    hubs = runtime_of(request).matches.hubs.values()
-    return JSONResponse({"games": [hub.summary() for hub in hubs if hub.phase != "finished"]})
+    """Open and running games, and the kinds of game this server serves (for a lobby's
+    create form): `{"games": [GameSummary, ...], "kinds": [{"name", "title"}, ...]}`."""
+    matches = runtime_of(request).matches
+    return JSONResponse({
+        "games": [hub.summary() for hub in matches.hubs.values() if hub.phase != "finished"],
+        "kinds": [{"name": name, "title": game.title} for name, game in matches.games.items()],
+    })
 
 
 async def get_game(request: Request) -> JSONResponse:
@@ -84,8 +88,10 @@ async def list_nodes(request: Request) -> JSONResponse:
     client's reconnect list: `{"node", "nodes": [{"id", "url"}]}`."""
     runtime = runtime_of(request)
     live = runtime.nodes.live() if runtime.nodes is not None else {runtime.node: ""}
+    # A page served by one node asks the others too (after a failover): public facts, any origin.
     return JSONResponse({"node": runtime.node,
-                         "nodes": [{"id": n, "url": url} for n, url in sorted(live.items())]})
+                         "nodes": [{"id": n, "url": url} for n, url in sorted(live.items())]},
+                        headers={"Access-Control-Allow-Origin": "*"})
 
 
 async def metrics(request: Request) -> PlainTextResponse:

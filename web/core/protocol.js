@@ -6,6 +6,8 @@
 //   "welcome" {detail: welcome message}          (after every successful hello)
 //   "message" {detail: any push that is not a reply}
 
+import { httpUrlOf, mergeEndpoints } from "./endpoints.js";
+
 const TOKEN_KEY = "gameserver.token";
 const NAME_KEY = "gameserver.name";
 
@@ -25,6 +27,15 @@ export function toMs(t) {
   return n < 1e11 ? n * 1000 : n;
 }
 
+/** Reconnect backoff: the first retry at once (a restarting server is back within a second or
+ * two), then 0.5 s doubling, capped at RETRY_CAP_MS so a page notices a server that is back
+ * within a few seconds at most; +-20 % jitter spreads a crowd of pages reconnecting together. */
+export const RETRY_CAP_MS = 2000;
+export function retryDelay(attempt, random = Math.random) {
+  const base = attempt <= 1 ? 150 : Math.min(RETRY_CAP_MS, 250 * 2 ** (attempt - 1));
+  return Math.round(base * (0.8 + random() * 0.4));
+}
+
 export class RequestError extends Error {
   constructor(reply) {
     super(reply.message || reply.code || "request failed");
@@ -35,9 +46,16 @@ export class RequestError extends Error {
 }
 
 export class Connection extends EventTarget {
-  constructor({ url = socketUrl(), storage = window.localStorage, WebSocketImpl = window.WebSocket } = {}) {
+  constructor({ url = socketUrl(), storage = window.localStorage, WebSocketImpl = window.WebSocket,
+    fetchImpl = (...args) => window.fetch(...args) } = {}) {
     super();
-    this.url = url;
+    // The page's own server first; a cluster's other nodes join after each welcome, and a
+    // dropped socket tries the next one at once before any backoff (docs/cluster.md).
+    this.home = url;
+    this.endpoints = [url];
+    this.endpoint = 0;
+    this.failedInRound = 0;
+    this.fetchImpl = fetchImpl;
     this.storage = storage;
     this.WebSocketImpl = WebSocketImpl;
     this.ws = null;
@@ -53,6 +71,9 @@ export class Connection extends EventTarget {
     this.retryAt = 0;
   }
 
+  /** The websocket URL in use (or tried next). */
+  get url() { return this.endpoints[this.endpoint]; }
+
   get token() { return this.storage.getItem(TOKEN_KEY) || undefined; }
   get name() { return this.storage.getItem(NAME_KEY) || ""; }
 
@@ -60,15 +81,21 @@ export class Connection extends EventTarget {
   serverNow() { return Date.now() + this.offsetMs; }
 
   start() {
-    window.addEventListener("online", () => this.retryNow());
+    // The network is back: retry at once, even over a connect attempt that may hang on the
+    // dead network it was started on.
+    window.addEventListener("online", () => this.retryNow({ abandonConnecting: true }));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && this.state === "offline") this.retryNow();
     });
     this.connect();
   }
 
-  retryNow() {
-    if (this.state !== "offline") return;
+  retryNow({ abandonConnecting = false } = {}) {
+    if (this.state === "connecting" && abandonConnecting && this.ws?.readyState === 0) {
+      const ws = this.ws;
+      this.ws = null; // its close event is ignored from now on
+      ws.close();
+    } else if (this.state !== "offline") return;
     clearTimeout(this.retryTimer);
     this.connect();
   }
@@ -100,6 +127,8 @@ export class Connection extends EventTarget {
       if (ws !== this.ws) return;
       this.applyWelcome(welcome);
       this.attempt = 0;
+      this.failedInRound = 0;
+      this.discoverNodes(ws);
       this.setState("open");
       this.startPings();
     } catch (err) {
@@ -114,6 +143,20 @@ export class Connection extends EventTarget {
         this.dispatchEvent(new CustomEvent("name-refused", { detail: { message: err.message } }));
       }
       if (ws === this.ws) ws.close();
+    }
+  }
+
+  /** Learn the cluster's other live nodes from the server just reached (a lone server lists only
+   * itself); a failure leaves the list as it was. */
+  async discoverNodes(ws) {
+    try {
+      const response = await this.fetchImpl(httpUrlOf(this.url, "api/nodes"), { cache: "no-store" });
+      if (!response.ok || ws !== this.ws) return;
+      const { nodes } = await response.json();
+      this.endpoints = mergeEndpoints(this.url, this.home, nodes);
+      this.endpoint = 0;
+    } catch {
+      // an old server without /api/nodes, or one going down: keep what we have
     }
   }
 
@@ -173,13 +216,24 @@ export class Connection extends EventTarget {
       this.connect();
       return;
     }
+    if (this.endpoints.length > 1) {
+      this.endpoint = (this.endpoint + 1) % this.endpoints.length;
+      if (++this.failedInRound < this.endpoints.length) {
+        // Another node of the cluster may well be up: try it at once, backing off only after
+        // every endpoint has failed once.
+        this.setState("offline", { retryIn: 0 });
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.connect(), 50 + Math.round(Math.random() * 200));
+        return;
+      }
+      this.failedInRound = 0;
+    }
     this.scheduleRetry();
   }
 
   scheduleRetry() {
     this.attempt += 1;
-    const base = Math.min(15000, 500 * 2 ** Math.min(this.attempt - 1, 5));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = retryDelay(this.attempt);
     this.retryAt = Date.now() + delay;
     this.setState("offline", { retryIn: delay });
     clearTimeout(this.retryTimer);
