@@ -5,5 +5,6 @@ import { Registry } from "../core/registry.js";
 import go from "./go/index.js";
 import connectFour from "./connect_four/index.js";
 import rps from "./rps/index.js";
+import cycles from "./cycles/index.js";
 
-export const GAMES = new Registry([go, connectFour, rps]);
+export const GAMES = new Registry([go, connectFour, rps, cycles]);
