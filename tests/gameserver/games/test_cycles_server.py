@@ -168,6 +168,39 @@ async def test_a_restart_resumes_the_race_at_the_tick_it_had_reached(tmp_path: P
         assert tick6["event"]["heads"] == {"red": [10, 4], "blue": [11, 5]}
 
 
+class Ahead(FakeClock):
+    """The fake clock, with `now()` allowed to run `ahead` of the sleepers: what the server
+    reads when input arrives after a deadline the engine has not woken up for yet."""
+
+    ahead = 0.0
+
+    def now(self) -> float:
+        return super().now() + self.ahead
+
+
+async def test_a_steer_arriving_after_a_tick_fell_due_applies_at_the_tick_after() -> None:
+    """Tick 2 is due at +1.1. A steer received at +1.1, before the server ran tick 2: tick 2
+    runs first (red rides on to the right), and the turn applies at tick 3."""
+    clock = Ahead(T0)
+    async with server(clock) as srv:
+        alice, bob, gid = await start_race(srv)
+        await clock.advance(1)
+        await next_tick(bob, 1)
+        clock.ahead = 0.1  # +1.1: tick 2 is due, its timer has not fired
+        await steer(alice, gid, "down")
+        tick2 = await next_tick(bob, 2)
+        assert tick2["event"]["heads"]["red"] == [5, 3]
+        steered = await bob.next_push("update")
+        assert steered["event"] == {"kind": "steer", "seat": "red"}
+        assert steered["rev"] == tick2["rev"] + 1
+        clock.ahead = 0
+        await clock.advance(0.1)  # tick 2's own timer fires: already done, nothing happens
+        assert [u for u in bob.pending("update") if u["event"]["kind"] == "tick"] == []
+        await clock.advance(0.1)
+        tick3 = await next_tick(bob, 3)
+        assert tick3["event"]["heads"]["red"] == [5, 4]
+
+
 # -- the replay property -------------------------------------------------------------------------
 
 
