@@ -8,10 +8,14 @@ websocket framing and the kernel are not in it). A tick's lateness is the time f
 it fell due to the moment its update was written (a global observer, called right after the
 sockets). Each rider steers a serpentine through `Matches.command` (the input path), so races
 last minutes; a race that ends anyway is replaced by a new one. Races start at random instants,
-as players' do, so their ticks are spread over the period.
+as players' do, so their ticks are spread over the period. Like `python -m gameserver`: uvloop,
+the tuned garbage collector, a SQLite file with write-behind durability (`--db`, `--loop`).
 
     .venv/bin/python bench/bench_ticks.py --games 200 --rate 20 --seconds 20
-    .venv/bin/python bench/bench_ticks.py --db /tmp/ticks.sqlite3    # write-behind to SQLite
+    .venv/bin/python bench/bench_ticks.py --db :memory:    # no SQLite file behind the engine
+
+`--floor` runs bare event-loop timers at the same instants instead (nothing committed, nothing
+sent): the lateness the machine alone adds, to read the figures against on a shared box.
 
 `--fixed N` instead runs N ticks of every race on the fake clock, as fast as they go, and
 prints the CPU per tick: a deterministic run for profilers (`--profile` for cProfile, or under
@@ -190,11 +194,45 @@ async def run(games: int, rate: int, seconds: float, warmup: float, db: str,
         }
 
 
-async def fixed(games: int, rate: int, ticks: int,
+async def floor(games: int, rate: int, seconds: float) -> dict[str, Any]:
+    """`games` bare timers each firing `rate` times a second at random phases: lateness of
+    `loop.call_at` alone."""
+    loop = asyncio.get_running_loop()
+    period = 1 / rate
+    late: list[float] = []
+    done = loop.create_future()
+    end = time.time() + seconds
+    left = [games]  # timers still going
+
+    def fire(due: float) -> None:
+        now = time.time()
+        late.append((now - due) * 1000)
+        nxt = due + period
+        if nxt > end:
+            left[0] -= 1
+            if not left[0]:
+                done.set_result(None)
+            return
+        loop.call_at(loop.time() + (nxt - time.time()), fire, nxt)
+
+    start = time.time()
+    for _ in range(games):
+        due = start + random.uniform(0, period)
+        loop.call_at(loop.time() + (due - time.time()), fire, due)
+    cpu0 = time.process_time()
+    await done
+    return {"games": games, "rate": rate, "timers": len(late),
+            "lateness_ms_p50": round(statistics.median(late), 2),
+            "lateness_ms_p99": round(_percentile(late, 0.99), 2),
+            "lateness_ms_max": round(max(late), 2),
+            "cpu_percent_of_one_core": round((time.process_time() - cpu0) / seconds * 100)}
+
+
+async def fixed(games: int, rate: int, ticks: int, db: str,
                 profile: cProfile.Profile | None) -> dict[str, Any]:
     """`ticks` ticks of each race on the fake clock (no steering): the CPU of the tick path."""
     clock = FakeClock()
-    settings = Settings(db=":memory:", games=("cycles",), lobby_timeout=None, lobby_away=None,
+    settings = Settings(db=db, games=("cycles",), lobby_timeout=None, lobby_away=None,
                         tune_gc=True,
                         abandon_after=None)
     async with Runtime.running(settings, clock=clock) as rt:
@@ -215,7 +253,8 @@ async def fixed(games: int, rate: int, ticks: int,
         total = games * (ticks - 1)
         done = sum(hub.match.state.tick for hub in rt.matches.hubs.values())
         assert done == games * ticks, (done, games * ticks)
-        return {"games": games, "ticks": total, "cpu_us_per_tick": round(cpu / total * 1e6, 1)}
+        return {"games": games, "ticks": total, "db": db,
+                "cpu_us_per_tick": round(cpu / total * 1e6, 1)}
 
 
 def main() -> None:
@@ -230,14 +269,27 @@ def main() -> None:
     parser.add_argument("--fixed", type=int, default=0, metavar="N",
                         help="run N ticks per race on the fake clock and print CPU per tick")
     parser.add_argument("--profile", action="store_true", help="cProfile the --fixed run")
+    parser.add_argument("--floor", action="store_true",
+                        help="bare loop timers at the same rate: the machine's own lateness")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop",
+                        help="the event loop (python -m gameserver runs on uvloop)")
     args = parser.parse_args()
-    if args.fixed:
+    runner: Any = asyncio.run
+    if args.loop == "uvloop":
+        import uvloop
+
+        runner = uvloop.run
+    if args.floor:
+        result = runner(floor(args.games, args.rate, args.seconds))
+        profile = None
+    elif args.fixed:
         profile = cProfile.Profile() if args.profile else None
-        result = asyncio.run(fixed(args.games, args.rate, args.fixed, profile))
+        result = asyncio.run(fixed(args.games, args.rate, args.fixed, args.db or ":memory:",
+                                   profile))
     else:
         with tempfile.TemporaryDirectory() as tmp:
             db = args.db or os.path.join(tmp, "ticks.sqlite3")
-            result = asyncio.run(run(args.games, args.rate, args.seconds, args.warmup, db,
+            result = runner(run(args.games, args.rate, args.seconds, args.warmup, db,
                                      args.durability))
         profile = None
     for key, value in result.items():
