@@ -108,7 +108,7 @@ def test_the_lobby_offers_every_kind_and_go_stays_the_default(
     lobby(page, server, "Ann")
     picker = page.get_by_role("combobox", name="Game")
     expect(picker).to_have_value("go")
-    expect(picker.locator("option")).to_have_text(["Go", "Connect four"])
+    expect(picker.locator("option")).to_have_text(["Go", "Connect four", "Light cycles"])
     expect(page.get_by_role("combobox", name="Board size")).to_be_visible()
     picker.select_option(label="Connect four")
     expect(page.get_by_role("combobox", name="Board size")).to_have_count(0)

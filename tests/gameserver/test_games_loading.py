@@ -19,17 +19,17 @@ def test_games_load_by_name_and_by_module_path() -> None:
     assert sorted(bots) == ["connect_four"]
 
 
-def test_connect_four_is_served_by_default() -> None:
-    assert Settings().games == ("go", "connect_four")
+def test_connect_four_and_light_cycles_are_served_by_default() -> None:
+    assert Settings().games == ("go", "connect_four", "cycles")
 
 
 @pytest.mark.parametrize("entry", ["chess", "examples.nope", "nope.at.all"])
 def test_an_unknown_game_says_what_there_is(entry: str) -> None:
     with pytest.raises(UnknownGame) as error:
         load_games((entry,), Settings(db=":memory:"))
-    assert str(error.value) == (f"no game {entry!r} (this server has connect_four, go, or give "
+    assert str(error.value) == (f"no game {entry!r} (this server has connect_four, cycles, go, or give "
                                 "a module's dotted path)")
-    with pytest.raises(argparse.ArgumentTypeError, match="the games are go, connect_four"):
+    with pytest.raises(argparse.ArgumentTypeError, match="the games are go, connect_four, cycles"):
         _games(entry)
 
 
