@@ -27,8 +27,8 @@ def test_connect_four_and_light_cycles_are_served_by_default() -> None:
 def test_an_unknown_game_says_what_there_is(entry: str) -> None:
     with pytest.raises(UnknownGame) as error:
         load_games((entry,), Settings(db=":memory:"))
-    assert str(error.value) == (f"no game {entry!r} (this server has connect_four, cycles, go, or give "
-                                "a module's dotted path)")
+    assert str(error.value) == (f"no game {entry!r} (this server has connect_four, cycles, go, "
+                                "or give a module's dotted path)")
     with pytest.raises(argparse.ArgumentTypeError, match="the games are go, connect_four, cycles"):
         _games(entry)
 
