@@ -102,6 +102,7 @@ export class CyclesView {
     const dir = keyDirection(ev.key);
     if (!dir || !this.mine() || !this.riding()) return;
     ev.preventDefault();
+    if (ev.repeat) return; // a held key repeats ~30 times a second: one steer is enough
     this.steer(dir);
   }
 
@@ -112,6 +113,11 @@ export class CyclesView {
     if (!this.riding()) return;
     const rider = g.riders?.[mine];
     if (!rider?.alive || !canSteer(rider.heading, dir)) return;
+    // At most one turn per tick counts (the latest): nothing new to say, nothing sent, so
+    // the socket stays far below the server's message rate.
+    const last = this.sent;
+    if (last && last.tick === g.tick ? last.dir === dir : dir === rider.heading) return;
+    this.sent = { tick: g.tick, dir };
     if (this.conn.state !== "open") { toast("Not connected. Reconnecting…", "error"); return; }
     this.conn.request("act", { game_id: this.gameId, action: { type: "steer", dir } }).catch((err) => {
       if (err.code !== "wrong_phase") this.fail(err);
