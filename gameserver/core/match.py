@@ -443,12 +443,12 @@ def game_view(match: Match, game: Game, now: float | None = None,
     view = game.view(match.state, seat, now, full)
     extras = view.pop("players", {})
     players: dict[str, Json] = {}
-    connected = match.connected
+    present = match.present  # connected: some server has the seat's player (`connected`)
     for name, held in zip(match.seat_names, match.seats, strict=True):
         if held is None:
             players[name] = None
             continue
-        entry = {"id": held.player_id, "name": held.name, "connected": name in connected}
+        entry = {"id": held.player_id, "name": held.name, "connected": bool(present.get(name))}
         extra = extras.get(name)
         if extra:
             entry.update(extra)
