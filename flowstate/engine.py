@@ -365,14 +365,14 @@ class Engine:
 
     # -- command dispatch ----------------------------------------------------------------------
 
-    async def _do(self, cmd: Command) -> None:
+    def _do(self, cmd: Command) -> Coroutine[Any, Any, None]:
+        """The coroutine that runs `cmd` (returned, not wrapped in one more)."""
         if type(cmd) is CommitCommand:
-            await self._commit_and_wait(cmd, cmd.durable)
-            return
+            return self._commit_and_wait(cmd, cmd.durable)
         handler = self._handlers.get(type(cmd))
         if handler is None:
             raise UsageError(f"unknown command {type(cmd).__name__}")
-        await handler(cmd)
+        return handler(cmd)
 
     async def _commit_and_wait(self, cmd: CommitCommand, durable: bool) -> None:
         ticket = await self._commit(cmd)
