@@ -486,6 +486,7 @@ class Engine:
         undos: dict[int, Undo] = {}
         data_undo: list[tuple[Data, int, Any]] = []
         states: list[State] = []
+        in_flight: list[bool] = []  # per state: committed with a transition to run
         expected: list[int] = []
         ctxs: list[StateCtx] = []
         datas: list[tuple[int, bytes, dict[str, str]]] = []
@@ -510,7 +511,9 @@ class Engine:
                             f"state {cur.id!r}: committed rev {ctx.committed.rev} is negative"
                         )
                     index[cur.id] = len(states)
-                    states.append(cur.frozen())
+                    frozen = cur.frozen()
+                    states.append(frozen)
+                    in_flight.append(bool(frozen.transition.to) and recovery_enabled(frozen))
                     expected.append(ctx.committed.rev)
                     ctxs.append(ctx)
                 elif kind is DelayCommand:
@@ -543,7 +546,6 @@ class Engine:
         except BaseException:
             _restore(undos, data_undo)
             raise
-        in_flight = [bool(s.transition.to) and recovery_enabled(s) for s in states]
         if delays:
             # A delay committed with its own state snapshots the version this commit
             # writes, wherever it is listed: the commit is one step, not a sequence.
