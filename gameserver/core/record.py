@@ -45,7 +45,7 @@ def _head(match: Match, base: int) -> dict[str, Json]:
                   for name, s in zip(match.seat_names, match.seats, strict=True)},
         "started_at": match.started_at,
         "away": dict(match.away),
-        "present": dict(match.present),  # its tuples of nodes are JSON arrays too
+        "present": {seat: list(nodes) for seat, nodes in match.present.items()},
         "ended": None if match.ended is None else list(match.ended),
         "dormant": match.dormant,
         "reserved": dict(match.reserved),
