@@ -33,6 +33,16 @@ class Settings:
     max_chat_length: int = 500
     max_name_length: int = 32
     max_open_games_per_player: int = 10
+
+    # caps against floods (docs/hardening.md); an ordinary player never meets them
+    identities_per_address: int = 50  # new identities one address may make per hour
+    max_identities: int = 1_000_000  # identities the server holds in total
+    open_games_per_address: int = 50  # waiting games created from one address at a time
+    max_open_games: int = 5_000  # waiting games in total
+    lobby_page: int = 100  # games in a `lobby` frame (the rest: GET /api/games?cursor=)
+    page_max: int = 200  # the largest `limit` GET /api/games takes (default 50)
+    #: seconds a finished game stays in memory (then it is served from storage)
+    finished_grace: float = 60.0
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
     # a cluster (several servers on one PostgreSQL database; see docs/cluster.md)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flowstate import (
@@ -22,7 +23,13 @@ from flowstate import (
     park,
 )
 from gameserver.live.follow import Kind
-from gameserver.wire.errors import BadRequest, Unauthorized
+from gameserver.live.ratelimit import TokenBucket
+from gameserver.wire.errors import BadRequest, TooMany, Unauthorized
+
+#: the window `identities_per_address` counts over, in seconds
+IDENTITY_WINDOW = 3600.0
+#: address buckets kept before the full (idle) ones are dropped
+_BUCKETS_KEPT = 10_000
 
 NAME_PUNCTUATION = frozenset(" _-.'")
 
@@ -54,10 +61,18 @@ def clean_name(name: str, max_length: int) -> str:
 class Identities:
     """Players by token hash, loaded at start; `hello` finds or makes one."""
 
-    def __init__(self, engine: Engine, max_name_length: int) -> None:
+    def __init__(self, engine: Engine, max_name_length: int, *,
+                 now: Callable[[], float] | None = None, per_address: int = 0,
+                 maximum: int = 0) -> None:
         self._engine = engine
         self._max_name = max_name_length
         self._by_hash: dict[str, tuple[Player, StateCtx]] = {}
+        self._now = now
+        #: new identities an address may make per IDENTITY_WINDOW (0: no cap)
+        self.per_address = per_address
+        #: identities held in total (0: no cap)
+        self.maximum = maximum
+        self._made: dict[str, TokenBucket] = {}
 
     def __len__(self) -> int:
         return len(self._by_hash)
@@ -101,8 +116,31 @@ class Identities:
         if self._foreign(state):
             self._remember(state)
 
-    async def hello(self, token: str | None, name: str | None) -> tuple[Player, str]:
-        """The player for `token` (renamed if `name` is given), or a new guest without one."""
+    def _check_new(self, address: str) -> None:
+        """Refuse a new identity over the total cap or the address's hourly cap."""
+        if self.maximum and len(self._by_hash) >= self.maximum:
+            raise TooMany("max_identities", self.maximum,
+                          f"the server holds its maximum of {self.maximum} identities; say "
+                          "hello with the token you have")
+        if not self.per_address or self._now is None:
+            return
+        now = self._now()
+        bucket = self._made.get(address)
+        if bucket is None:
+            if len(self._made) >= _BUCKETS_KEPT:
+                self._made = {a: b for a, b in self._made.items()
+                              if b.tokens + (now - b.updated_at) * b.rate < b.burst}
+            bucket = self._made[address] = TokenBucket.full(
+                self.per_address / IDENTITY_WINDOW, self.per_address, now)
+        if not bucket.take(now):
+            raise TooMany("identities_per_address", self.per_address,
+                          f"at most {self.per_address} new identities per hour from one "
+                          "address; say hello with the token you have")
+
+    async def hello(self, token: str | None, name: str | None,
+                    address: str = "") -> tuple[Player, str]:
+        """The player for `token` (renamed if `name` is given), or a new guest without one
+        (`address`, the socket's peer, counts against the caps on new identities)."""
         clean = None if name is None else clean_name(name, self._max_name)
         if token is not None:
             found = self._by_hash.get(token_hash(token))
@@ -117,6 +155,7 @@ class Identities:
                 await self._engine.do(commit(park(ctx)))
                 self._by_hash[token_hash(token)] = (player, ctx)
             return player, token
+        self._check_new(address)
         token = secrets.token_urlsafe(24)
         player_id = "p" + secrets.token_hex(6)
         player = Player(player_id, clean or f"Guest {player_id[1:5]}")

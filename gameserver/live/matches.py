@@ -91,6 +91,7 @@ from gameserver.wire.errors import (
     Internal,
     NotFound,
     RateLimited,
+    TooMany,
     WrongPhase,
 )
 
@@ -136,6 +137,10 @@ class Hub:
     writing: int = 0
     #: observers of this game only (a bot seat's)
     observers: list[Observer] = field(default_factory=list)
+    #: the address of the socket that created it ("" when unknown: loaded, adopted, a bot's)
+    address: str = ""
+    #: when this server saw it finish (None: not finished); it leaves memory after the grace
+    finished_at: float | None = None
 
     def snapshot(self, now: float | None = None, seat: str | None = None) -> bytes:
         return frames.snapshot(snapshot_view(self.match, self.game, now, seat))
@@ -154,7 +159,8 @@ class Matches:
 
     def __init__(self, engine: Engine, games: Mapping[str, Game], *, now: Callable[[], float],
                  history: int, max_open_games: int, limits: Limits | None = None,
-                 node: str = "local", shared: bool = False) -> None:
+                 node: str = "local", shared: bool = False, waiting_per_address: int = 0,
+                 max_waiting: int = 0) -> None:
         self._engine = engine
         #: this server's name among the servers on one store (presence is per server)
         self.node = node
@@ -164,6 +170,12 @@ class Matches:
         self._now = now
         self._history = history
         self._max_open = max_open_games
+        #: caps on waiting games, per creating address and in total (0: none)
+        self.waiting_per_address = waiting_per_address
+        self.max_waiting = max_waiting
+        #: the waiting games, and those created from each address
+        self.waiting: dict[str, Hub] = {}
+        self._waiting_by_address: dict[str, set[str]] = {}
         self.limits = limits or Limits()
         self.loaded = asyncio.Event()  # timer flows wait for it after a restart
         self.hubs: dict[str, Hub] = {}
@@ -233,11 +245,40 @@ class Matches:
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
         hub.in_lobby = listed(hub)
+        self._track(hub)
         self._index(hub)
         if hub.match.rematch_of is not None:
             self._rematches[hub.match.rematch_of] = hub.match.id
         for installer in self.installers:
             installer(hub)
+
+    def _track(self, hub: Hub) -> None:
+        """Keep the waiting-game counts the caps read in step with the hub's phase."""
+        game_id = hub.match.id
+        if hub.phase == "waiting" and game_id in self.hubs:
+            self.waiting[game_id] = hub
+            if hub.address:
+                self._waiting_by_address.setdefault(hub.address, set()).add(game_id)
+            return
+        if self.waiting.pop(game_id, None) is not None and hub.address:
+            ids = self._waiting_by_address.get(hub.address)
+            if ids is not None:
+                ids.discard(game_id)
+                if not ids:
+                    del self._waiting_by_address[hub.address]
+
+    def _check_waiting(self, address: str) -> None:
+        """Refuse one more waiting game over the total cap or the address's cap."""
+        if self.max_waiting and len(self.waiting) >= self.max_waiting:
+            raise TooMany("max_open_games", self.max_waiting,
+                          f"the server has its maximum of {self.max_waiting} games waiting "
+                          "for players; join one or try again later")
+        if self.waiting_per_address and address:
+            n = len(self._waiting_by_address.get(address, ()))
+            if n >= self.waiting_per_address:
+                raise TooMany("open_games_per_address", self.waiting_per_address,
+                              f"{n} games created from your address are waiting for players "
+                              f"(the limit is {self.waiting_per_address})")
 
     def _index(self, hub: Hub) -> None:
         for _, seat in hub.match.taken():
@@ -312,6 +353,8 @@ class Matches:
                 raise BadRequest("this server has no bot opponents")
             opponent = self.bot_seat(cmd.game)
         self._check_open_games(player)
+        if opponent is None:
+            self._check_waiting(conn.peer if conn is not None else "")
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
@@ -335,7 +378,8 @@ class Matches:
         if conn is not None:
             match = present(match, seat, self.node, True)
         outcome = plan(None, match, {"kind": "created"}, game, self.limits, now, snapshot=True)
-        hub = Hub(match, game, StateCtx.new(game_id), outcome.phase)
+        hub = Hub(match, game, StateCtx.new(game_id), outcome.phase,
+                  address=conn.peer if conn is not None else "")
         self.hubs[game_id] = hub
         try:
             await self._commit(hub, outcome)
@@ -374,6 +418,7 @@ class Matches:
         bots = tuple(s for _, s in others if s.player_id.startswith("bot:"))
         reserved = {seat: s.player_id for seat, s in others if not s.player_id.startswith("bot:")}
         self._check_open_games(player)
+        self._check_waiting(conn.peer if conn is not None else "")
         return await self.open(old.game, match.settings, Seat(player.id, player.name),
                                turned[mine], conn, opponents=bots, reserved=reserved,
                                rematch_of=game_id)
@@ -518,6 +563,7 @@ class Matches:
 
     def _publish(self, hub: Hub, outcome: Plan, t0: float) -> None:
         """The committed change's frame to every watching socket, then the observers."""
+        self._track(hub)
         data = outcome.push
         if outcome.seat_pushes is None:
             for conn in hub.watchers:

@@ -76,11 +76,15 @@ class Runtime:
         quick = QuickMatch(registry, timeout=settings.quick_match_timeout)
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
-            identities = Identities(engine, settings.max_name_length)
+            identities = Identities(engine, settings.max_name_length, now=clock.now,
+                                    per_address=settings.identities_per_address,
+                                    maximum=settings.max_identities)
             matches = Matches(engine, served, now=clock.now,
                               history=settings.update_history,
                               max_open_games=settings.max_open_games_per_player,
-                              limits=limits(settings), node=node, shared=shared)
+                              limits=limits(settings), node=node, shared=shared,
+                              waiting_per_address=settings.open_games_per_address,
+                              max_waiting=settings.max_open_games)
             chats = Chats(engine, matches.send_to)
             matches.chat_lines = chats.lines
             lobby = Lobby()

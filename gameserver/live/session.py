@@ -71,7 +71,7 @@ class Session:
     async def hello(self, conn: Connection, cmd: c.Hello, t0: float) -> Result:
         if conn.player is not None:
             raise BadRequest("this connection already said hello")
-        player, token = await self._identities.hello(cmd.token, cmd.name)
+        player, token = await self._identities.hello(cmd.token, cmd.name, conn.peer)
         conn.player = player
         conn.send(frames.welcome(cmd.id, player.id, player.name, token))
         await self._matches.player_online(conn, player)

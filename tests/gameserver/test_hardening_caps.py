@@ -1,0 +1,74 @@
+"""Caps on identities made and games waiting, per address and in total: refused with
+`too_many` (naming the limit), and freed again when what counted is gone."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowstate.testing import FakeClock
+from gameserver.testing import ProtocolError, serve
+from tests.gameserver.helpers import memory_settings
+
+
+async def test_new_identities_per_address_are_capped_per_hour(fake_clock: FakeClock) -> None:
+    """One address makes at most `identities_per_address` guests an hour; a token still
+    works, and the bucket refills with time."""
+    async with serve(memory_settings(identities_per_address=3), clock=fake_clock) as server:
+        made = [await server.client(f"P{i}") for i in range(3)]
+        fourth = await server.connect()
+        with pytest.raises(ProtocolError) as refused:
+            await fourth.hello("P3")
+        assert refused.value.frame["code"] == "too_many"
+        assert refused.value.frame["limit"] == "identities_per_address"
+        assert refused.value.frame["max"] == 3
+        again = await server.connect()
+        assert (await again.hello(token=made[0].token))["player_id"] == made[0].player_id
+        await fake_clock.advance(3600 / 3)  # one more token
+        assert (await fourth.hello("P3"))["name"] == "P3"
+
+
+async def test_identities_in_total_are_capped(fake_clock: FakeClock) -> None:
+    """Past `max_identities` no new guest is made, whatever the address."""
+    async with serve(memory_settings(max_identities=2), clock=fake_clock) as server:
+        await server.client("A")
+        await server.client("B")
+        late = await server.connect()
+        with pytest.raises(ProtocolError) as refused:
+            await late.hello("C")
+        assert (refused.value.frame["code"], refused.value.frame["limit"]) == (
+            "too_many", "max_identities")
+
+
+async def test_waiting_games_per_address_are_capped(fake_clock: FakeClock) -> None:
+    """An address holds at most `open_games_per_address` waiting games; one filling frees a
+    place, and a bot game (never waiting) does not count."""
+    settings = memory_settings(open_games_per_address=2, bot="builtin")
+    async with serve(settings, clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        bob = await server.client("Bob")
+        first = (await alice.request("create", size=9))["game_id"]
+        await bob.request("create", size=9)
+        with pytest.raises(ProtocolError) as refused:
+            await alice.request("create", size=9)
+        frame = refused.value.frame
+        assert (frame["code"], frame["limit"], frame["max"]) == (
+            "too_many", "open_games_per_address", 2)
+        await alice.request("create", size=9, opponent="bot")
+        await bob.request("join", game_id=first)
+        await alice.request("create", size=9)
+
+
+async def test_waiting_games_in_total_are_capped(fake_clock: FakeClock) -> None:
+    """Past `max_open_games` waiting games nobody can open another; a cancelled one frees
+    its place."""
+    settings = memory_settings(max_open_games=2, lobby_timeout=60.0)
+    async with serve(settings, clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        await alice.request("create", size=9)
+        await alice.request("create", size=9)
+        bob = await server.client("Bob")
+        with pytest.raises(ProtocolError) as refused:
+            await bob.request("create", size=9)
+        assert refused.value.frame["limit"] == "max_open_games"
+        await fake_clock.advance(61)  # both are cancelled: nobody joined
+        await bob.request("create", size=9)
