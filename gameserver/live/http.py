@@ -9,10 +9,10 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 
 from gameserver.core.game import ExportInfo
 from gameserver.core.match import snapshot_view
-from gameserver.live.matches import Hub
+from gameserver.live.listing import parse_query
 from gameserver.live.persistence import flush_figures, health
 from gameserver.live.runtime import Runtime
-from gameserver.wire.errors import NotFound
+from gameserver.wire.errors import BadRequest, NotFound
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -25,10 +25,6 @@ def _not_found(game_id: str) -> JSONResponse:
     return JSONResponse({"code": error.code, "message": error.message}, status_code=404)
 
 
-def _hub(request: Request) -> Hub | None:
-    return runtime_of(request).matches.hubs.get(request.path_params["game_id"])
-
-
 async def index(request: Request) -> Response:
     page = Path(runtime_of(request).settings.web_dir) / "index.html"
     if page.is_file():
@@ -38,33 +34,50 @@ async def index(request: Request) -> Response:
 
 
 async def list_games(request: Request) -> JSONResponse:
-    """Open and running games."""
-    hubs = runtime_of(request).matches.hubs.values()
-    return JSONResponse({"games": [hub.summary() for hub in hubs if hub.phase != "finished"]})
+    """A page of games: `?phase=open|playing|finished&game=<kind>&limit=N&cursor=C` gives
+    `{"games": [GameSummary...], "next": cursor or null, "total": count}`; without `phase`,
+    the games that have not finished."""
+    runtime = runtime_of(request)
+    matches = runtime.matches
+    try:
+        query = parse_query(request.query_params, page_max=runtime.settings.page_max,
+                            games=matches.games)
+    except BadRequest as error:
+        return JSONResponse({"code": error.code, "message": error.message}, status_code=400)
+    if query.phase == "finished":
+        games, nxt, total = await matches.finished_page(query)
+        return JSONResponse({"games": games, "next": nxt, "total": total})
+    hubs, nxt, total = matches.listing(query)
+    return JSONResponse({"games": [hub.summary() for hub in hubs], "next": nxt,
+                         "total": total})
 
 
 async def get_game(request: Request) -> JSONResponse:
-    hub = _hub(request)
-    if hub is None:
-        return _not_found(request.path_params["game_id"])
-    return JSONResponse(snapshot_view(hub.match, hub.game))
+    game_id = request.path_params["game_id"]
+    try:
+        match, game = await runtime_of(request).matches.stored_match(game_id)
+    except NotFound:
+        return _not_found(game_id)
+    return JSONResponse(snapshot_view(match, game))
 
 
 async def get_sgf(request: Request) -> Response:
-    hub = _hub(request)
-    if hub is None:
-        return _not_found(request.path_params["game_id"])
-    export = hub.game.exports.get("sgf")
+    game_id = request.path_params["game_id"]
+    runtime = runtime_of(request)
+    try:
+        match, game = await runtime.matches.stored_match(game_id)
+    except NotFound:
+        return _not_found(game_id)
+    export = game.exports.get("sgf")
     if export is None:
         return JSONResponse({"code": "not_found",
-                             "message": f"{hub.match.game} games have no SGF record"},
+                             "message": f"{match.game} games have no SGF record"},
                             status_code=404)
-    runtime = runtime_of(request)
-    info = ExportInfo({name: seat.name for name, seat in hub.match.taken()},
-                      hub.match.created_at, runtime.chats.lines(hub.match.id))
-    media_type, record = export(hub.match.state, info)
+    info = ExportInfo({name: seat.name for name, seat in match.taken()},
+                      match.created_at, runtime.chats.lines(match.id))
+    media_type, record = export(match.state, info)
     return Response(record, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{hub.match.id}.sgf"'})
+                    headers={"Content-Disposition": f'attachment; filename="{match.id}.sgf"'})
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -37,13 +37,14 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 
 from flowstate import (
+    Clock,
     Command,
     Engine,
     NotFoundError,
@@ -83,6 +84,7 @@ from gameserver.live import timers
 from gameserver.live.connection import Connection
 from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
+from gameserver.live.listing import FinishedIndex, Key, Query, page_after
 from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import (
@@ -103,6 +105,8 @@ NOTE = "gameserver.note"
 KIND = "game"
 LOG_KIND = "gamelog"
 ACTIONS = "gameserver.actions"
+#: a finished game's `GameSummary` (with `finished_at`), so listing it needs no replay
+SUMMARY = "gameserver.summary"
 
 #: called after every committed change: (hub, plan, perf_counter() when the change began)
 Observer = Callable[["Hub", Plan, float], None]
@@ -176,6 +180,9 @@ class Matches:
         #: the waiting games, and those created from each address
         self.waiting: dict[str, Hub] = {}
         self._waiting_by_address: dict[str, set[str]] = {}
+        #: every finished game, in memory or not (listed newest first)
+        self.finished = FinishedIndex()
+        self.evicted = 0  # finished games that left memory
         self.limits = limits or Limits()
         self.loaded = asyncio.Event()  # timer flows wait for it after a restart
         self.hubs: dict[str, Hub] = {}
@@ -197,12 +204,21 @@ class Matches:
     # -- loading -----------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Rebuild every match from its latest record and chunks, then its timer."""
+        """Rebuild every unfinished match from its latest record and chunks, then its timer.
+        Finished games are only indexed (they are read from the store when asked for), so
+        start-up time and memory follow the live games."""
+        live: dict[str, State] = {}
+        async for state in self._latest({"kind": KIND}):
+            if state.labels.get("phase") == "finished":
+                self.finished.add(_finished_at(state), state.id, state.labels.get("game", ""))
+            else:
+                live[state.id] = state
         chunks: dict[str, dict[int, str]] = {}
         async for state in self._latest({"kind": LOG_KIND}):
             game_id, _, index = state.id.rpartition(".log.")
-            chunks.setdefault(game_id, {})[int(index)] = state.annotation(ACTIONS)
-        async for state in self._latest({"kind": KIND}):
+            if game_id in live:
+                chunks.setdefault(game_id, {})[int(index)] = state.annotation(ACTIONS)
+        for state in live.values():
             own = chunks.get(state.id, {})
             try:
                 match = from_record(state.annotation(RECORD), self.games,
@@ -253,8 +269,13 @@ class Matches:
             installer(hub)
 
     def _track(self, hub: Hub) -> None:
-        """Keep the waiting-game counts the caps read in step with the hub's phase."""
+        """Keep the waiting-game counts the caps read, and the index of finished games, in
+        step with the hub's phase."""
         game_id = hub.match.id
+        if hub.phase == "finished":
+            if hub.finished_at is None:
+                hub.finished_at = self._now()
+            self.finished.add(hub.finished_at, game_id, hub.match.game)
         if hub.phase == "waiting" and game_id in self.hubs:
             self.waiting[game_id] = hub
             if hub.address:
@@ -293,19 +314,14 @@ class Matches:
         return hub
 
     async def find(self, game_id: str) -> Hub:
-        """The hub of `game_id`; on a shared store, one another server made and this one has
-        not heard of yet is loaded from the store."""
+        """The hub of `game_id`; a finished game that left memory, or (on a shared store) one
+        another server made and this one has not heard of yet, is loaded from the store."""
         hub = self.hubs.get(game_id)
-        if hub is not None or not self.shared:
-            return self.hub(game_id)
-        ctx = StateCtx.new(game_id)
-        try:
-            await self._engine.do(get_state_by_id(ctx, game_id))
-        except NotFoundError:
-            raise NotFound(game_id) from None
-        state = ctx.committed
-        if state.labels.get("kind") != KIND:
+        if hub is not None:
+            return hub
+        if not self.shared and game_id not in self.finished:
             raise NotFound(game_id)
+        state = await self._stored(game_id)
         hub = self.hubs.get(game_id)
         if hub is None:
             match = await self._rebuild(state)
@@ -317,9 +333,116 @@ class Matches:
                 self._install(hub)
         return hub
 
+    async def _stored(self, game_id: str) -> State:
+        """The latest stored version of game `game_id`, or `NotFound`."""
+        ctx = StateCtx.new(game_id)
+        try:
+            await self._engine.do(get_state_by_id(ctx, game_id))
+        except NotFoundError:
+            raise NotFound(game_id) from None
+        state = ctx.committed
+        if state.labels.get("kind") != KIND:
+            raise NotFound(game_id)
+        return state
+
+    async def stored_match(self, game_id: str) -> tuple[Match, Game]:
+        """The match of `game_id` for reading (HTTP): its hub's if in memory, else rebuilt
+        from the store without taking it back into memory."""
+        hub = self.hubs.get(game_id)
+        if hub is not None:
+            return hub.match, hub.game
+        state = await self._stored(game_id)
+        match = await self._rebuild(state)
+        if match is None:
+            raise NotFound(game_id)
+        return match, self.games[match.game]
+
+    # -- listing -----------------------------------------------------------------------------
+
+    def listing(self, query: Query) -> tuple[list[Hub], str | None, int]:
+        """A page of the games in memory that `query` asks for (not `finished`): the hubs,
+        the next cursor, the total."""
+        if query.phase == "open":
+            hubs: Iterable[Hub] = (h for h in self.waiting.values() if listed(h))
+        elif query.phase == "playing":
+            hubs = (h for h in self.hubs.values() if h.phase in ("playing", "scoring"))
+        else:
+            hubs = (h for h in self.hubs.values() if h.phase != "finished")
+        kind = query.game
+        items: list[tuple[Key, Hub]] = sorted(
+            (((h.match.created_at, h.match.id), h) for h in hubs
+             if kind is None or h.match.game == kind), key=lambda item: item[0])
+        page, nxt = page_after(items, query.cursor, query.limit)
+        return page, nxt, len(items)
+
+    async def finished_page(self, query: Query) -> tuple[list[dict[str, Any]], str | None,
+                                                         int]:
+        """A page of finished games, newest first, each a `GameSummary` with `finished_at`
+        (read from the store for games no longer in memory)."""
+        entries, nxt = self.finished.page(query.game, query.cursor, query.limit)
+        out = []
+        for game_id, at in entries:
+            summary = await self.finished_summary(game_id, at)
+            if summary is not None:
+                out.append(summary)
+        return out, nxt, self.finished.total(query.game)
+
+    async def finished_summary(self, game_id: str, at: float) -> dict[str, Any] | None:
+        hub = self.hubs.get(game_id)
+        if hub is not None:
+            return {**hub.summary(), "finished_at": at}
+        try:
+            state = await self._stored(game_id)
+        except NotFound:
+            return None
+        kept = state.annotations.get(SUMMARY)
+        if kept:
+            summary: dict[str, Any] = orjson.loads(kept)
+            return summary
+        match = await self._rebuild(state)  # finished before summaries were kept
+        if match is None:
+            return None
+        game = self.games[match.game]
+        return {**summary_view(match, game, "finished"), "finished_at": at}
+
+    # -- leaving memory ----------------------------------------------------------------------
+
+    def evict_finished(self, now: float, grace: float) -> int:
+        """Forget the hubs of games finished at least `grace` ago that nobody watches and
+        no waiting rematch refers to; they stay listed and readable from the store."""
+        gone = 0
+        for game_id, hub in list(self.hubs.items()):
+            at = hub.finished_at
+            if (at is None or now - at < grace or hub.watchers or hub.lock.locked()
+                    or hub.phase != "finished" or self._rematch_of(game_id) is not None):
+                continue
+            del self.hubs[game_id]
+            for _, seat in hub.match.taken():
+                ids = self._by_player.get(seat.player_id)
+                if ids is not None:
+                    ids.discard(game_id)
+                    if not ids:
+                        del self._by_player[seat.player_id]
+            self._rematches.pop(game_id, None)
+            if hub.match.rematch_of is not None and \
+                    self._rematches.get(hub.match.rematch_of) == game_id:
+                del self._rematches[hub.match.rematch_of]
+            gone += 1
+        self.evicted += gone
+        return gone
+
+    async def sweep(self, clock: Clock, grace: float) -> None:
+        """Evict finished games every `grace / 4` (at least 1 s) of `clock` time, forever."""
+        every = max(grace / 4, 1.0)
+        while True:
+            await clock.sleep_until(clock.now() + every)
+            self.evict_finished(clock.now(), grace)
+
     def games_of(self, player_id: str) -> Iterator[Hub]:
         for game_id in self._by_player.get(player_id, ()):
-            yield self.hubs[game_id]
+            hub = self.hubs.get(game_id)
+            if hub is not None:
+                yield hub
 
     def open_games(self) -> list[Hub]:
         """Waiting games anyone may join: not dormant (creator away), no seat kept for
@@ -532,6 +655,12 @@ class Matches:
             current.labels = {"kind": KIND, "game": match.game, "phase": outcome.phase}
         current.annotations = {RECORD: to_record(match, full=False), REV: str(match.rev),
                                NOTE: outcome.note}
+        finished_at = None
+        if outcome.phase == "finished":
+            finished_at = hub.finished_at if hub.finished_at is not None else self._now()
+            current.annotations[SUMMARY] = orjson.dumps(
+                {**summary_view(match, hub.game, "finished"), "finished_at": finished_at}
+            ).decode()
         cmds: list[Command] = [park(ctx)]
         sealed = len(hub.match.log) if ctx.committed.rev else 0
         for index in range(sealed, len(match.log)):
@@ -560,6 +689,8 @@ class Matches:
         hub.match = match
         hub.phase = outcome.phase
         hub.deadline = due
+        if finished_at is not None:
+            hub.finished_at = finished_at
 
     def _publish(self, hub: Hub, outcome: Plan, t0: float) -> None:
         """The committed change's frame to every watching socket, then the observers."""
@@ -862,6 +993,16 @@ def listed(hub: Hub) -> bool:
     """Whether the lobby shows the game: waiting, its creator around, no seat kept."""
     match = hub.match
     return hub.phase == "waiting" and not match.dormant and not match.reserved
+
+
+def _finished_at(state: State) -> float:
+    """When a stored finished game ended (its summary says; else its last commit)."""
+    kept = state.annotations.get(SUMMARY)
+    if kept:
+        at = orjson.loads(kept).get("finished_at")
+        if isinstance(at, int | float):
+            return float(at)
+    return state.committed_at
 
 
 def _fresh(ctx: StateCtx) -> StateCtx:

@@ -123,6 +123,9 @@ class Runtime:
                     tasks.append(tg.create_task(nodes.run(), name="gameserver-heartbeat"))
                 if settings.tune_gc:
                     tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
+                if settings.finished_grace >= 0:
+                    tasks.append(tg.create_task(matches.sweep(clock, settings.finished_grace),
+                                                name="gameserver-evict"))
                 try:
                     async with sockets.running():
                         yield runtime

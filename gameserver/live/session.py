@@ -15,6 +15,7 @@ from typing import Any
 from gameserver.live.chats import Chats
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Identities, Player
+from gameserver.live.listing import Query
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.quickmatch import QuickMatch
@@ -85,7 +86,9 @@ class Session:
         return None  # `pong` is the reply
 
     async def lobby_subscribe(self, conn: Connection, cmd: c.LobbySubscribe, t0: float) -> Result:
-        self._lobby.subscribe(conn, [hub.summary() for hub in self._matches.open_games()])
+        page = self._settings.lobby_page
+        hubs, nxt, total = self._matches.listing(Query("open", None, page, None))
+        self._lobby.subscribe(conn, [hub.summary() for hub in hubs], total, nxt)
         return {}
 
     async def lobby_unsubscribe(self, conn: Connection, cmd: c.LobbyUnsubscribe,
