@@ -74,7 +74,7 @@ async def get_sgf(request: Request) -> Response:
                              "message": f"{match.game} games have no SGF record"},
                             status_code=404)
     info = ExportInfo({name: seat.name for name, seat in match.taken()},
-                      match.created_at, runtime.chats.lines(match.id))
+                      match.created_at, await runtime.chats.stored_lines(match.id))
     media_type, record = export(match.state, info)
     return Response(record, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{match.id}.sgf"'})

@@ -183,6 +183,8 @@ class Matches:
         #: every finished game, in memory or not (listed newest first)
         self.finished = FinishedIndex()
         self.evicted = 0  # finished games that left memory
+        #: called with the id of every game that leaves memory (its chat goes too)
+        self.on_evict: list[Callable[[str], None]] = []
         self.limits = limits or Limits()
         self.loaded = asyncio.Event()  # timer flows wait for it after a restart
         self.hubs: dict[str, Hub] = {}
@@ -408,15 +410,20 @@ class Matches:
     # -- leaving memory ----------------------------------------------------------------------
 
     def evict_finished(self, now: float, grace: float) -> int:
-        """Forget the hubs of games finished at least `grace` ago that nobody watches and
-        no waiting rematch refers to; they stay listed and readable from the store."""
+        """Forget the hubs of games finished at least `grace` ago, unless a rematch offered
+        after one is still waiting; their sockets stop watching them. They stay listed and
+        readable from the store (and `watch` loads one back)."""
         gone = 0
         for game_id, hub in list(self.hubs.items()):
             at = hub.finished_at
-            if (at is None or now - at < grace or hub.watchers or hub.lock.locked()
-                    or hub.phase != "finished" or self._rematch_of(game_id) is not None):
+            if (at is None or now - at < grace or hub.phase != "finished"
+                    or hub.lock.locked() or self._rematch_of(game_id) is not None):
                 continue
             del self.hubs[game_id]
+            for conn in hub.watchers:
+                conn.watching.discard(game_id)
+                conn.present.discard(game_id)
+            hub.watchers.clear()
             for _, seat in hub.match.taken():
                 ids = self._by_player.get(seat.player_id)
                 if ids is not None:
@@ -427,6 +434,8 @@ class Matches:
             if hub.match.rematch_of is not None and \
                     self._rematches.get(hub.match.rematch_of) == game_id:
                 del self._rematches[hub.match.rematch_of]
+            for forget in self.on_evict:
+                forget(game_id)
             gone += 1
         self.evicted += gone
         return gone
