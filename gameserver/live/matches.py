@@ -48,6 +48,7 @@ from flowstate import (
     Command,
     Engine,
     NotFoundError,
+    PersistenceError,
     RevMismatchError,
     State,
     StateCtx,
@@ -94,6 +95,7 @@ from gameserver.wire.errors import (
     NotFound,
     RateLimited,
     TooMany,
+    Unavailable,
     WrongPhase,
 )
 
@@ -183,6 +185,9 @@ class Matches:
         #: every finished game, in memory or not (listed newest first)
         self.finished = FinishedIndex()
         self.evicted = 0  # finished games that left memory
+        #: whether the store takes writes now (set by the runtime: the driver's `healthy`);
+        #: while it does not, players' changes are refused with `unavailable`
+        self.store_ok: Callable[[], bool] = lambda: True
         #: called with the id of every game that leaves memory (its chat goes too)
         self.on_evict: list[Callable[[str], None]] = []
         self.limits = limits or Limits()
@@ -302,6 +307,12 @@ class Matches:
                 raise TooMany("open_games_per_address", self.waiting_per_address,
                               f"{n} games created from your address are waiting for players "
                               f"(the limit is {self.waiting_per_address})")
+
+    def check_store(self) -> None:
+        """Refuse a player's change while the store cannot write (docs/persistence.md)."""
+        if not self.store_ok():
+            raise Unavailable("the server cannot save games right now (its store is failing "
+                              "to write); nothing changed: try again in a moment")
 
     def _index(self, hub: Hub) -> None:
         for _, seat in hub.match.taken():
@@ -476,6 +487,7 @@ class Matches:
                      opponent: Seat | None = None) -> Hub:
         """A new match with `player` seated; with `opponent` (or `opponent: "bot"`, which asks
         `bot_seat`) the next seat is taken at once (and the game starts if that fills it)."""
+        self.check_store()
         game = self.games.get(cmd.game)
         if game is None:
             raise BadRequest(f"this server has no game {cmd.game!r} "
@@ -515,6 +527,10 @@ class Matches:
         self.hubs[game_id] = hub
         try:
             await self._commit(hub, outcome)
+        except PersistenceError as error:
+            self.hubs.pop(game_id, None)
+            raise Unavailable("the server could not save the new game to disk (its store is "
+                              "failing to write); try again in a moment") from error
         except BaseException:
             self.hubs.pop(game_id, None)
             raise
@@ -532,6 +548,7 @@ class Matches:
         seats turned by one (colours swapped in a two-player game): a new waiting match
         with `player` seated and the others' seats kept for them (a bot takes its seat at
         once). Asking again returns the offer already made."""
+        self.check_store()
         old = await self.find(game_id)
         if old.phase != "finished":
             raise WrongPhase("rematch", old.phase)
@@ -558,6 +575,7 @@ class Matches:
     async def rematch_reply(self, player: Player, game_id: str, accept: bool,
                             conn: Connection | None) -> Hub:
         """Accept (join) or decline (cancel) a rematch offered to `player`."""
+        self.check_store()
         hub = await self.find(game_id)
         match = hub.match
         if match.rematch_of is None or player.id not in match.reserved.values():
@@ -607,6 +625,7 @@ class Matches:
     async def join(self, player: Player, game_id: str, conn: Connection | None,
                    wanted: str | None = None) -> Hub:
         t0 = time.perf_counter()
+        self.check_store()
         hub = await self.find(game_id)
         async with hub.lock:
             self._check_open_games(player)
@@ -627,6 +646,7 @@ class Matches:
 
     async def command(self, player: Player, cmd: Any, t0: float) -> Hub:
         """Apply one game command from `player` (move, pass, resign, undo, scoring...)."""
+        self.check_store()
         hub = await self.find(cmd.game_id)
         async with hub.lock:
             now = self._now()
@@ -649,6 +669,14 @@ class Matches:
             except RevMismatchError as error:
                 await self._conflict(hub, error)
                 continue
+            except PersistenceError as error:
+                # a commit that waited for disk and the disk failed: it is applied in memory
+                # (and written once the store recovers) but not durable; take what memory
+                # holds so every watcher sees it, and tell the player it is not acknowledged
+                await self._reload(hub)
+                raise Unavailable("the server could not save this change to disk (its store "
+                                  "is failing to write); it is kept in memory and saved when "
+                                  "the store recovers, but it is not acknowledged") from error
             self._publish(hub, outcome, t0)
             return
         raise Internal(f"game {hub.match.id} keeps changing under this command; try again")

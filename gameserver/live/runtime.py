@@ -110,6 +110,7 @@ class Runtime:
             await matches.load()
             await chats.load(keep=matches.hubs.__contains__)
             matches.on_evict.append(chats.forget)
+            matches.store_ok = lambda: bool(driver.healthy)
             await quick.load()
             session = Session(settings, identities, matches, lobby, chats, quick, clock.now)
             sockets = SocketServer(settings, session, matches, lobby, metrics, clock, net_clock)

@@ -144,6 +144,7 @@ class Session:
         return {"game_id": cmd.game_id, "rev": hub.match.rev}
 
     async def chat(self, conn: Connection, cmd: c.Chat, t0: float) -> Result:
+        self._matches.check_store()
         hub = await self._matches.find(cmd.game_id)
         text = cmd.text.strip()
         if not text:

@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from websockets.http11 import Request, Response
 
-from flowstate import Clock, RealClock
+from flowstate import Clock, PersistenceError, RealClock
 from gameserver.live.connection import (
     CLOSE_INVALID_DATA,
     CLOSE_POLICY,
@@ -44,7 +44,13 @@ from gameserver.live.ratelimit import TokenBucket
 from gameserver.live.session import Session
 from gameserver.settings import Settings
 from gameserver.wire import frames
-from gameserver.wire.errors import BadRequest, Internal, ProtocolError, RateLimited
+from gameserver.wire.errors import (
+    BadRequest,
+    Internal,
+    ProtocolError,
+    RateLimited,
+    Unavailable,
+)
 from gameserver.wire.requests import decode, peek_request_id
 
 log = logging.getLogger("gameserver.sockets")
@@ -196,6 +202,12 @@ class SocketServer:
             result = await self._session.handle(conn, cmd, t0)
         except ProtocolError as error:
             self._error(conn, error.with_id(cmd.id))
+            return
+        except PersistenceError:  # a write that waited for the disk, and the disk failed
+            log.warning("connection %d: the store failed to write", conn.id, exc_info=True)
+            self._error(conn, Unavailable("the server could not save this change (its store "
+                                          "is failing to write); try again in a moment")
+                        .with_id(cmd.id))
             return
         except Exception:
             log.exception("internal error on connection %d", conn.id)

@@ -81,7 +81,7 @@ async def test_finished_games_newest_first_with_result_and_finished_at(
     async with serve(memory_settings(), clock=fake_clock) as server:
         finished = []
         for _ in range(3):
-            alice, bob, game_id = await start_game(server)
+            alice, _bob, game_id = await start_game(server)
             await alice.request("resign", game_id=game_id)
             finished.append((game_id, fake_clock.now()))
             await fake_clock.advance(5)
