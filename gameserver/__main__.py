@@ -90,6 +90,35 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                              "long loses it by forfeit")
     limits.add_argument("--scoring-timeout", type=_limit, default=Settings().scoring_timeout,
                         help="score a scoring phase nobody finishes as marked after this long")
+    d = Settings()
+    caps = parser.add_argument_group(
+        "hardening (docs/hardening.md; 0 turns a cap off; defaults an ordinary player never "
+        "meets)")
+    caps.add_argument("--identities-per-address", type=_count, default=d.identities_per_address,
+                      help="new identities one address may make per hour")
+    caps.add_argument("--max-identities", type=_count, default=d.max_identities,
+                      help="identities the server holds in total")
+    caps.add_argument("--open-games-per-address", type=_count, default=d.open_games_per_address,
+                      help="games waiting for players created from one address")
+    caps.add_argument("--max-open-games", type=_count, default=d.max_open_games,
+                      help="games waiting for players in total")
+    caps.add_argument("--lobby-page", type=_positive, default=d.lobby_page,
+                      help="open games in the lobby frame (the rest: GET /api/games?cursor=)")
+    caps.add_argument("--page-max", type=_positive, default=d.page_max,
+                      help="the largest limit GET /api/games takes")
+    caps.add_argument("--finished-grace", type=_seconds, default=d.finished_grace,
+                      help="seconds a finished game stays in memory before it is served from "
+                           "storage")
+    caps.add_argument("--max-connections", type=_count, default=d.max_connections,
+                      help="open TCP connections in total (503 beyond)")
+    caps.add_argument("--connections-per-address", type=_count,
+                      default=d.connections_per_address,
+                      help="open TCP connections from one address (503 beyond)")
+    caps.add_argument("--http-head-timeout", type=_seconds, default=d.http_head_timeout,
+                      help="seconds an HTTP request head or websocket upgrade may take to "
+                           "arrive (0: forever)")
+    caps.add_argument("--http-keep-alive", type=_seconds, default=d.http_keep_alive,
+                      help="seconds an idle HTTP connection is kept open")
     ns = parser.parse_args(argv)
     return Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
@@ -101,6 +130,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         scoring_timeout=ns.scoring_timeout, node_id=ns.node_id, public_url=ns.public_url,
         reuse_port=ns.reuse_port, node_heartbeat=ns.node_heartbeat,
         node_timeout=ns.node_timeout, admin_token=ns.admin_token,
+        identities_per_address=ns.identities_per_address, max_identities=ns.max_identities,
+        open_games_per_address=ns.open_games_per_address, max_open_games=ns.max_open_games,
+        lobby_page=ns.lobby_page, page_max=ns.page_max, finished_grace=ns.finished_grace,
+        max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
+        http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
     )
 
 
@@ -123,6 +157,33 @@ def _limit(text: str) -> float | None:
     if not seconds >= 0 or seconds == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
     return seconds or None
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return n
+
+
+def _positive(text: str) -> int:
+    n = _count(text)
+    if n == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return n
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return seconds
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -43,6 +43,11 @@ class Settings:
     page_max: int = 200  # the largest `limit` GET /api/games takes (default 50)
     #: seconds a finished game stays in memory (then it is served from storage)
     finished_grace: float = 60.0
+    max_connections: int = 10_000  # open TCP connections (HTTP and websocket) in total
+    connections_per_address: int = 256  # open TCP connections from one address
+    #: seconds an HTTP request head (a websocket upgrade too) may take to arrive (0: forever)
+    http_head_timeout: float = 10.0
+    http_keep_alive: float = 5.0  # seconds an idle HTTP connection is kept open
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
     # a cluster (several servers on one PostgreSQL database; see docs/cluster.md)

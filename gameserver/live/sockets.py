@@ -37,6 +37,7 @@ from gameserver.live.connection import (
     CLOSE_RESTART,
     Connection,
 )
+from gameserver.live.gate import Gate
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.metrics import Metrics
@@ -74,6 +75,10 @@ class SocketServer:
         self._ids = count(1)
         self._tg: asyncio.TaskGroup | None = None
         self.connections: set[Connection] = set()
+        #: admission of every TCP connection (caps, request-head deadline)
+        self.gate = Gate(max_connections=settings.max_connections,
+                         per_address=settings.connections_per_address,
+                         head_timeout=settings.http_head_timeout, now=self._net_clock.now)
         self.send_buffer_bytes = settings.send_buffer_bytes
         self.inbox_messages = settings.inbox_messages
         self.now = clock.now
@@ -133,7 +138,9 @@ class SocketServer:
         return False
 
     def lost(self, conn: Connection) -> None:
-        """The transport is gone (the connection's task finishes the clean-up)."""
+        """The transport is gone (the connection's task finishes the clean-up); its place at
+        the gate is free (an upgraded connection was admitted there as HTTP)."""
+        self.gate.release(conn.peer)
 
     def slow_consumer(self, conn: Connection) -> None:
         self._metrics.slow_consumers_cut += 1
@@ -149,11 +156,13 @@ class SocketServer:
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
             keepalive = tg.create_task(self._keepalive(), name="ws-keepalive")
+            heads = tg.create_task(self.gate.run(self._net_clock), name="http-head-deadlines")
             try:
                 yield self
             finally:
                 self._tg = None
                 keepalive.cancel()
+                heads.cancel()
                 for conn in list(self.connections):
                     conn.close(CLOSE_RESTART, "the server is restarting")
 

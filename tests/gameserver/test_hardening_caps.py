@@ -72,3 +72,21 @@ async def test_waiting_games_in_total_are_capped(fake_clock: FakeClock) -> None:
         assert refused.value.frame["limit"] == "max_open_games"
         await fake_clock.advance(61)  # both are cancelled: nobody joined
         await bob.request("create", size=9)
+
+
+def test_the_caps_are_server_options() -> None:
+    """`python -m gameserver` takes every hardening option; a negative cap is refused."""
+    from gameserver.__main__ import parse_args
+
+    settings = parse_args([
+        "--identities-per-address", "5", "--max-identities", "9", "--open-games-per-address",
+        "3", "--max-open-games", "7", "--lobby-page", "20", "--page-max", "100",
+        "--finished-grace", "30", "--max-connections", "50", "--connections-per-address",
+        "4", "--http-head-timeout", "2.5", "--http-keep-alive", "1"])
+    assert (settings.identities_per_address, settings.max_identities,
+            settings.open_games_per_address, settings.max_open_games, settings.lobby_page,
+            settings.page_max, settings.finished_grace, settings.max_connections,
+            settings.connections_per_address, settings.http_head_timeout,
+            settings.http_keep_alive) == (5, 9, 3, 7, 20, 100, 30.0, 50, 4, 2.5, 1.0)
+    with pytest.raises(SystemExit):
+        parse_args(["--max-open-games", "-1"])
