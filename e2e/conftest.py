@@ -43,12 +43,14 @@ def free_port() -> int:
 class ServerProcess:
     """`python -m gameserver` on 127.0.0.1, restartable on the same port and database."""
 
-    def __init__(self, db: Path, extra_args: list[str] | None = None) -> None:
+    def __init__(self, db: Path | str, extra_args: list[str] | None = None,
+                 log: Path | None = None) -> None:
+        """`db` is an SQLite file or a database URL (then `log` says where the output goes)."""
         self.db = db
         self.port = free_port()
         self.extra_args = extra_args or []
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = db.with_suffix(".log")
+        self.log = log or Path(db).with_suffix(".log")
 
     @property
     def url(self) -> str:

@@ -134,7 +134,10 @@ async def test_three_workers_one_killed_twice(postgres: TemporaryPostgres) -> No
         await conn.close()
     assert len(parks) == JOBS and all(row["n"] == 1 for row in parks), "each job done once"
     assert twice == [], "the watcher delivered a parked version twice"
-    assert resumed >= 10, "the killed workers' in-flight jobs were taken over"
+    # Each kill lands while the slow worker is in the middle of jobs (it was just seen finishing
+    # one, with up to 10 running): at least one per kill is taken over by recovery. How many
+    # depends on how far its claims had got on a loaded machine (3 to 20 seen), so not more.
+    assert resumed >= 2, "the killed workers' in-flight jobs were taken over"
     assert pending == 0
     by = {name: sum(1 for w in done.values() if w == name) for name in set(done.values())}
     assert set(by) <= {"w0", "w0b", "w0c", "w1", "w2"}, by

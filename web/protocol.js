@@ -6,6 +6,8 @@
 //   "welcome" {detail: welcome message}          (after every successful hello)
 //   "message" {detail: any push that is not a reply}
 
+import { httpUrlOf, mergeEndpoints } from "./endpoints.js";
+
 const TOKEN_KEY = "gameserver.token";
 const NAME_KEY = "gameserver.name";
 
@@ -35,9 +37,16 @@ export class RequestError extends Error {
 }
 
 export class Connection extends EventTarget {
-  constructor({ url = socketUrl(), storage = window.localStorage, WebSocketImpl = window.WebSocket } = {}) {
+  constructor({ url = socketUrl(), storage = window.localStorage, WebSocketImpl = window.WebSocket,
+    fetchImpl = (...args) => window.fetch(...args) } = {}) {
     super();
-    this.url = url;
+    // The page's own server first; a cluster's other nodes join after each welcome, and a
+    // dropped socket tries the next one at once before any backoff (docs/cluster.md).
+    this.home = url;
+    this.endpoints = [url];
+    this.endpoint = 0;
+    this.failedInRound = 0;
+    this.fetchImpl = fetchImpl;
     this.storage = storage;
     this.WebSocketImpl = WebSocketImpl;
     this.ws = null;
@@ -52,6 +61,9 @@ export class Connection extends EventTarget {
     this.pingTimer = null;
     this.retryAt = 0;
   }
+
+  /** The websocket URL in use (or tried next). */
+  get url() { return this.endpoints[this.endpoint]; }
 
   get token() { return this.storage.getItem(TOKEN_KEY) || undefined; }
   get name() { return this.storage.getItem(NAME_KEY) || ""; }
@@ -100,6 +112,8 @@ export class Connection extends EventTarget {
       if (ws !== this.ws) return;
       this.applyWelcome(welcome);
       this.attempt = 0;
+      this.failedInRound = 0;
+      this.discoverNodes(ws);
       this.setState("open");
       this.startPings();
     } catch (err) {
@@ -114,6 +128,20 @@ export class Connection extends EventTarget {
         this.dispatchEvent(new CustomEvent("name-refused", { detail: { message: err.message } }));
       }
       if (ws === this.ws) ws.close();
+    }
+  }
+
+  /** Learn the cluster's other live nodes from the server just reached (a lone server lists only
+   * itself); a failure leaves the list as it was. */
+  async discoverNodes(ws) {
+    try {
+      const response = await this.fetchImpl(httpUrlOf(this.url, "api/nodes"), { cache: "no-store" });
+      if (!response.ok || ws !== this.ws) return;
+      const { nodes } = await response.json();
+      this.endpoints = mergeEndpoints(this.url, this.home, nodes);
+      this.endpoint = 0;
+    } catch {
+      // an old server without /api/nodes, or one going down: keep what we have
     }
   }
 
@@ -172,6 +200,18 @@ export class Connection extends EventTarget {
       this.attempt = 0;
       this.connect();
       return;
+    }
+    if (this.endpoints.length > 1) {
+      this.endpoint = (this.endpoint + 1) % this.endpoints.length;
+      if (++this.failedInRound < this.endpoints.length) {
+        // Another node of the cluster may well be up: try it at once, backing off only after
+        // every endpoint has failed once.
+        this.setState("offline", { retryIn: 0 });
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.connect(), 50 + Math.round(Math.random() * 200));
+        return;
+      }
+      this.failedInRound = 0;
     }
     this.scheduleRetry();
   }

@@ -97,8 +97,10 @@ async def list_nodes(request: Request) -> JSONResponse:
     client's reconnect list: `{"node", "nodes": [{"id", "url"}]}`."""
     runtime = runtime_of(request)
     live = runtime.nodes.live() if runtime.nodes is not None else {runtime.node: ""}
+    # A page served by one node asks the others too (after a failover): public facts, any origin.
     return JSONResponse({"node": runtime.node,
-                         "nodes": [{"id": n, "url": url} for n, url in sorted(live.items())]})
+                         "nodes": [{"id": n, "url": url} for n, url in sorted(live.items())]},
+                        headers={"Access-Control-Allow-Origin": "*"})
 
 
 async def metrics(request: Request) -> PlainTextResponse:
