@@ -77,6 +77,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                       help="keep this many bot-vs-bot games running (load tests)")
     bots.add_argument("--bot-games-size", type=int, default=Settings().bot_games_size,
                       help="board size of those games")
+    bots.add_argument("--bot-workers", type=_count, default=1,
+                      help="worker processes the built-in bot thinks in, off the event loop "
+                           "(0: think on the event loop)")
     bots.add_argument("--bot-move-delay", type=float, default=0.0,
                       help="seconds a bot waits before each move (paces bot-vs-bot games)")
     limits = parser.add_argument_group("match limits (seconds; 0 turns a limit off)")
@@ -125,6 +128,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         loop=ns.loop, games=ns.games, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
+        bot_workers=ns.bot_workers,
         lobby_timeout=ns.lobby_timeout, lobby_away=ns.lobby_away,
         abandon_after=ns.abandon_after,
         scoring_timeout=ns.scoring_timeout, node_id=ns.node_id, public_url=ns.public_url,

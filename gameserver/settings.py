@@ -77,6 +77,9 @@ class Settings:
     bot_games: int = 0  # keep this many bot-vs-bot games running (load tests)
     bot_games_size: int = 9  # their board size
     bot_move_delay: float = 0.0  # seconds a bot waits before each move (pacing load tests)
+    #: worker processes the built-in bot thinks in, off the event loop (0: on the loop, for
+    #: tests on a fake clock; python -m gameserver uses 1)
+    bot_workers: int = 0
 
     # process: freeze startup objects and raise GC thresholds (python -m gameserver does)
     tune_gc: bool = False
