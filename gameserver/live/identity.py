@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,15 +23,13 @@ from flowstate import (
 )
 from gameserver.live.follow import Kind
 from gameserver.live.ratelimit import TokenBucket
-from gameserver.wire.errors import BadRequest, TooMany, Unauthorized
+from gameserver.live.text import clean_name
+from gameserver.wire.errors import TooMany, Unauthorized
 
 #: the window `identities_per_address` counts over, in seconds
 IDENTITY_WINDOW = 3600.0
 #: address buckets kept before the full (idle) ones are dropped
 _BUCKETS_KEPT = 10_000
-
-NAME_PUNCTUATION = frozenset(" _-.'")
-
 
 @dataclass(frozen=True, slots=True)
 class Player:
@@ -42,20 +39,6 @@ class Player:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def clean_name(name: str, max_length: int) -> str:
-    """A display name: letters, digits, space and `_-.'`, at most `max_length` characters."""
-    name = unicodedata.normalize("NFC", name).strip()
-    if not name:
-        raise BadRequest("the name is empty")
-    if len(name) > max_length:
-        raise BadRequest(f"the name is longer than {max_length} characters")
-    for ch in name:
-        if not (ch.isalnum() or ch in NAME_PUNCTUATION):
-            raise BadRequest(f"the name may only hold letters, digits, spaces and _-.' "
-                             f"(not {ch!r})")
-    return name
 
 
 class Identities:

@@ -19,6 +19,7 @@ from gameserver.live.listing import Query
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.quickmatch import QuickMatch
+from gameserver.live.text import clean_chat
 from gameserver.settings import Settings
 from gameserver.wire import frames
 from gameserver.wire import requests as c
@@ -146,7 +147,7 @@ class Session:
     async def chat(self, conn: Connection, cmd: c.Chat, t0: float) -> Result:
         self._matches.check_store()
         hub = await self._matches.find(cmd.game_id)
-        text = cmd.text.strip()
+        text = clean_chat(cmd.text)
         if not text:
             raise BadRequest("the chat message is empty")
         if len(text) > self._settings.max_chat_length:
