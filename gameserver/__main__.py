@@ -122,6 +122,18 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                            "arrive (0: forever)")
     caps.add_argument("--http-keep-alive", type=_seconds, default=d.http_keep_alive,
                       help="seconds an idle HTTP connection is kept open")
+    caps.add_argument("--metrics", choices=["local", "public", "off"], default=d.metrics,
+                      help="who may read /metrics: loopback clients, anyone, or nobody "
+                           "(a request with --metrics-token always may)")
+    caps.add_argument("--metrics-token", default="",
+                      help="/metrics answers requests carrying it (Authorization: Bearer "
+                           "TOKEN, or ?token=TOKEN) from anywhere")
+    caps.add_argument("--allowed-origins", type=_origins, default=d.allowed_origins,
+                      help="comma-separated origins (https://host[:port]) a browser's "
+                           "websocket may come from (default: any)")
+    caps.add_argument("--csp", default=d.csp,
+                      help="the Content-Security-Policy header of every HTTP answer "
+                           "('' for none)")
     ns = parser.parse_args(argv)
     return Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
@@ -139,6 +151,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         lobby_page=ns.lobby_page, page_max=ns.page_max, finished_grace=ns.finished_grace,
         max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
         http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
+        metrics=ns.metrics, metrics_token=ns.metrics_token, allowed_origins=ns.allowed_origins,
+        csp=ns.csp,
     )
 
 
@@ -161,6 +175,15 @@ def _limit(text: str) -> float | None:
     if not seconds >= 0 or seconds == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
     return seconds or None
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())
+    bad = [o for o in origins if not re.fullmatch(r"https?://[^/\s]+", o)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"{', '.join(bad)}: an origin is "
+                                         "http(s)://host[:port]")
+    return origins
 
 
 def _count(text: str) -> int:

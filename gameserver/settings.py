@@ -7,6 +7,11 @@ from pathlib import Path
 
 from gameserver.games import AVAILABLE
 
+#: connect-src allows other origins: the client fails over to the other servers of a cluster
+DEFAULT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "font-src 'self'; connect-src 'self' ws: wss: http: https:; object-src 'none'; "
+               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
@@ -48,6 +53,14 @@ class Settings:
     #: seconds an HTTP request head (a websocket upgrade too) may take to arrive (0: forever)
     http_head_timeout: float = 10.0
     http_keep_alive: float = 5.0  # seconds an idle HTTP connection is kept open
+    #: who may read /metrics: "local" (loopback clients), "public" (anyone), "off"; a
+    #: request carrying `metrics_token` (Authorization: Bearer, or ?token=) always may
+    metrics: str = "local"
+    metrics_token: str = ""
+    #: origins a browser's websocket upgrade may come from (empty: any); requests without an
+    #: Origin header (not from a browser) are not affected
+    allowed_origins: tuple[str, ...] = ()
+    csp: str = DEFAULT_CSP  # the Content-Security-Policy of every HTTP answer ("" : none)
     update_history: int = 64  # updates kept per game for `watch since_rev`
 
     # a cluster (several servers on one PostgreSQL database; see docs/cluster.md)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from pathlib import Path
 
 from starlette.requests import Request
@@ -12,6 +14,7 @@ from gameserver.core.match import snapshot_view
 from gameserver.live.listing import parse_query
 from gameserver.live.persistence import flush_figures, health
 from gameserver.live.runtime import Runtime
+from gameserver.settings import Settings
 from gameserver.wire.errors import BadRequest, NotFound
 
 
@@ -103,8 +106,30 @@ async def list_nodes(request: Request) -> JSONResponse:
                         headers={"Access-Control-Allow-Origin": "*"})
 
 
-async def metrics(request: Request) -> PlainTextResponse:
+def metrics_allowed(request: Request, settings: Settings) -> bool:
+    """`--metrics`: "public", or "local" for loopback clients; the token always opens it."""
+    token = settings.metrics_token
+    if token:
+        given = request.query_params.get("token", "")
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            given = auth[7:].strip()
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return True
+    if settings.metrics == "public":
+        return True
+    if settings.metrics == "local" and request.client is not None:
+        try:
+            return ipaddress.ip_address(request.client.host).is_loopback
+        except ValueError:
+            return False
+    return False
+
+
+async def metrics(request: Request) -> Response:
     runtime = runtime_of(request)
+    if not metrics_allowed(request, runtime.settings):
+        return JSONResponse({"code": "not_found", "message": "no such page"}, status_code=404)
     delayer = runtime.engine.delayer_stats()
     extra = [
         ("gameserver_players", "Known identities.", float(len(runtime.identities))),

@@ -98,6 +98,11 @@ class SocketServer:
         path = request.path.partition("?")[0]
         if path != WS_PATH:
             return reject(404, f"no websocket endpoint at {path}; it is {WS_PATH}\n")
+        allowed = self._settings.allowed_origins
+        origin = request.headers.get("Origin")
+        if allowed and origin is not None and origin not in allowed:
+            self._metrics.abuse_closes += 1
+            return reject(403, f"websocket upgrades from {origin} are not allowed here\n")
         if self._tg is None:
             return reject(503, "the server is starting or stopping\n")
         return response
