@@ -10,7 +10,8 @@ Measures, on 19x19 with positional superko (the default):
   and the median of the capturing moves alone;
 * replaying a 250-move game from its move list (``replay_from``);
 * scoring a finished 19x19 position (area and territory, the latter with the
-  seki check), and the dead-stone suggestion.
+  seki check), and the dead-stone suggestion;
+* the built-in bot's move over a whole 19x19 game between two bots, median and max.
 
 Random games pick uniformly among empty points, with about one pass in fifty,
 so they have many captures and ko fights, more than human games.
@@ -31,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gameserver.games.go import Color, GoGame, IllegalMoveError, Move, suggest_dead
+from gameserver.games.go.bots import choose_move
 
 TARGETS = {"play": 20.0, "replay": 10_000.0, "score": 2_000.0}  # microseconds
 
@@ -144,6 +146,22 @@ def bench_score(games: list[list[GoGame]]) -> dict[str, float]:
     }
 
 
+def bench_bot(seed: int) -> dict[str, float]:
+    """Two built-in bots play a whole 19x19 game; each `choose_move` timed."""
+    rng = random.Random(seed)
+    game = GoGame.new(size=19, komi=6.5)
+    took: list[float] = []
+    while game.phase == "playing" and len(game.moves) < 1200:
+        color = game.to_move
+        assert color is not None
+        started = time.perf_counter()
+        move = choose_move(game, color, rng)
+        took.append(time.perf_counter() - started)
+        game = game.pass_move(color) if move is None else game.play(color, move)
+    return {"moves": len(took), "median": statistics.median(took) * 1e6,
+            "max": max(took) * 1e6}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=8)
@@ -166,6 +184,9 @@ def main() -> None:
     print(f"score 19x19:    area {score['area_median']:.0f} us, territory+seki "
           f"{score['territory_median']:.0f} us   [target < {TARGETS['score'] / 1000:.0f} ms]; "
           f"suggest_dead {score['suggest_dead_median']:.0f} us")
+    bot = bench_bot(args.seed)
+    print(f"built-in bot, a 19x19 game ({bot['moves']:.0f} moves): median {bot['median']:.0f} us, "
+          f"max {bot['max']:.0f} us per move   [target median < 10 ms, max < 50 ms]")
 
 
 if __name__ == "__main__":

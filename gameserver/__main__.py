@@ -18,7 +18,7 @@ if _MISSING:
 
 import uvicorn  # noqa: E402
 
-from gameserver.games import AVAILABLE  # noqa: E402
+from gameserver.games import AVAILABLE, UnknownGame, module_of  # noqa: E402
 from gameserver.live.app import create_app  # noqa: E402
 from gameserver.live.server import (  # noqa: E402
     configure_logging,
@@ -45,8 +45,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                         help="serve flowstate's UI for this server's engine, read-only, at "
                              "/admin/flowstate/?token=TOKEN (off when empty)")
     parser.add_argument("--games", type=_games, default=Settings().games,
-                        help="the games to serve, comma-separated (default: all of "
-                             f"{','.join(AVAILABLE)})")
+                        help="the games to serve, comma-separated: names (default: all of "
+                             f"{','.join(AVAILABLE)}) or modules' dotted paths")
     cluster = parser.add_argument_group(
         "cluster (several servers on one postgresql:// --db; see docs/cluster.md)")
     cluster.add_argument("--node-id", default="", type=_node_id,
@@ -164,9 +164,16 @@ def _node_id(text: str) -> str:
 
 def _games(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in AVAILABLE]
+    unknown = []
+    for name in names:
+        try:
+            module_of(name)
+        except (UnknownGame, ImportError):
+            unknown.append(name)
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"{text!r}: the games are {', '.join(AVAILABLE)}")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the games are {', '.join(AVAILABLE)} (or an importable module's dotted "
+            "path with make_game, e.g. examples.rps.game)")
     return names
 
 

@@ -1,18 +1,21 @@
 // Entry point: builds the connection, the store and the sound, routes with location.hash
-// (#/ lobby, #/game/<id>) and hands socket pushes to the store or the lobby.
+// (#/ lobby, #/game/<id>) and hands socket pushes to the store or the lobby. A game page is
+// the page of the game's kind (games/index.js); the kind comes from the store, from whoever
+// opened the page, or from GET api/games/<id>.
 // With ?debug in the URL, window.__gs exposes the pieces for tests and for poking around.
 
-import { Connection } from "./protocol.js";
-import { GameStore } from "./store.js";
-import { Sound } from "./sound.js";
-import { LobbyView } from "./lobby.js";
-import { GameView } from "./game.js";
-import { h, replace, text, show, toast } from "./dom.js";
+import { Connection } from "./core/protocol.js";
+import { GameStore } from "./core/store.js";
+import { Sound } from "./core/sound.js";
+import { LobbyView } from "./core/lobby.js";
+import { text, show, toast } from "./core/dom.js";
+import { GAMES } from "./games/index.js";
 
 const conn = new Connection();
 const store = new GameStore({
   resync: (gameId, sinceRev) =>
     conn.request("watch", sinceRev == null ? { game_id: gameId } : { game_id: gameId, since_rev: sinceRev }),
+  kinds: (name) => GAMES.get(name),
 });
 const sound = new Sound();
 
@@ -22,20 +25,46 @@ const bannerText = document.getElementById("offline-text");
 const meName = document.getElementById("me-name");
 const netDot = document.getElementById("net-dot");
 let view = null;
+const kindHints = new Map(); // game id -> kind name, from whoever opened the page
+let routing = 0; // a newer route wins over a kind still being looked up
 
-function route() {
+function openGame(id, kind) {
+  if (kind) kindHints.set(id, kind);
+  location.hash = `#/game/${encodeURIComponent(id)}`;
+}
+
+/** The kind of a game: known already, or asked of the server (the default kind if it fails). */
+async function kindOf(gameId) {
+  const known = store.get(gameId)?.game?.game ?? kindHints.get(gameId);
+  if (known) return known;
+  try {
+    const res = await fetch(`api/games/${encodeURIComponent(gameId)}`, { headers: { accept: "application/json" } });
+    if (res.ok) return (await res.json()).game ?? GAMES.fallback.name;
+  } catch {
+    // offline: the default kind's page shows the game once the socket is back
+  }
+  return GAMES.fallback.name;
+}
+
+async function route() {
   const hash = location.hash;
   if (hash && !hash.startsWith("#/")) return; // an in-page anchor, not a route
   const m = /^#\/game\/(.+)$/.exec(hash);
+  const turn = ++routing;
   view?.destroy();
   view = null;
   if (m) {
     const gameId = decodeURIComponent(m[1]);
-    view = new GameView(main, { conn, store, sound, gameId });
+    const name = await kindOf(gameId);
+    if (turn !== routing) return;
+    const kind = GAMES.get(name) ?? GAMES.fallback;
+    view = kind.mount(main, { conn, store, sound, gameId });
     document.body.dataset.page = "game";
+    document.body.dataset.game = kind.name;
   } else {
-    view = new LobbyView(main, { conn, store, onOpenGame: (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; } });
+    view = new LobbyView(main, { conn, store, games: GAMES, onOpenGame: openGame });
     document.body.dataset.page = "lobby";
+    delete document.body.dataset.game;
     document.title = "Tengen · Go";
   }
   main.focus({ preventScroll: true });
@@ -69,10 +98,10 @@ function maybeOpenJoinedGame(msg) {
   if (!(view instanceof LobbyView) || msg.event?.kind !== "player_joined") return;
   const players = msg.game?.players ?? {};
   const me = store.playerId;
-  const mine = me != null && (players.black?.id === me || players.white?.id === me) && msg.event.player_id !== me;
+  const mine = me != null && Object.values(players).some((p) => p?.id === me) && msg.event.player_id !== me;
   if (!mine) return;
   toast(`${msg.event.name ?? "Someone"} joined your game.`, "ok");
-  location.hash = `#/game/${encodeURIComponent(msg.game_id)}`;
+  openGame(msg.game_id, msg.game?.game);
 }
 
 conn.addEventListener("welcome", (e) => {

@@ -38,8 +38,9 @@ async def index(request: Request) -> Response:
 
 async def list_games(request: Request) -> JSONResponse:
     """A page of games: `?phase=open|playing|finished&game=<kind>&limit=N&cursor=C` gives
-    `{"games": [GameSummary...], "next": cursor or null, "total": count}`; without `phase`,
-    the games that have not finished."""
+    `{"games": [GameSummary...], "next": cursor or null, "total": count, "kinds": [{"name",
+    "title"}, ...]}` (`kinds`: the games this server serves, for a lobby's create form);
+    without `phase`, the games that have not finished."""
     runtime = runtime_of(request)
     matches = runtime.matches
     try:
@@ -47,12 +48,13 @@ async def list_games(request: Request) -> JSONResponse:
                             games=matches.games)
     except BadRequest as error:
         return JSONResponse({"code": error.code, "message": error.message}, status_code=400)
+    kinds = [{"name": name, "title": game.title} for name, game in matches.games.items()]
     if query.phase == "finished":
         games, nxt, total = await matches.finished_page(query)
-        return JSONResponse({"games": games, "next": nxt, "total": total})
+        return JSONResponse({"games": games, "next": nxt, "total": total, "kinds": kinds})
     hubs, nxt, total = matches.listing(query)
     return JSONResponse({"games": [hub.summary() for hub in hubs], "next": nxt,
-                         "total": total})
+                         "total": total, "kinds": kinds})
 
 
 async def get_game(request: Request) -> JSONResponse:

@@ -34,7 +34,7 @@ async def test_a_finished_game_leaves_memory_after_the_grace(fake_clock: FakeClo
         assert [(g["id"], g["result"]) for g in listed["games"]] == [(game_id, "B+R")]
         assert (game["phase"], game["result"], len(game["moves"])) == ("finished", "B+R", 1)
         assert "RE[B+R]" in sgf and "good game" in sgf
-        assert unfinished == {"games": [], "next": None, "total": 0}
+        assert (unfinished["games"], unfinished["next"], unfinished["total"]) == ([], None, 0)
         await alice.request("watch", game_id=game_id)
         assert (await alice.next_push("game"))["game"]["result"] == "B+R"
 

@@ -29,6 +29,14 @@ def test_healthz_and_metrics_report_sqlite_persistence(tmp_path: Path) -> None:
     assert db.exists()
 
 
+def test_api_games_names_the_kinds_served() -> None:
+    """GET /api/games says which kinds of game the server serves, so a lobby offers them all."""
+    with TestClient(create_app(Settings(db=":memory:", games=("go",)))) as client:
+        body = client.get("/api/games").json()
+    assert body == {"games": [], "next": None, "total": 0,
+                    "kinds": [{"name": "go", "title": "Go"}]}
+
+
 def test_unknown_game_is_404() -> None:
     """The JSON API answers 404 with the protocol's code for an unknown game."""
     with TestClient(create_app(Settings(db=":memory:"))) as client:
@@ -61,7 +69,7 @@ def test_root_serves_the_web_client_and_its_files() -> None:
         page = client.get("/")
         assert page.status_code == 200
         assert page.text == (web / "index.html").read_text()
-        script = client.get("/protocol.js")
+        script = client.get("/core/protocol.js")
         assert script.status_code == 200
-        assert script.text == (web / "protocol.js").read_text()
+        assert script.text == (web / "core" / "protocol.js").read_text()
         assert client.get("/no-such-file.js").status_code == 404

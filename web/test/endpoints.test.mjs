@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { httpUrlOf, mergeEndpoints, socketUrlOf } from "../endpoints.js";
+import { httpUrlOf, mergeEndpoints, socketUrlOf } from "../core/endpoints.js";
 
 test("a node's public URL becomes its websocket URL, under any base path", () => {
   assert.equal(socketUrlOf("http://127.0.0.1:8001"), "ws://127.0.0.1:8001/ws");

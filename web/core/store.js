@@ -1,19 +1,21 @@
-// Game state as the client knows it. Applies `game` snapshots (replace everything) and `update`
-// pushes (replace everything but `moves`, which grow or shrink from the event), detects rev gaps
-// and asks for a resync through the `resync(gameId, sinceRev)` callback. No DOM, no socket.
+// Game state as the client knows it, for games of any kind. Applies `game` snapshots (replace
+// everything) and `update` pushes (replace everything but `moves`, which the game kind's
+// `replay(moves, event)` grows or shrinks from the event), detects rev gaps and asks for a
+// resync through the `resync(gameId, sinceRev)` callback. No DOM, no socket.
+//
+// `kinds(name)` returns the client module of a game kind (see registry.js), or null; the store
+// uses its optional `replay` and `consistent` hooks. Without them an update's `moves` (if any)
+// replace ours and nothing is appended.
 //
 // Emits "change" events: {detail: {gameId, kind: "game"|"update"|"chat"|"sync", event?, previous?}}
 
 import { toMs } from "./protocol.js";
 
-function pointOf(ev) {
-  return { x: Number(ev.x), y: Number(ev.y) };
-}
-
 export class GameStore extends EventTarget {
-  constructor({ resync }) {
+  constructor({ resync, kinds = () => null }) {
     super();
     this.resync = resync;
+    this.kinds = kinds;
     this.entries = new Map();
     this.playerId = null;
   }
@@ -106,40 +108,23 @@ export class GameStore extends EventTarget {
     }
     const previous = e.game;
     const event = msg.event ?? {};
+    const kind = this.kinds(previous.game ?? msg.game?.game ?? "go");
     let moves;
-    if (Array.isArray(msg.game?.moves)) {
-      moves = [...msg.game.moves];
-    } else {
-      moves = [...previous.moves];
-      switch (event.kind) {
-        case "move":
-          moves.push({ color: event.color, ...pointOf(event) });
-          break;
-        case "pass":
-          moves.push({ color: event.color, pass: true });
-          break;
-        case "undo_accepted": {
-          const n = Number(event.count ?? event.moves ?? 1) || 1;
-          moves.splice(Math.max(0, moves.length - n), n);
-          break;
-        }
-        default:
-          break;
-      }
-    }
+    if (Array.isArray(msg.game?.moves)) moves = [...msg.game.moves];
+    else if (kind?.replay) moves = kind.replay(previous.moves, event);
+    else moves = [...previous.moves];
     e.game = { ...previous, ...(msg.game ?? {}), id: gameId, rev, moves };
     this.stamp(e, msg);
     e.lastEvent = event;
     this.syncAccepted(e, event, previous);
-    // Sanity check: the stones on the board can never outnumber the moves that placed them plus
-    // handicap stones. If they do, our move list has drifted: fetch the truth.
-    if (e.game.board && this.stoneCount(e.game.board) > moves.filter((m) => !m.pass).length + 9) {
-      this.requestResync(gameId);
-    }
+    // The kind's sanity check (Go: no more stones than moves): if it fails, our copy has
+    // drifted: fetch the truth.
+    if (kind?.consistent && !kind.consistent(e.game)) this.requestResync(gameId);
     this.emit(gameId, "update", { event, previous });
     return "applied";
   }
 
+  /** Cells that are not "." on a board given as rows of strings (Go's page asks). */
   stoneCount(board) {
     let n = 0;
     for (const row of board) for (const c of row) if (c !== ".") n += 1;
@@ -170,12 +155,14 @@ export class GameStore extends EventTarget {
     }
   }
 
+  /** The seat `playerId` holds in `game` (Go: "black" or "white"), or null. */
   colourOf(game, playerId) {
     if (!game || playerId == null) return null;
-    if (game.players?.black?.id === playerId) return "black";
-    if (game.players?.white?.id === playerId) return "white";
+    for (const [seat, p] of Object.entries(game.players ?? {})) if (p?.id === playerId) return seat;
     return null;
   }
+
+  seatOf(game, playerId) { return this.colourOf(game, playerId); }
 
   /** Our seat in a game, or null for a spectator. */
   myColour(gameId) {
