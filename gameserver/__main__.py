@@ -122,6 +122,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                            "arrive (0: forever)")
     caps.add_argument("--http-keep-alive", type=_seconds, default=d.http_keep_alive,
                       help="seconds an idle HTTP connection is kept open")
+    caps.add_argument("--flood-cooldown", type=_seconds, default=d.flood_cooldown,
+                      help="seconds an address whose socket was closed for flooding may not "
+                           "connect again")
     caps.add_argument("--metrics", choices=["local", "public", "off"], default=d.metrics,
                       help="who may read /metrics: loopback clients, anyone, or nobody "
                            "(a request with --metrics-token always may)")
@@ -152,7 +155,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
         http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
         metrics=ns.metrics, metrics_token=ns.metrics_token, allowed_origins=ns.allowed_origins,
-        csp=ns.csp,
+        csp=ns.csp, flood_cooldown=ns.flood_cooldown,
     )
 
 

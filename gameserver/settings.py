@@ -30,6 +30,8 @@ class Settings:
     messages_per_second: float = 20.0
     message_burst: float = 60.0
     flood_strikes: int = 20  # refused messages in a row before the socket is closed (1008)
+    #: seconds an address whose socket was closed for flooding may not connect again
+    flood_cooldown: float = 10.0
     #: unsent output a socket may pile up before it is cut off as a client that stopped reading
     send_buffer_bytes: int = 512 * 1024
     inbox_messages: int = 64  # requests waiting for a socket's task before reading pauses

@@ -176,6 +176,12 @@ class Connection(asyncio.Protocol):
             loop = asyncio.get_running_loop()
             self._close_timer = loop.call_later(CLOSE_TIMEOUT, transport.abort)
 
+    def stop_reading(self) -> None:
+        """Read nothing more from the peer (a socket closed for abuse: what it still sends is
+        not parsed; the close timer drops it)."""
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.pause_reading()
+
     def abort(self) -> None:
         """Drop the socket now, without a closing handshake."""
         self.closed = True

@@ -48,9 +48,22 @@ class Gate:
         #: connections whose request head has not fully arrived -> the deadline
         self._heads: dict[Gated, float] = {}
         self.refused = 0  # connections refused over a cap
+        #: addresses refused until a time (their socket was closed for flooding)
+        self._banned: dict[str, float] = {}
         self.timed_out = 0  # connections closed for a slow request head
 
+    def ban(self, address: str, until: float) -> None:
+        """Refuse new connections from `address` until `until` (network clock)."""
+        if address:
+            self._banned[address] = max(until, self._banned.get(address, 0.0))
+
     def admit(self, address: str) -> bool:
+        banned = self._banned.get(address)
+        if banned is not None:
+            if self._now() < banned:
+                self.refused += 1
+                return False
+            del self._banned[address]
         n = self.by_address.get(address, 0)
         if ((self.max_connections and self.total >= self.max_connections)
                 or (self.per_address and n >= self.per_address)):

@@ -138,8 +138,12 @@ class SocketServer:
             conn.refused = 0
             return True
         conn.refused += 1
-        if conn.refused >= self._settings.flood_strikes:
+        if conn.refused >= self._settings.flood_strikes and not conn.closed:
             self._abuse(conn, CLOSE_POLICY, "flood: too many messages per second")
+            conn.stop_reading()
+            cooldown = self._settings.flood_cooldown
+            if cooldown:
+                self.gate.ban(conn.peer, self._net_clock.now() + cooldown)
         return False
 
     def lost(self, conn: Connection) -> None:

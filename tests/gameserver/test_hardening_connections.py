@@ -101,3 +101,25 @@ async def test_connections_in_total_are_capped() -> None:
                 assert (await answer(reader)).startswith(b"HTTP/1.1 503")
         await until_accepted(server, 0)
         await server.client("Alice")
+
+
+async def test_an_address_that_flooded_waits_before_it_connects_again() -> None:
+    """A socket closed for flooding (1008) bars its address for `flood_cooldown`: its next
+    connection gets 503 at once, other addresses do not; after the cooldown it is let in."""
+    net = FakeClock()
+    settings = memory_settings(messages_per_second=1, message_burst=1, flood_strikes=3,
+                               flood_cooldown=10.0)
+    async with serve(settings, clock=FakeClock(), net_clock=net) as server:
+        flooder = await server.connect()
+        with contextlib.suppress(Exception):
+            for _ in range(10):
+                await flooder.ws.ping()
+        await flooder.closed
+        assert flooder.ws.close_code == 1008
+        async with raw(server) as (reader, _writer):
+            assert (await answer(reader)).startswith(b"HTTP/1.1 503")
+        async with raw(server, "127.0.0.2") as (other_r, other_w):
+            other_w.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert (await answer(other_r)).startswith(b"HTTP/1.1 200")
+        await net.advance(10)
+        assert (await server.client("Back")).player_id is not None
