@@ -105,6 +105,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                       help="games waiting for players created from one address")
     caps.add_argument("--max-open-games", type=_count, default=d.max_open_games,
                       help="games waiting for players in total")
+    caps.add_argument("--api-requests-per-second", type=_seconds,
+                      default=d.api_requests_per_second,
+                      help="GET /api/games... requests per second from one address (0: no "
+                           "limit); beyond, 429 rate_limited")
+    caps.add_argument("--api-request-burst", type=_seconds, default=d.api_request_burst,
+                      help="how many of them may come at once")
     caps.add_argument("--lobby-page", type=_positive, default=d.lobby_page,
                       help="open games in the lobby frame (the rest: GET /api/games?cursor=)")
     caps.add_argument("--page-max", type=_positive, default=d.page_max,
@@ -156,6 +162,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
         metrics=ns.metrics, metrics_token=ns.metrics_token, allowed_origins=ns.allowed_origins,
         csp=ns.csp, flood_cooldown=ns.flood_cooldown,
+        api_requests_per_second=ns.api_requests_per_second,
+        api_request_burst=ns.api_request_burst,
     )
 
 

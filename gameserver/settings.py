@@ -46,6 +46,9 @@ class Settings:
     max_identities: int = 1_000_000  # identities the server holds in total
     open_games_per_address: int = 50  # waiting games created from one address at a time
     max_open_games: int = 5_000  # waiting games in total
+    #: GET /api/games* requests per second per address (bursts of api_request_burst)
+    api_requests_per_second: float = 10.0
+    api_request_burst: float = 40.0
     lobby_page: int = 100  # games in a `lobby` frame (the rest: GET /api/games?cursor=)
     page_max: int = 200  # the largest `limit` GET /api/games takes (default 50)
     #: seconds a finished game stays in memory (then it is served from storage)

@@ -36,11 +36,29 @@ async def index(request: Request) -> Response:
                              "protocol (docs/protocol.md)")
 
 
+def _too_fast(request: Request) -> JSONResponse | None:
+    """The JSON API's per-address rate limit: a 429 `rate_limited` past it."""
+    runtime = runtime_of(request)
+    settings = runtime.settings
+    if not settings.api_requests_per_second:
+        return None
+    address = request.client.host if request.client is not None else ""
+    if runtime.api_limits.take(address, runtime.sockets.net_now()):
+        return None
+    return JSONResponse({"code": "rate_limited",
+                         "message": f"at most {settings.api_requests_per_second:g} API "
+                                    "requests per second from one address"},
+                        status_code=429, headers={"Retry-After": "1"})
+
+
 async def list_games(request: Request) -> JSONResponse:
     """A page of games: `?phase=open|playing|finished&game=<kind>&limit=N&cursor=C` gives
     `{"games": [GameSummary...], "next": cursor or null, "total": count, "kinds": [{"name",
     "title"}, ...]}` (`kinds`: the games this server serves, for a lobby's create form);
     without `phase`, the games that have not finished."""
+    refused = _too_fast(request)
+    if refused is not None:
+        return refused
     runtime = runtime_of(request)
     matches = runtime.matches
     try:
@@ -58,6 +76,9 @@ async def list_games(request: Request) -> JSONResponse:
 
 
 async def get_game(request: Request) -> JSONResponse:
+    refused = _too_fast(request)
+    if refused is not None:
+        return refused
     game_id = request.path_params["game_id"]
     try:
         match, game = await runtime_of(request).matches.stored_match(game_id)
@@ -67,6 +88,9 @@ async def get_game(request: Request) -> JSONResponse:
 
 
 async def get_sgf(request: Request) -> Response:
+    refused = _too_fast(request)
+    if refused is not None:
+        return refused
     game_id = request.path_params["game_id"]
     runtime = runtime_of(request)
     try:

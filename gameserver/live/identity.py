@@ -22,14 +22,12 @@ from flowstate import (
     park,
 )
 from gameserver.live.follow import Kind
-from gameserver.live.ratelimit import TokenBucket
+from gameserver.live.ratelimit import AddressBuckets
 from gameserver.live.text import clean_name
 from gameserver.wire.errors import TooMany, Unauthorized
 
 #: the window `identities_per_address` counts over, in seconds
 IDENTITY_WINDOW = 3600.0
-#: address buckets kept before the full (idle) ones are dropped
-_BUCKETS_KEPT = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Player:
@@ -55,7 +53,8 @@ class Identities:
         self.per_address = per_address
         #: identities held in total (0: no cap)
         self.maximum = maximum
-        self._made: dict[str, TokenBucket] = {}
+        #: at most 10 at once, refilling to `per_address` an hour
+        self._made = AddressBuckets(per_address / IDENTITY_WINDOW, min(10, per_address))
 
     def __len__(self) -> int:
         return len(self._by_hash)
@@ -107,18 +106,10 @@ class Identities:
                           "hello with the token you have")
         if not self.per_address or self._now is None:
             return
-        now = self._now()
-        bucket = self._made.get(address)
-        if bucket is None:
-            if len(self._made) >= _BUCKETS_KEPT:
-                self._made = {a: b for a, b in self._made.items()
-                              if b.tokens + (now - b.updated_at) * b.rate < b.burst}
-            bucket = self._made[address] = TokenBucket.full(
-                self.per_address / IDENTITY_WINDOW, self.per_address, now)
-        if not bucket.take(now):
+        if not self._made.take(address, self._now()):
             raise TooMany("identities_per_address", self.per_address,
-                          f"at most {self.per_address} new identities per hour from one "
-                          "address; say hello with the token you have")
+                          f"at most {self.per_address} new identities per hour (10 at once) "
+                          "from one address; say hello with the token you have")
 
     async def hello(self, token: str | None, name: str | None,
                     address: str = "") -> tuple[Player, str]:

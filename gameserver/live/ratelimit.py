@@ -26,3 +26,26 @@ class TokenBucket:
             self.tokens -= 1.0
             return True
         return False
+
+
+class AddressBuckets:
+    """A token bucket per address, made full on first sight; full (idle) ones are dropped
+    when more than `kept` are held, so a stream of new addresses cannot grow it forever."""
+
+    def __init__(self, rate: float, burst: float, kept: int = 10_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.kept = kept
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def take(self, address: str, now: float) -> bool:
+        bucket = self._buckets.get(address)
+        if bucket is None:
+            if len(self._buckets) >= self.kept:
+                self._buckets = {a: b for a, b in self._buckets.items()
+                                 if b.tokens + (now - b.updated_at) * b.rate < b.burst}
+            bucket = self._buckets[address] = TokenBucket.full(self.rate, self.burst, now)
+        return bucket.take(now)

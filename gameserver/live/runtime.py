@@ -30,6 +30,7 @@ from gameserver.live.metrics import Metrics
 from gameserver.live.nodes import Nodes
 from gameserver.live.persistence import make_driver
 from gameserver.live.quickmatch import QuickMatch
+from gameserver.live.ratelimit import AddressBuckets
 from gameserver.live.server import freeze_survivors, tune_gc
 from gameserver.live.session import Session
 from gameserver.live.sockets import SocketServer
@@ -53,6 +54,8 @@ class Runtime:
     #: the other servers on a shared store (None: this server is alone on its store)
     nodes: Nodes | None
     node: str
+    #: requests per second each address may make to the JSON API
+    api_limits: AddressBuckets
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -118,7 +121,9 @@ class Runtime:
             if settings.tune_gc:
                 tune_gc()
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
-                          sockets, bots, chats, nodes, node)
+                          sockets, bots, chats, nodes, node,
+                          AddressBuckets(settings.api_requests_per_second,
+                                         settings.api_request_burst))
             async with bots.running(), asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(follower.run(), name="gameserver-follow")]
                 if nodes is not None:

@@ -116,3 +116,16 @@ async def test_the_lobby_frame_holds_the_first_page_and_the_count(
         assert lobby["total"] == 3
         _, rest = await get(server, f"?phase=open&cursor={lobby['next']}")
         assert [g["id"] for g in rest["games"]] == ids[2:]
+
+
+async def test_the_json_api_is_rate_limited_per_address() -> None:
+    """Past the burst an address gets 429 `rate_limited` until its bucket refills."""
+    net = FakeClock()
+    settings = memory_settings(api_requests_per_second=1.0, api_request_burst=2.0)
+    async with serve(settings, clock=FakeClock(), net_clock=net) as server:
+        assert [(await get(server, ""))[0] for _ in range(3)] == [200, 200, 429]
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            refused = await http.get("/api/games/nope")
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        await net.advance(1)
+        assert (await get(server, "?phase=finished"))[0] == 200
