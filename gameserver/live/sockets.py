@@ -52,11 +52,14 @@ from gameserver.wire.errors import (
     RateLimited,
     Unavailable,
 )
-from gameserver.wire.requests import decode, peek_request_id
+from gameserver.wire.requests import LobbySubscribe, decode, peek_request_id
 
 log = logging.getLogger("gameserver.sockets")
 
 WS_PATH = "/ws"
+#: requests that cost more of the rate limit than one message (beyond the one they cost):
+#: a lobby page is a big frame, so a socket may ask for it a few times a second at most
+EXTRA_COST: dict[type[Any], tuple[str, float]] = {LobbySubscribe: ("lobby_subscribe", 4.0)}
 
 
 class SocketServer:
@@ -215,6 +218,12 @@ class SocketServer:
                 self._abuse(conn, CLOSE_INVALID_DATA, "text frames must hold UTF-8")
                 return
             self._error(conn, error)
+            return
+        costly = EXTRA_COST.get(type(cmd))
+        if costly is not None and conn.bucket is not None and \
+                not conn.bucket.take(self._clock.now(), costly[1]):
+            self._error(conn, RateLimited(f"{costly[0]} costs {costly[1] + 1:g} messages of "
+                                          "the rate limit; wait a moment").with_id(cmd.id))
             return
         try:
             result = await self._session.handle(conn, cmd, t0)

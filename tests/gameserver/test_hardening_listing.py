@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx2 as httpx
+import pytest
 
 from flowstate.testing import FakeClock
-from gameserver.testing import GameClient, RunningServer, serve
+from gameserver.testing import GameClient, ProtocolError, RunningServer, serve
 from tests.gameserver.helpers import memory_settings, start_game
 
 
@@ -129,3 +130,19 @@ async def test_the_json_api_is_rate_limited_per_address() -> None:
         assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
         await net.advance(1)
         assert (await get(server, "?phase=finished"))[0] == 200
+
+
+async def test_lobby_subscribe_costs_five_messages() -> None:
+    """A lobby page is a big frame: a socket asking for it over and over runs out of rate
+    limit five times sooner than one sending pings."""
+    clock = FakeClock()
+    settings = memory_settings(messages_per_second=1.0, message_burst=11.0)
+    async with serve(settings, clock=clock) as server:
+        watcher = await server.client("Watcher")  # hello: 1 of 11
+        await watcher.request("lobby_subscribe")  # 5
+        await watcher.request("lobby_subscribe")  # 5
+        with pytest.raises(ProtocolError) as refused:
+            await watcher.request("lobby_subscribe")
+        assert refused.value.code == "rate_limited"
+        await clock.advance(5)
+        await watcher.request("lobby_subscribe")
