@@ -144,14 +144,20 @@ def point(color: str, n: int) -> tuple[int, int]:
 
 
 async def ordinary_pair(url: str, meter: Meter, interval: float, stop: asyncio.Event,
-                        offset: float) -> None:
-    """Two players on 19x19, one move per `interval` in turn, a new game every 300 moves."""
-    black, white = await Client.open(url), await Client.open(url)
-    await black.request("hello", name="Ordinary")
-    await white.request("hello", name="Ordinary")
+                        offset: float, source: str) -> None:
+    """Two players (a household: one address) on 19x19, one move per `interval` in turn, a
+    new game every 300 moves."""
+    black, white = await Client.open(url, source), await Client.open(url, source)
+    for client in (black, white):
+        welcome = await client.request("hello", name="Ordinary")
+        if welcome["type"] != "welcome":
+            raise SystemExit(f"an ordinary player was refused: {welcome}")
     await asyncio.sleep(offset)
     while not stop.is_set():
-        game_id = (await black.request("create", size=SIZE, color="black"))["game_id"]
+        created = await black.request("create", size=SIZE, color="black")
+        if created["type"] != "ok":
+            raise SystemExit(f"an ordinary game was refused: {created}")
+        game_id = created["game_id"]
         await white.request("join", game_id=game_id)
         seen: dict[int, asyncio.Event] = {}
         sent: dict[int, tuple[str, float]] = {}
@@ -463,7 +469,8 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
     meter = Meter()
     stop = asyncio.Event()
     pairs = [asyncio.create_task(ordinary_pair(url, meter, args.interval, stop,
-                                               i * args.interval / args.games))
+                                               i * args.interval / args.games,
+                                               f"127.0.8.{i + 1}"))
              for i in range(args.games)]
     await asyncio.sleep(3)  # warm-up
     rows = []

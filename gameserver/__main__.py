@@ -103,6 +103,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                       help="identities the server holds in total")
     caps.add_argument("--open-games-per-address", type=_count, default=d.open_games_per_address,
                       help="games waiting for players created from one address")
+    caps.add_argument("--games-per-address-per-minute", type=_seconds,
+                      default=d.games_per_address_per_minute,
+                      help="new games (bot games too) one address may create a minute, 10 at "
+                           "once")
     caps.add_argument("--max-open-games", type=_count, default=d.max_open_games,
                       help="games waiting for players in total")
     caps.add_argument("--api-requests-per-second", type=_seconds,
@@ -123,6 +127,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     caps.add_argument("--connections-per-address", type=_count,
                       default=d.connections_per_address,
                       help="open TCP connections from one address (503 beyond)")
+    caps.add_argument("--connections-per-address-per-second", type=_seconds,
+                      default=d.connections_per_address_per_second,
+                      help="new TCP connections per second from one address, bursts of four "
+                           "seconds' worth (503 beyond)")
     caps.add_argument("--http-head-timeout", type=_seconds, default=d.http_head_timeout,
                       help="seconds an HTTP request head or websocket upgrade may take to "
                            "arrive (0: forever)")
@@ -157,8 +165,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         node_timeout=ns.node_timeout, admin_token=ns.admin_token,
         identities_per_address=ns.identities_per_address, max_identities=ns.max_identities,
         open_games_per_address=ns.open_games_per_address, max_open_games=ns.max_open_games,
+        games_per_address_per_minute=ns.games_per_address_per_minute,
         lobby_page=ns.lobby_page, page_max=ns.page_max, finished_grace=ns.finished_grace,
         max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
+        connections_per_address_per_second=ns.connections_per_address_per_second,
         http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
         metrics=ns.metrics, metrics_token=ns.metrics_token, allowed_origins=ns.allowed_origins,
         csp=ns.csp, flood_cooldown=ns.flood_cooldown,

@@ -46,6 +46,8 @@ class Settings:
     max_identities: int = 1_000_000  # identities the server holds in total
     open_games_per_address: int = 50  # waiting games created from one address at a time
     max_open_games: int = 5_000  # waiting games in total
+    #: new games (bot games too) one address may create a minute (10 at once)
+    games_per_address_per_minute: float = 30.0
     #: GET /api/games* requests per second per address (bursts of api_request_burst)
     api_requests_per_second: float = 10.0
     api_request_burst: float = 40.0
@@ -55,6 +57,8 @@ class Settings:
     finished_grace: float = 60.0
     max_connections: int = 10_000  # open TCP connections (HTTP and websocket) in total
     connections_per_address: int = 256  # open TCP connections from one address
+    #: new TCP connections per second from one address (bursts of four seconds' worth)
+    connections_per_address_per_second: float = 20.0
     #: seconds an HTTP request head (a websocket upgrade too) may take to arrive (0: forever)
     http_head_timeout: float = 10.0
     http_keep_alive: float = 5.0  # seconds an idle HTTP connection is kept open

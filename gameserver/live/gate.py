@@ -1,5 +1,6 @@
 """The door every TCP connection comes through: caps on open connections, in total and per
-address, and a deadline for each HTTP request head (a websocket upgrade is one).
+address, a rate of new connections per address, an address barred for a while after its
+socket flooded, and a deadline for each HTTP request head (a websocket upgrade is one).
 
 uvicorn takes the HTTP protocol class as an option (`http=`) and calls it once per accepted
 connection; `gated(inner, gate_of)` is such a callable. Its `Gated` protocol asks the running
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from flowstate import Clock
+from gameserver.live.ratelimit import AddressBuckets
 
 log = logging.getLogger("gameserver.gate")
 
@@ -38,9 +40,12 @@ class Gate:
     """Open connections by address, and the request heads still arriving."""
 
     def __init__(self, *, max_connections: int, per_address: int, head_timeout: float,
-                 now: Callable[[], float]) -> None:
+                 now: Callable[[], float], per_second: float = 0.0) -> None:
         self.max_connections = max_connections  # 0: no cap
         self.per_address = per_address  # 0: no cap
+        #: new connections per second from one address (0: no limit), bursts of 4 seconds'
+        self.per_second = per_second
+        self._opened = AddressBuckets(per_second, max(1.0, per_second * 4))
         self.head_timeout = head_timeout  # 0: none
         self._now = now
         self.total = 0
@@ -66,7 +71,8 @@ class Gate:
             del self._banned[address]
         n = self.by_address.get(address, 0)
         if ((self.max_connections and self.total >= self.max_connections)
-                or (self.per_address and n >= self.per_address)):
+                or (self.per_address and n >= self.per_address)
+                or (self.per_second and not self._opened.take(address, self._now()))):
             self.refused += 1
             return False
         self.total += 1

@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 from pathlib import Path
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
@@ -51,7 +52,7 @@ def _too_fast(request: Request) -> JSONResponse | None:
                         status_code=429, headers={"Retry-After": "1"})
 
 
-async def list_games(request: Request) -> JSONResponse:
+async def list_games(request: Request) -> Response:
     """A page of games: `?phase=open|playing|finished&game=<kind>&limit=N&cursor=C` gives
     `{"games": [GameSummary...], "next": cursor or null, "total": count, "kinds": [{"name",
     "title"}, ...]}` (`kinds`: the games this server serves, for a lobby's create form);
@@ -69,7 +70,8 @@ async def list_games(request: Request) -> JSONResponse:
     kinds = [{"name": name, "title": game.title} for name, game in matches.games.items()]
     if query.phase == "finished":
         games, nxt, total = await matches.finished_page(query)
-        return JSONResponse({"games": games, "next": nxt, "total": total, "kinds": kinds})
+        return Response(orjson.dumps({"games": games, "next": nxt, "total": total,
+                                      "kinds": kinds}), media_type="application/json")
     hubs, nxt, total = matches.listing(query)
     return JSONResponse({"games": [hub.summary() for hub in hubs], "next": nxt,
                          "total": total, "kinds": kinds})

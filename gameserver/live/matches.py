@@ -33,6 +33,7 @@ Global observers see every change; a hub's own observers (a bot seat's) only its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -86,6 +87,7 @@ from gameserver.live.connection import Connection
 from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
 from gameserver.live.listing import FinishedIndex, Key, Query, page_after
+from gameserver.live.ratelimit import AddressBuckets
 from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import (
@@ -166,7 +168,7 @@ class Matches:
     def __init__(self, engine: Engine, games: Mapping[str, Game], *, now: Callable[[], float],
                  history: int, max_open_games: int, limits: Limits | None = None,
                  node: str = "local", shared: bool = False, waiting_per_address: int = 0,
-                 max_waiting: int = 0) -> None:
+                 max_waiting: int = 0, games_per_address_per_minute: float = 0.0) -> None:
         self._engine = engine
         #: this server's name among the servers on one store (presence is per server)
         self.node = node
@@ -179,6 +181,10 @@ class Matches:
         #: caps on waiting games, per creating address and in total (0: none)
         self.waiting_per_address = waiting_per_address
         self.max_waiting = max_waiting
+        #: new games (any kind, bot games too) one address may create a minute, 10 at once
+        self.games_per_minute = games_per_address_per_minute
+        self._created = AddressBuckets(games_per_address_per_minute / 60,
+                                       min(10.0, games_per_address_per_minute))
         #: the waiting games, and those created from each address
         self.waiting: dict[str, Hub] = {}
         self._waiting_by_address: dict[str, set[str]] = {}
@@ -295,6 +301,12 @@ class Matches:
                 if not ids:
                     del self._waiting_by_address[hub.address]
 
+    def _check_rate(self, address: str) -> None:
+        """Refuse a new game past the address's rate of new games."""
+        if self.games_per_minute and address and not self._created.take(address, self._now()):
+            raise RateLimited(f"at most {self.games_per_minute:g} new games a minute from one "
+                              "address")
+
     def _check_waiting(self, address: str) -> None:
         """Refuse one more waiting game over the total cap or the address's cap."""
         if self.max_waiting and len(self.waiting) >= self.max_waiting:
@@ -388,19 +400,37 @@ class Matches:
         page, nxt = page_after(items, query.cursor, query.limit)
         return page, nxt, len(items)
 
-    async def finished_page(self, query: Query) -> tuple[list[dict[str, Any]], str | None,
-                                                         int]:
+    async def finished_page(self, query: Query) -> tuple[list[Any], str | None, int]:
         """A page of finished games, newest first, each a `GameSummary` with `finished_at`
-        (read from the store for games no longer in memory)."""
+        (read from the store for games no longer in memory, in one engine call; a kept
+        summary is passed on as the JSON it was stored as, an `orjson.Fragment`)."""
         entries, nxt = self.finished.page(query.game, query.cursor, query.limit)
-        out = []
+        stored = [StateCtx.new(game_id) for game_id, _ in entries
+                  if game_id not in self.hubs]
+        if stored:
+            with contextlib.suppress(NotFoundError):
+                await self._engine.do(*(get_state_by_id(ctx, ctx.current.id)
+                                        for ctx in stored))
+        states = {ctx.current.id: ctx.committed for ctx in stored if ctx.committed.rev}
+        out: list[Any] = []
         for game_id, at in entries:
-            summary = await self.finished_summary(game_id, at)
+            hub = self.hubs.get(game_id)
+            if hub is not None:
+                out.append({**hub.summary(), "finished_at": at})
+                continue
+            state = states.get(game_id)
+            kept = state.annotations.get(SUMMARY) if state is not None else None
+            if kept:
+                out.append(orjson.Fragment(kept))
+                continue
+            summary = await self.finished_summary(game_id, at)  # finished before summaries
             if summary is not None:
                 out.append(summary)
         return out, nxt, self.finished.total(query.game)
 
     async def finished_summary(self, game_id: str, at: float) -> dict[str, Any] | None:
+        """One finished game's `GameSummary` with `finished_at`, from its hub or the store
+        (rebuilt from its record if it finished before summaries were kept)."""
         hub = self.hubs.get(game_id)
         if hub is not None:
             return {**hub.summary(), "finished_at": at}
@@ -412,7 +442,7 @@ class Matches:
         if kept:
             summary: dict[str, Any] = orjson.loads(kept)
             return summary
-        match = await self._rebuild(state)  # finished before summaries were kept
+        match = await self._rebuild(state)
         if match is None:
             return None
         game = self.games[match.game]
@@ -497,8 +527,10 @@ class Matches:
                 raise BadRequest("this server has no bot opponents")
             opponent = self.bot_seat(cmd.game)
         self._check_open_games(player)
+        address = conn.peer if conn is not None else ""
         if opponent is None:
-            self._check_waiting(conn.peer if conn is not None else "")
+            self._check_waiting(address)
+        self._check_rate(address)
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
@@ -568,6 +600,7 @@ class Matches:
         reserved = {seat: s.player_id for seat, s in others if not s.player_id.startswith("bot:")}
         self._check_open_games(player)
         self._check_waiting(conn.peer if conn is not None else "")
+        self._check_rate(conn.peer if conn is not None else "")
         return await self.open(old.game, match.settings, Seat(player.id, player.name),
                                turned[mine], conn, opponents=bots, reserved=reserved,
                                rematch_of=game_id)

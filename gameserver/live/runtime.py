@@ -87,7 +87,8 @@ class Runtime:
                               max_open_games=settings.max_open_games_per_player,
                               limits=limits(settings), node=node, shared=shared,
                               waiting_per_address=settings.open_games_per_address,
-                              max_waiting=settings.max_open_games)
+                              max_waiting=settings.max_open_games,
+                              games_per_address_per_minute=settings.games_per_address_per_minute)
             chats = Chats(engine, matches.send_to)
             matches.chat_lines = chats.lines
             lobby = Lobby()

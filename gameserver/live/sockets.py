@@ -81,7 +81,8 @@ class SocketServer:
         #: admission of every TCP connection (caps, request-head deadline)
         self.gate = Gate(max_connections=settings.max_connections,
                          per_address=settings.connections_per_address,
-                         head_timeout=settings.http_head_timeout, now=self._net_clock.now)
+                         head_timeout=settings.http_head_timeout, now=self._net_clock.now,
+                         per_second=settings.connections_per_address_per_second)
         self.send_buffer_bytes = settings.send_buffer_bytes
         self.inbox_messages = settings.inbox_messages
         self.now = clock.now

@@ -90,3 +90,20 @@ def test_the_caps_are_server_options() -> None:
             settings.http_keep_alive) == (5, 9, 3, 7, 20, 100, 30.0, 50, 4, 2.5, 1.0)
     with pytest.raises(SystemExit):
         parse_args(["--max-open-games", "-1"])
+
+
+async def test_new_games_per_address_are_rate_limited(fake_clock: FakeClock) -> None:
+    """New games from one address, bot games too, come in a burst of at most ten, then at
+    the configured rate: `rate_limited` meanwhile."""
+    settings = memory_settings(bot="builtin", games_per_address_per_minute=6.0,
+                               max_open_games_per_player=100)
+    async with serve(settings, clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        for _ in range(6):  # the burst is min(10, the rate)
+            game_id = (await alice.request("create", size=9, opponent="bot"))["game_id"]
+            await alice.request("resign", game_id=game_id)
+        with pytest.raises(ProtocolError) as refused:
+            await alice.request("create", size=9)
+        assert refused.value.code == "rate_limited"
+        await fake_clock.advance(10)  # one more
+        await alice.request("create", size=9)

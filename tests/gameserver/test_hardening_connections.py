@@ -123,3 +123,22 @@ async def test_an_address_that_flooded_waits_before_it_connects_again() -> None:
             assert (await answer(other_r)).startswith(b"HTTP/1.1 200")
         await net.advance(10)
         assert (await server.client("Back")).player_id is not None
+
+
+async def test_new_connections_per_address_are_rate_limited() -> None:
+    """An address opens at most four seconds' worth of connections at once; then 503 until
+    its bucket refills. Another address is not affected."""
+    net = FakeClock()
+    settings = memory_settings(connections_per_address_per_second=1.0)
+    async with serve(settings, clock=FakeClock(), net_clock=net) as server:
+        for _ in range(4):
+            async with raw(server) as (reader, writer):
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                assert (await answer(reader)).startswith(b"HTTP/1.1 200")
+        async with raw(server) as (reader, _writer):
+            assert (await answer(reader)).startswith(b"HTTP/1.1 503")
+        async with raw(server, "127.0.0.9") as (reader, writer):
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert (await answer(reader)).startswith(b"HTTP/1.1 200")
+        await net.advance(1)
+        assert (await server.client("Later")).player_id is not None

@@ -5,7 +5,8 @@ event loop those are milliseconds every other game waits. The Go bot service (`G
 one pool for all its built-in bots; each search is a pure function of (game, colour, seed), so
 it runs in a worker process and the loop only pickles a position and awaits the answer.
 Workers are spawned (never forked from a process running threads and an event loop) on first
-use; a pool whose worker died is replaced and the search runs again. `workers=0` thinks on
+use, at a lower priority (nice 10) so that on a busy machine the server's own work goes
+first; a pool whose worker died is replaced and the search runs again. `workers=0` thinks on
 the loop, as before.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import random
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +39,11 @@ def dead_of(game: GoGame) -> frozenset[Point]:
     return suggest_dead(game)
 
 
+def _lower_priority() -> None:
+    """A worker yields the CPU to the server: a long search never delays a move's push."""
+    os.nice(10)
+
+
 class ThinkPool:
     def __init__(self, workers: int = 1) -> None:
         self.workers = workers
@@ -51,7 +58,8 @@ class ThinkPool:
         for attempt in (1, 2):
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("spawn"))
+                    self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_lower_priority)
             try:
                 result: T = await loop.run_in_executor(self._pool, fn, *args)
             except BrokenProcessPool:
