@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import ServerProcess, screenshot
 from e2e.helpers import toasts
@@ -31,7 +31,7 @@ def create(page: Page, server: ServerProcess, name: str, colour: str = "Red (dro
     expect(page).to_have_url(re.compile(r"#/game/"))
 
 
-def column(page: Page, n: int) -> object:
+def column(page: Page, n: int) -> Locator:
     return page.get_by_role("button", name=f"Column {n}", exact=True)
 
 
@@ -68,8 +68,8 @@ def test_two_players_play_connect_four_to_a_win(server: ServerProcess,
                               (ann, ben, 3), (ben, ann, 7)]:
         move += 1
         drop(mover, watcher, n, move)
-    expect(column(ann, 7)).to_have_attribute(
-        "aria-description", "yellow, yellow, yellow from the bottom; 3 free")
+    expect(column(ann, 7)).to_have_attribute("aria-description",
+                                             "yellow, yellow, yellow from the bottom; 3 free")
     expect(ben.get_by_role("region", name="Yellow player")).to_contain_text("Ben")
     column(ann, 4).click()
     for page in (ann, ben):
@@ -98,8 +98,8 @@ def test_the_bot_answers_and_resigning_ends_the_game(server: ServerProcess,
     expect(ann.locator("#announce")).to_contain_text("Move 2: Yellow in column 3. Your turn.")
     ann.get_by_role("button", name="Resign").click()
     ann.get_by_role("button", name="Yes, resign").click()
-    expect(ann.get_by_role("status").filter(has_text="Yellow wins")).to_contain_text(
-        "Red resigned.")
+    banner = ann.get_by_role("status").filter(has_text="Yellow wins")
+    expect(banner).to_contain_text("Red resigned.")
 
 
 def test_the_lobby_offers_every_kind_and_go_stays_the_default(

@@ -47,12 +47,12 @@ def test_two_players_play_best_of_three(server: ServerProcess,
     for page in (ann, ben):
         expect(page.get_by_role("list", name="Rounds played")).to_contain_text(
             "Round 1: Rock against Scissors, Ann wins.")
-        expect(page.get_by_label("Score")).to_have_text("Ann 1 \u2013 Ben 0")
+        expect(page.get_by_label("Score")).to_have_text("Ann 1, Ben 0")
 
     hands[ben].get_by_role("button", name="Paper").click()
     hands[ann].get_by_role("button", name="Scissors").click()
     for page in (ann, ben):
         banner = page.get_by_role("status").filter(has_text="Ann wins")
         expect(banner).to_be_visible()
-        expect(page.get_by_label("Score")).to_have_text("Ann 2 \u2013 Ben 0")
+        expect(page.get_by_label("Score")).to_have_text("Ann 2, Ben 0")
         expect(page.get_by_role("group", name="Your hand")).to_be_hidden()

@@ -197,12 +197,13 @@ export class LobbyView {
     return form;
   }
 
-  /** The kinds offered: those the server serves (all we know until it says) that have a page. */
+  /** The kinds offered: those the server serves that have a page here (until it says, only
+   * the default kind, so nothing is offered that the server may refuse). */
   setServed(names) {
     const key = names ? names.join(",") : null;
     if (this.kindPicker.options.length && key === this.served) return;
     this.served = key;
-    const kinds = this.games.served(names);
+    const kinds = names ? this.games.served(names) : [];
     const offered = kinds.length ? kinds : [this.games.fallback];
     const current = offered.find((k) => k.name === this.kind?.name) ?? offered[0];
     replace(this.kindPicker, offered.map((k) => h("option", { value: k.name }, k.title)));

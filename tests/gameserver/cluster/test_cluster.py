@@ -188,7 +188,10 @@ async def test_every_node_restarting_at_once_loses_nothing(cluster: Cluster) -> 
     a2 = await cluster.start("a2", a.port)
     black2 = await a2.client(token=black.token)
     game = (await black2.next_push("game"))["game"]
-    assert game["rev"] == rev and len(game["moves"]) == 6
+    # Every acknowledged move is there. The rev may be past the last move's: once the dead
+    # nodes' heartbeats time out, a2 marks their players away, a version each (whether that
+    # happened before this snapshot depends on timing).
+    assert len(game["moves"]) == 6 and game["rev"] >= rev
     b2 = await cluster.start("b2", b.port)
     white2 = await b2.client(token=white.token)
     await white2.next_push("game")

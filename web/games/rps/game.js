@@ -113,7 +113,7 @@ export class RpsView {
     const mine = this.mine();
     const best = g.settings?.rounds ?? 3;
     text(this.roundLine, g.phase === "finished" ? `Best of ${best}: over` : `Round ${g.round ?? 1} · best of ${best}`);
-    text(this.score, SEATS.map((s) => `${seatLabel(g, s)} ${g.wins?.[s] ?? 0}`).join(" – "));
+    text(this.score, SEATS.map((s) => `${seatLabel(g, s)} ${g.wins?.[s] ?? 0}`).join(", "));
     text(this.prompt, roundPrompt(g, mine));
     show(this.hands, !!mine && g.phase === "choosing");
     for (const b of this.handButtons) {
