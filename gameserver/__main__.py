@@ -134,6 +134,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     caps.add_argument("--http-head-timeout", type=_seconds, default=d.http_head_timeout,
                       help="seconds an HTTP request head or websocket upgrade may take to "
                            "arrive (0: forever)")
+    caps.add_argument("--ws-hello-timeout", type=_seconds, default=d.ws_hello_timeout,
+                      help="seconds a new websocket has to say hello before it is closed "
+                           "(0: forever)")
     caps.add_argument("--http-keep-alive", type=_seconds, default=d.http_keep_alive,
                       help="seconds an idle HTTP connection is kept open")
     caps.add_argument("--flood-cooldown", type=_seconds, default=d.flood_cooldown,
@@ -170,6 +173,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
         connections_per_address_per_second=ns.connections_per_address_per_second,
         http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
+        ws_hello_timeout=ns.ws_hello_timeout,
         metrics=ns.metrics, metrics_token=ns.metrics_token, allowed_origins=ns.allowed_origins,
         csp=ns.csp, flood_cooldown=ns.flood_cooldown,
         api_requests_per_second=ns.api_requests_per_second,

@@ -37,6 +37,8 @@ class Settings:
     inbox_messages: int = 64  # requests waiting for a socket's task before reading pauses
     ws_ping_interval: float = 20.0  # seconds of silence before a keepalive ping (0: never)
     ws_ping_timeout: float = 20.0  # seconds a ping may wait for its pong before a drop
+    #: seconds a new socket has to say hello before it is closed (1008; 0: forever)
+    ws_hello_timeout: float = 30.0
     max_chat_length: int = 500
     max_name_length: int = 32
     max_open_games_per_player: int = 10

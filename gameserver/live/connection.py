@@ -53,6 +53,7 @@ class Connection(asyncio.Protocol):
 
     __slots__ = ("_close_timer", "_corked", "_fragments", "_inbox", "_paused", "_server",
                  "_transport", "_waiter", "_ws", "bucket", "closed", "id", "last_seen", "lobby",
+                 "opened_at",
                  "peer", "ping_sent", "player", "present", "refused", "watching")
 
     def __init__(self, server: SocketServer, conn_id: int, max_frame_bytes: int) -> None:
@@ -78,6 +79,7 @@ class Connection(asyncio.Protocol):
         #: no more frames go out (closing, closed, or cut off)
         self.closed = False
         self.last_seen = 0.0  # clock time of the last frame from the peer
+        self.opened_at = 0.0  # network clock time the handshake completed
         self.ping_sent: float | None = None  # clock time of the keepalive ping awaiting a pong
 
     # -- asyncio.Protocol ------------------------------------------------------------------

@@ -115,7 +115,7 @@ class SocketServer:
         settings = self._settings
         conn.bucket = TokenBucket.full(settings.messages_per_second, settings.message_burst,
                                        self._clock.now())
-        conn.last_seen = self._net_clock.now()
+        conn.last_seen = conn.opened_at = self._net_clock.now()
         self.connections.add(conn)
         self._metrics.connections += 1
         self._metrics.connections_total += 1
@@ -170,12 +170,14 @@ class SocketServer:
             self._tg = tg
             keepalive = tg.create_task(self._keepalive(), name="ws-keepalive")
             heads = tg.create_task(self.gate.run(self._net_clock), name="http-head-deadlines")
+            hellos = tg.create_task(self._hello_deadline(), name="ws-hello-deadline")
             try:
                 yield self
             finally:
                 self._tg = None
                 keepalive.cancel()
                 heads.cancel()
+                hellos.cancel()
                 for conn in list(self.connections):
                     conn.close(CLOSE_RESTART, "the server is restarting")
 
@@ -265,6 +267,21 @@ class SocketServer:
                         conn.abort()
                 elif now - conn.last_seen >= interval:
                     conn.ping(str(next(payload)).encode(), now)
+
+    async def _hello_deadline(self) -> None:
+        """Close sockets that have not said hello within `ws_hello_timeout` of opening: an
+        open socket that never identifies itself only holds a place."""
+        timeout = self._settings.ws_hello_timeout
+        if not timeout:
+            return
+        clock = self._net_clock
+        every = min(1.0, timeout / 4)
+        while True:
+            await clock.sleep_until(clock.now() + every)
+            now = clock.now()
+            for conn in list(self.connections):
+                if conn.player is None and not conn.closed and now - conn.opened_at >= timeout:
+                    self._abuse(conn, CLOSE_POLICY, f"say hello within {timeout:g} s")
 
     def _error(self, conn: Connection, error: ProtocolError) -> None:
         self._metrics.errors_out += 1

@@ -142,3 +142,19 @@ async def test_new_connections_per_address_are_rate_limited() -> None:
             assert (await answer(reader)).startswith(b"HTTP/1.1 200")
         await net.advance(1)
         assert (await server.client("Later")).player_id is not None
+
+
+async def test_a_socket_that_never_says_hello_is_closed() -> None:
+    """An upgraded socket with no `hello` within `ws_hello_timeout` is closed with 1008; one
+    that said hello stays."""
+    net = FakeClock()
+    async with serve(memory_settings(ws_hello_timeout=30.0), clock=FakeClock(),
+                     net_clock=net) as server:
+        silent = await server.connect()
+        await silent.request("ping")  # a ping is not a hello
+        named = await server.client("Alice")
+        await net.advance(31)
+        await silent.closed
+        assert (silent.ws.close_code, silent.ws.close_reason) == (1008,
+                                                                  "say hello within 30 s")
+        await named.request("ping")
