@@ -142,6 +142,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     caps.add_argument("--flood-cooldown", type=_seconds, default=d.flood_cooldown,
                       help="seconds an address whose socket was closed for flooding may not "
                            "connect again")
+    caps.add_argument("--no-address-limits", action="store_true",
+                      help="turn every per-address limit off (load tests from one address; "
+                           "behind a proxy that limits per client itself)")
     caps.add_argument("--metrics", choices=["local", "public", "off"], default=d.metrics,
                       help="who may read /metrics: loopback clients, anyone, or nobody "
                            "(a request with --metrics-token always may)")
@@ -155,7 +158,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                       help="the Content-Security-Policy header of every HTTP answer "
                            "('' for none)")
     ns = parser.parse_args(argv)
-    return Settings(
+    settings = Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
         loop=ns.loop, games=ns.games, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
@@ -179,6 +182,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         api_requests_per_second=ns.api_requests_per_second,
         api_request_burst=ns.api_request_burst,
     )
+    return settings.without_address_limits() if ns.no_address_limits else settings
 
 
 def _node_id(text: str) -> str:

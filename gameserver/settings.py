@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gameserver.games import AVAILABLE
@@ -114,3 +114,12 @@ class Settings:
     # uvicorn (websockets are served by gameserver.live.connection, not by a uvicorn backend)
     loop: str = "uvloop"
     http: str = "httptools"
+
+    def without_address_limits(self) -> Settings:
+        """These settings with every per-address limit off: for load tests whose thousands of
+        clients all come from one address, and for a server behind a proxy that limits per
+        client itself (every client then has the proxy's address)."""
+        return replace(self, identities_per_address=0, open_games_per_address=0,
+                       games_per_address_per_minute=0.0, connections_per_address=0,
+                       connections_per_address_per_second=0.0, api_requests_per_second=0.0,
+                       flood_cooldown=0.0)

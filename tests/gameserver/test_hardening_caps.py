@@ -107,3 +107,16 @@ async def test_new_games_per_address_are_rate_limited(fake_clock: FakeClock) -> 
         assert refused.value.code == "rate_limited"
         await fake_clock.advance(10)  # one more
         await alice.request("create", size=9)
+
+
+def test_no_address_limits_turns_every_per_address_limit_off() -> None:
+    """For load tests from one address, or behind a proxy: the totals stay."""
+    from gameserver.__main__ import parse_args
+
+    settings = parse_args(["--no-address-limits"])
+    assert (settings.identities_per_address, settings.open_games_per_address,
+            settings.games_per_address_per_minute, settings.connections_per_address,
+            settings.connections_per_address_per_second, settings.api_requests_per_second,
+            settings.flood_cooldown) == (0, 0, 0.0, 0, 0.0, 0.0, 0.0)
+    assert (settings.max_identities, settings.max_open_games, settings.max_connections) == (
+        1_000_000, 5_000, 10_000)
