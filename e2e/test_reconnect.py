@@ -4,6 +4,7 @@ ridden out by both pages on their own."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
@@ -14,6 +15,13 @@ from e2e.helpers import SLOW, announce, board_names, play, play_sequence, point,
 
 def offline_banner(page: Page) -> Locator:
     return page.get_by_role("status").filter(has_text="Connection lost")
+
+
+def online_again(page: Page) -> None:
+    """Wait, polling every 25 ms (expect() polls too slowly to time this), for the offline
+    banner to go."""
+    page.wait_for_function("() => document.getElementById('offline-banner').hidden",
+                           polling=25, timeout=SLOW)
 
 
 def test_reload_keeps_seat_and_board(server: ServerProcess, new_page: Callable[..., Page]) -> None:
@@ -95,3 +103,44 @@ def test_reload_keeps_pending_undo_and_scoring(
     for page in (alice, bob):
         result = page.get_by_role("status").filter(has_text="Black wins by 73.5 points")
         expect(result).to_be_visible()
+
+
+def test_reconnect_is_quick_once_the_server_is_back(
+    server: ServerProcess, new_page: Callable[..., Page]
+) -> None:
+    """Issue 17: pages took 7.9 s to notice a server that was back (the backoff doubled to
+    15 s). While the server is down the page never waits more than a few seconds between
+    tries; once it is back the page is online within about a second or two; an `online` event
+    retries at once."""
+    alice, bob = start_game(new_page, server)
+    play_sequence(alice, bob, ["E5", "C3"])
+    server.stop()
+    expect(offline_banner(alice)).to_be_visible()
+    waits: list[int] = []
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        shown = re.search(r"Reconnecting in (\d+) s", offline_banner(alice).inner_text())
+        if shown:
+            waits.append(int(shown.group(1)))
+        alice.wait_for_timeout(150)
+    assert waits and max(waits) <= 3, f"the page waited up to {max(waits)} s between tries"
+
+    server.start()
+    back = time.monotonic()
+    online_again(alice)
+    took = time.monotonic() - back
+    online_again(bob)
+    print(f"longest wait between tries {max(waits)} s; online {took:.2f} s after the server")
+    assert took < 3.0, f"reconnected {took:.2f} s after the server was back"
+
+    server.stop()
+    expect(offline_banner(bob)).to_be_visible()
+    bob.wait_for_timeout(3000)  # the backoff is at its cap now
+    server.start()
+    back = time.monotonic()
+    bob.evaluate("window.dispatchEvent(new Event('online'))")
+    online_again(bob)
+    took = time.monotonic() - back
+    print(f"online {took:.2f} s after an online event")
+    assert took < 1.0, f"the online event did not retry at once ({took:.2f} s)"
+    expect(bob.get_by_role("button", name="Pass")).to_be_visible()

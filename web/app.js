@@ -10,6 +10,7 @@ import { Sound } from "./core/sound.js";
 import { LobbyView } from "./core/lobby.js";
 import { text, show, toast } from "./core/dom.js";
 import { GAMES } from "./games/index.js";
+import { QuickMatch } from "./core/quickmatch.js";
 
 const conn = new Connection();
 const store = new GameStore({
@@ -32,6 +33,7 @@ function openGame(id, kind) {
   if (kind) kindHints.set(id, kind);
   location.hash = `#/game/${encodeURIComponent(id)}`;
 }
+const quick = new QuickMatch({ conn, onOpenGame: openGame });
 
 /** The kind of a game: known already, or asked of the server (the default kind if it fails). */
 async function kindOf(gameId) {
@@ -62,12 +64,15 @@ async function route() {
     document.body.dataset.page = "game";
     document.body.dataset.game = kind.name;
   } else {
-    view = new LobbyView(main, { conn, store, games: GAMES, onOpenGame: openGame });
+    view = new LobbyView(main, { conn, store, games: GAMES, quick, onOpenGame: openGame });
     document.body.dataset.page = "lobby";
     delete document.body.dataset.game;
     document.title = "Tengen · Go";
   }
   main.focus({ preventScroll: true });
+  // A new page starts at its top: the lobby's scroll position (its Create game button is far
+  // down on a phone) used to carry over and hide the player cards and the board's top rows.
+  window.scrollTo(0, 0);
 }
 
 conn.addEventListener("message", (e) => {
@@ -79,6 +84,9 @@ conn.addEventListener("message", (e) => {
       maybeOpenJoinedGame(msg);
       break;
     case "chat": store.applyChat(msg); break;
+    case "chat_history": store.applyChatHistory(msg); break;
+    case "rematch": store.applyRematch(msg); break;
+    case "quick_match": quick.onMessage(msg); break;
     case "lobby":
     case "lobby_update":
     case "lobby_remove":

@@ -8,6 +8,7 @@ export class ChatPanel {
     this.onSend = onSend;
     this.canSend = canSend;
     this.rendered = 0;
+    this.epoch = 0;
     this.log = h("ol", { class: "chat-log", role: "log", "aria-label": "Chat history" });
     this.empty = h("li", { class: "chat-empty" }, "No messages yet. Say hello!");
     this.log.append(this.empty);
@@ -34,8 +35,9 @@ export class ChatPanel {
   }
 
   /** Append messages we have not drawn yet. `me` marks our own lines. */
-  render(messages, me) {
-    if (messages.length < this.rendered) {
+  render(messages, me, epoch = 0) {
+    if (messages.length < this.rendered || epoch !== this.epoch) {
+      this.epoch = epoch;
       this.log.replaceChildren(this.empty);
       this.rendered = 0;
     }

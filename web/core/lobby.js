@@ -6,6 +6,8 @@
 
 import { h, replace, text, show, toast } from "./dom.js";
 import { field, select } from "./form.js";
+import { FinishedGames } from "./history.js";
+import { QuickMatchCard } from "./quickmatch.js";
 
 /** A GameSummary or Game in whatever shape the server sends, reduced to what the lobby shows. */
 export function summarize(g) {
@@ -35,7 +37,7 @@ export function summarize(g) {
 }
 
 export class LobbyView {
-  constructor(root, { conn, store, games, onOpenGame }) {
+  constructor(root, { conn, store, games, quick, onOpenGame }) {
     this.root = root;
     this.conn = conn;
     this.store = store;
@@ -45,6 +47,10 @@ export class LobbyView {
     this.open = new Map();
     this.running = [];
     this.loadedOpen = false;
+    this.finished = new FinishedGames({ lobby: this });
+    // Quick match for the first kind that offers it (Go).
+    const quickKind = games.all().find((k) => k.quickMatch);
+    this.quick = quick && quickKind ? new QuickMatchCard({ quick, kind: quickKind }) : null;
     this.build();
     this.refreshRunning();
     this.poll = setInterval(() => this.refreshRunning(), 10000);
@@ -53,6 +59,7 @@ export class LobbyView {
 
   destroy() {
     clearInterval(this.poll);
+    this.quick?.destroy();
     this.conn.send("lobby_unsubscribe", {});
   }
 
@@ -91,6 +98,7 @@ export class LobbyView {
   }
 
   async refreshRunning() {
+    this.finished.refresh();
     try {
       const res = await fetch("api/games", { headers: { accept: "application/json" } });
       if (!res.ok) return;
@@ -134,8 +142,9 @@ export class LobbyView {
             h("h2", { id: "open-h" }, "Open games"),
             this.openList, this.openEmpty,
             h("h2", { id: "running-h", class: "spaced" }, "Games in progress"),
-            this.runningList, this.runningEmpty),
-          this.buildCreateForm())));
+            this.runningList, this.runningEmpty,
+            this.finished.el),
+          h("div", { class: "lobby-side" }, this.quick?.el, this.buildCreateForm()))));
     this.renderOpen();
     this.renderRunning();
   }

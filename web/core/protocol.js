@@ -27,6 +27,15 @@ export function toMs(t) {
   return n < 1e11 ? n * 1000 : n;
 }
 
+/** Reconnect backoff: the first retry at once (a restarting server is back within a second or
+ * two), then 0.5 s doubling, capped at RETRY_CAP_MS so a page notices a server that is back
+ * within a few seconds at most; +-20 % jitter spreads a crowd of pages reconnecting together. */
+export const RETRY_CAP_MS = 2000;
+export function retryDelay(attempt, random = Math.random) {
+  const base = attempt <= 1 ? 150 : Math.min(RETRY_CAP_MS, 250 * 2 ** (attempt - 1));
+  return Math.round(base * (0.8 + random() * 0.4));
+}
+
 export class RequestError extends Error {
   constructor(reply) {
     super(reply.message || reply.code || "request failed");
@@ -72,15 +81,21 @@ export class Connection extends EventTarget {
   serverNow() { return Date.now() + this.offsetMs; }
 
   start() {
-    window.addEventListener("online", () => this.retryNow());
+    // The network is back: retry at once, even over a connect attempt that may hang on the
+    // dead network it was started on.
+    window.addEventListener("online", () => this.retryNow({ abandonConnecting: true }));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && this.state === "offline") this.retryNow();
     });
     this.connect();
   }
 
-  retryNow() {
-    if (this.state !== "offline") return;
+  retryNow({ abandonConnecting = false } = {}) {
+    if (this.state === "connecting" && abandonConnecting && this.ws?.readyState === 0) {
+      const ws = this.ws;
+      this.ws = null; // its close event is ignored from now on
+      ws.close();
+    } else if (this.state !== "offline") return;
     clearTimeout(this.retryTimer);
     this.connect();
   }
@@ -218,8 +233,7 @@ export class Connection extends EventTarget {
 
   scheduleRetry() {
     this.attempt += 1;
-    const base = Math.min(15000, 500 * 2 ** Math.min(this.attempt - 1, 5));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = retryDelay(this.attempt);
     this.retryAt = Date.now() + delay;
     this.setState("offline", { retryIn: delay });
     clearTimeout(this.retryTimer);

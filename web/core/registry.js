@@ -13,6 +13,11 @@
 //                                       //   render() and setStatus()
 //     replay(moves, event) -> moves     // optional: append to `moves` from an update's event
 //     consistent(game) -> boolean       // optional: a sanity check of the copy (false: resync)
+//     quickMatch() -> {fields, payload(), describe(settings)}
+//                                       // optional: the lobby's Quick match fields (Go: size,
+//                                       //   time class); describe() words a wait's settings
+//     describeResult(result) -> string  // optional: "B+R" -> "Black wins by resignation"
+//     sgf: true                         // optional: api/games/<id>/sgf serves its record
 //   }
 //
 // `summary` is core/lobby.js's summarize(GameSummary): {id, kind, phase, settings, seats

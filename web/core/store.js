@@ -169,6 +169,26 @@ export class GameStore extends EventTarget {
     return this.colourOf(this.get(gameId)?.game, this.playerId);
   }
 
+  /** The chat kept with the game, sent after a snapshot: it replaces what we had (the same
+   * lines, or more of them after a reload). */
+  applyChatHistory(msg) {
+    const gameId = msg.game_id;
+    if (gameId == null || !Array.isArray(msg.lines)) return;
+    const e = this.entry(gameId);
+    e.chat = msg.lines.map((m) => ({
+      player_id: m.player_id, name: String(m.name ?? "?"), text: String(m.text ?? ""), at: m.at,
+    }));
+    e.chatEpoch = (e.chatEpoch ?? 0) + 1;
+    this.emit(gameId, "chat");
+  }
+
+  /** How a rematch offered after a finished game stands (a `rematch` push). */
+  applyRematch(msg) {
+    if (msg.game_id == null) return;
+    this.entry(msg.game_id).rematch = msg.rematch ?? null;
+    this.emit(msg.game_id, "rematch");
+  }
+
   applyChat(msg) {
     const gameId = msg.game_id;
     if (gameId == null) return;

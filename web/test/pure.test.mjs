@@ -9,6 +9,10 @@ import {
 } from "../games/go/rules.js";
 import { GameStore } from "../core/store.js";
 import { replay, consistent } from "../games/go/replay.js";
+import { retryDelay, RETRY_CAP_MS } from "../core/protocol.js";
+import { replay as positions, setupFromSgf, playOn } from "../games/go/positions.js";
+import { describeEstimate } from "../games/go/estimate.js";
+import { formatDate } from "../core/history.js";
 
 const GO = { name: "go", replay, consistent };
 const kinds = (name) => (name === "go" ? GO : null);
@@ -145,4 +149,55 @@ test("rulesets read as their names; the compensation line appears only when Whit
   assert.equal(compensationText({ black: 40, white: 43.5, handicap_compensation: 3 }), "White +3 for the handicap");
   assert.equal(compensationText({ black: 40, white: 43.5, handicap_compensation: 0 }), "");
   assert.equal(compensationText(null), "");
+});
+
+test("reconnect backoff: the first retry is fast, later ones are capped at a few seconds, with jitter", () => {
+  assert.ok(retryDelay(1, () => 1) <= 200);
+  assert.equal(retryDelay(2, () => 0.5), 500);
+  for (let attempt = 1; attempt < 50; attempt++) assert.ok(retryDelay(attempt, () => 1) <= RETRY_CAP_MS * 1.2);
+  assert.notEqual(retryDelay(6, () => 0), retryDelay(6, () => 1));
+});
+
+test("replay: a capture empties the captured point, and the numbers follow the stones on the board", () => {
+  // Black surrounds the white stone at B2 (x=1, y=1 from the top) on 5x5.
+  const moves = [
+    { color: "black", x: 1, y: 0 }, { color: "white", x: 1, y: 1 },
+    { color: "black", x: 0, y: 1 }, { color: "white", pass: true },
+    { color: "black", x: 2, y: 1 }, { color: "white", x: 4, y: 4 },
+    { color: "black", x: 1, y: 2 },
+  ];
+  const all = positions(5, [], moves);
+  assert.equal(all.length, 8);
+  assert.deepEqual(all[0].board, [".....", ".....", ".....", ".....", "....."]);
+  assert.deepEqual(all[6].board, [".X...", "XOX..", ".....", ".....", "....O"]);
+  assert.deepEqual(all[7].board, [".X...", "X.X..", ".X...", ".....", "....O"]);
+  assert.equal(all[7].numbers.get("1,1"), undefined);
+  assert.equal(all[7].numbers.get("1,2"), 7);
+  assert.equal(all[4].last, null); // a pass
+});
+
+test("replay: suicide (where the rules allow it) removes the player's own group", () => {
+  const board = [".X...", "X....", ".....", ".....", "....."];
+  assert.deepEqual(playOn(board, "white", 0, 0).board, board);
+});
+
+test("replay: handicap stones come from the SGF record's AB", () => {
+  const sgf = "(;GM[1]FF[4]SZ[9]HA[2]AB[cg][gc]KM[0.5];W[ee])";
+  assert.deepEqual(setupFromSgf(sgf), [{ x: 2, y: 6 }, { x: 6, y: 2 }]);
+  const [start] = positions(9, setupFromSgf(sgf), []);
+  assert.equal(start.board[6][2], "X");
+  assert.deepEqual(setupFromSgf("(;GM[1]SZ[9])"), []);
+});
+
+test("an estimate says who leads and how many stones it took for dead", () => {
+  assert.equal(describeEstimate({ black: 41, white: 47.5, dead: [{ x: 1, y: 1 }] }),
+    "Black 41, White 47.5: White leads by 6.5 (1 stone counted as dead)");
+  assert.equal(describeEstimate({ black: 3, white: 3, dead: [] }), "Black 3, White 3: even");
+});
+
+test("finished games are dated YYYY-MM-DD HH:MM in local time, from seconds or ms", () => {
+  const t = new Date(2026, 11, 2, 4, 5).getTime();
+  assert.equal(formatDate(t / 1000), "2026-12-02 04:05");
+  assert.equal(formatDate(t), "2026-12-02 04:05");
+  assert.equal(formatDate(null), "");
 });

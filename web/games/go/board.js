@@ -2,7 +2,7 @@
 // given and reports which intersection the user activated. It never talks to the server.
 //
 //   const view = new BoardView(container);
-//   view.render({size, board, last, ko, dead, territory, ghost, pending, label});
+//   view.render({size, board, last, ko, dead, territory, ghost, pending, numbers});
 //   view.addEventListener("activate", (e) => e.detail /* {x, y, via: "pointer"|"keyboard"} */);
 //
 // Every intersection is an element with role=button, a roving tabindex and an accessible name
@@ -79,7 +79,8 @@ export class BoardView extends EventTarget {
     el("rect", { x: 0, y: 0, width: size - 1, height: size - 1, class: "edge" }, grid);
     for (const [sx, sy] of starPoints(size)) el("circle", { cx: sx, cy: sy, r: size >= 19 ? 0.11 : 0.09, class: "star" }, grid);
 
-    const labels = el("g", { class: "coords", "aria-hidden": "true", "font-size": size >= 19 ? 0.36 : size >= 13 ? 0.31 : 0.27 }, svg);
+    const labels = el("g", { class: `coords coords-${size >= 19 ? "large" : size >= 13 ? "medium" : "small"}`, "aria-hidden": "true",
+      "font-size": size >= 19 ? 0.36 : size >= 13 ? 0.31 : 0.27 }, svg);
     const off = 0.62;
     for (let i = 0; i < size; i++) {
       const letter = columnName(i);
@@ -190,7 +191,8 @@ export class BoardView extends EventTarget {
   /**
    * Draw a position. model: {size, board: [row strings], last: {x,y}|null, ko: {x,y}|null,
    * dead: Set(key), territory: Map(key -> "X"|"O")|null, ghost: "black"|"white"|null
-   * (colour of the hover stone, null when the user cannot play), pending: {x,y}|null}.
+   * (colour of the hover stone, null when the user cannot play), pending: {x,y}|null,
+   * numbers: Map(key -> move number)|null (drawn on the stones, and said as "move N")}.
    */
   render(model) {
     if (model.size !== this.size) this.build(model.size);
@@ -209,6 +211,8 @@ export class BoardView extends EventTarget {
         if (dead.has(key(x, y))) notes.push("dead");
         if (model.last && model.last.x === x && model.last.y === y) notes.push("last move");
         if (model.ko && model.ko.x === x && model.ko.y === y) notes.push("ko");
+        const n = c !== "." ? model.numbers?.get(key(x, y)) : undefined;
+        if (n !== undefined) notes.push(`move ${n}`);
         const t = model.territory?.get(key(x, y));
         if (t && (c === "." || dead.has(key(x, y)))) notes.push(`${CONTENT[t]} territory`);
         const desc = notes.join(", ");
@@ -243,7 +247,19 @@ export class BoardView extends EventTarget {
   drawMarks(model, dead) {
     this.markLayer.replaceChildren();
     const { board } = model;
-    if (model.last) {
+    const numbers = model.numbers ?? null;
+    if (numbers) {
+      for (const [k, n] of numbers) {
+        const [x, y] = k.split(",").map(Number);
+        const c = board[y]?.[x];
+        if (c !== "X" && c !== "O") continue;
+        const isLast = model.last && model.last.x === x && model.last.y === y;
+        const label = el("text", { x, y, class: `move-number on-${CONTENT[c]}${isLast ? " last" : ""}`,
+          "font-size": n >= 100 ? 0.38 : 0.48 }, this.markLayer);
+        label.textContent = String(n);
+      }
+    }
+    if (model.last && !(numbers && numbers.has(key(model.last.x, model.last.y)))) {
       const c = board[model.last.y]?.[model.last.x];
       if (c === "X" || c === "O") {
         el("circle", { cx: model.last.x, cy: model.last.y, r: 0.2, class: `last-mark on-${CONTENT[c]}` }, this.markLayer);

@@ -4,6 +4,9 @@
 import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { BoardView } from "./board.js";
 import { ChatPanel } from "../../core/chat.js";
+import { RematchBox } from "../../core/rematch.js";
+import { ReviewPanel } from "./review.js";
+import { EstimateBox } from "./estimate.js";
 import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
 import {
   key, toPoint, pointName, territory, describeResult, resultDetail, illegalReason, colourName, other, at,
@@ -11,6 +14,7 @@ import {
 } from "./rules.js";
 
 const CONFIRM_KEY = "gameserver.confirmMoves";
+const NUMBERS_KEY = "gameserver.moveNumbers";
 
 function confirmDefault(storage) {
   const saved = storage.getItem(CONFIRM_KEY);
@@ -32,6 +36,7 @@ export class GameView {
     this.gameId = gameId;
     this.storage = storage;
     this.confirmMoves = confirmDefault(storage);
+    this.moveNumbers = storage.getItem(NUMBERS_KEY) === "on";
     this.pending = null; // {x, y} awaiting a second tap in confirm mode
     this.notFound = false;
     this.lastTick = null;
@@ -45,6 +50,7 @@ export class GameView {
 
   destroy() {
     clearInterval(this.timer);
+    this.review.destroy();
     this.store.removeEventListener("change", this.onChange);
     if (!this.myColour()) this.conn.send("unwatch", { game_id: this.gameId });
     document.title = "Tengen · Go";
@@ -69,10 +75,27 @@ export class GameView {
       },
       (err) => {
         e.resyncing = false;
-        if (err.code === "not_found") { this.notFound = true; this.render(); }
+        if (err.code === "not_found") this.loadFinished();
         else if (err.code !== "offline") toast(err.message, "error");
       },
     );
+  }
+
+  /** A game the socket cannot watch may be a finished one the server keeps only in storage:
+   * it is read over HTTP and shown in review. */
+  async loadFinished() {
+    try {
+      const res = await fetch(`api/games/${encodeURIComponent(this.gameId)}`, { cache: "no-store" });
+      const snap = res.ok ? await res.json() : null;
+      if (snap && snap.id === this.gameId && snap.phase === "finished") {
+        this.store.applyGame({ game: snap });
+        return;
+      }
+    } catch {
+      // Offline: the next reconnect tries again.
+    }
+    this.notFound = true;
+    this.render();
   }
 
   /**
@@ -144,6 +167,16 @@ export class GameView {
       h("div", { class: "row" }, this.acceptBtn, this.resumeBtn));
 
     this.chat = new ChatPanel({ onSend: (t) => this.sendChat(t) });
+    this.review = new ReviewPanel({ gameId: this.gameId, onChange: () => this.render() });
+    this.estimate = new EstimateBox({ conn: this.conn, gameId: this.gameId, onChange: () => this.render() });
+    this.rematch = new RematchBox({ conn: this.conn, gameId: this.gameId,
+      onOpenGame: (id) => { location.hash = `#/game/${encodeURIComponent(id)}`; },
+      phaseOf: (id) => this.store.get(id)?.game?.phase ?? null });
+    const numbersBox = h("input", { type: "checkbox", id: "opt-numbers", checked: this.moveNumbers, onchange: (e) => {
+      this.moveNumbers = e.target.checked;
+      this.storage.setItem(NUMBERS_KEY, this.moveNumbers ? "on" : "off");
+      this.render();
+    } });
 
     const confirmBox = h("input", { type: "checkbox", id: "opt-confirm", checked: this.confirmMoves, onchange: (e) => {
       this.confirmMoves = e.target.checked;
@@ -161,6 +194,7 @@ export class GameView {
     this.confirmOption = h("label", { class: "check" }, confirmBox, "Confirm moves");
     const options = h("div", { class: "options" },
       this.confirmOption,
+      h("label", { class: "check" }, numbersBox, "Move numbers"),
       h("label", { class: "check" }, soundBox, "Sound"),
       h("div", { class: "row" }, this.sgf, copy));
 
@@ -171,8 +205,8 @@ export class GameView {
           h("div", { class: "board-wrap" }, this.boardHost, this.overlay),
           h("div", { class: "status-bar" }, this.announce, this.hint)),
         h("aside", { class: "panel" },
-          this.banner, this.waiting, this.undoBox, this.scoring,
-          this.controls, this.undoWaiting,
+          this.banner, this.rematch.el, this.waiting, this.undoBox, this.scoring,
+          this.controls, this.undoWaiting, this.estimate.el, this.review.el,
           h("div", { class: "panel-head" }, this.meta, this.badge),
           this.chat.el, options)));
   }
@@ -227,12 +261,39 @@ export class GameView {
       if (event.kind === "undo_rejected") toast("The undo request was declined.");
       if (event.kind === "resume" || (previous?.phase === "scoring" && g.phase === "playing")) toast("Play resumed.");
       if (g.phase === "finished" && previous?.phase !== "finished") this.sound.finished();
+      this.notices(event, mine, g, previous);
     }
     if (kind === "chat") {
-      this.chat.render(this.entry.chat, this.store.playerId);
+      this.chat.render(this.entry.chat, this.store.playerId, this.entry.chatEpoch ?? 0);
       return;
     }
     this.render(kind === "update" ? event : null);
+  }
+
+  /** What an event undid without asking: a lapsed undo request, withdrawn acceptances, a
+   * rename. These used to pass silently. */
+  notices(event, mine, g, previous) {
+    const lapsed = event.undo_lapsed;
+    if (lapsed) {
+      const mover = colourName(event.color);
+      if (lapsed === mine) toast(`${mover} played instead of answering: your undo request lapsed.`, "info", 6000);
+      else if (event.color === mine) toast(`You played, so ${colourName(lapsed)}'s undo request lapsed.`, "info", 6000);
+      else toast(`${colourName(lapsed)}'s undo request lapsed: ${mover} played instead.`);
+    }
+    const withdrawn = Array.isArray(event.withdrawn) ? event.withdrawn : [];
+    if (mine && withdrawn.includes(mine)) {
+      const who = event.color === mine ? "You" : colourName(event.color);
+      const why = event.kind === "play_resumed" ? `${who} resumed play` : `${who} changed the dead stones`;
+      toast(`${why}: your acceptance was withdrawn.`, "info", 6000);
+      this.withdrawnNote = event.kind === "dead_marked" ? `${why}, so your acceptance was withdrawn: check the score and accept again.` : null;
+    } else if (withdrawn.length && !mine) {
+      toast(`${withdrawn.map(colourName).join(" and ")}'s acceptance was withdrawn.`);
+    }
+    if (event.kind === "player_renamed" && event.color !== mine) {
+      const before = previous?.players?.[event.color]?.name;
+      if (before && before !== event.name) toast(`${before} is now called ${event.name}.`);
+    }
+    if (g.phase !== "scoring" || (mine && this.entry?.accepted?.[mine])) this.withdrawnNote = null;
   }
 
   // ---------------------------------------------------------------- actions
@@ -248,6 +309,12 @@ export class GameView {
     if (!g) return;
     const mine = this.myColour();
     const name = pointName(x, y, g.settings.size);
+    if (this.review.reviewing && g.phase !== "finished") {
+      // A click on an earlier position never plays: it brings the game back first.
+      this.review.go(null);
+      toast("Back to the current position.");
+      return;
+    }
     if (!mine) {
       toast(g.phase === "waiting" ? "Join the game to play." : "You are watching this game.");
       return;
@@ -393,16 +460,29 @@ export class GameView {
     const myTurn = phase === "playing" && mine && g.turn === mine;
     const placing = handicapLeft(g) > 0;
 
-    this.board.render({
-      size,
-      board: g.board,
-      last: lastPoint,
-      ko: phase === "playing" ? ko : null,
-      dead,
-      territory: phase === "scoring" || (phase === "finished" && dead.size) ? territory(g.board, dead) : null,
-      ghost: live && myTurn ? mine : null,
-      pending: this.pending,
-    });
+    this.review.update(g);
+    this.estimate.update(g);
+    const past = this.review.shown(); // an earlier position, shown on this page only
+    const numbers = this.moveNumbers ? this.review.numbers() : null;
+    if (past) {
+      this.board.render({ size, board: past.board, last: past.last, ko: null, dead: new Set(), territory: null,
+        ghost: null, pending: null, numbers });
+    } else {
+      const guess = phase === "playing" ? this.estimate.shownDead() : null; // an estimate on show
+      this.board.render({
+        size,
+        board: g.board,
+        last: lastPoint,
+        ko: phase === "playing" ? ko : null,
+        dead: guess ?? dead,
+        territory: guess ? territory(g.board, guess)
+          : phase === "scoring" || (phase === "finished" && dead.size) ? territory(g.board, dead) : null,
+        ghost: live && myTurn ? mine : null,
+        pending: this.pending,
+        numbers,
+      });
+    }
+    this.boardHost.classList.toggle("reviewing", !!past);
     this.boardHost.classList.toggle("stale", !live);
     this.boardHost.classList.toggle("my-turn", !!myTurn);
     show(this.overlay, !live || this.notFound);
@@ -459,6 +539,7 @@ export class GameView {
     }
 
     this.renderWaiting(g, mine);
+    this.rematch.update(g, e.rematch ?? null, this.store.playerId, mine);
 
     // Controls.
     show(this.controls, !!mine && (phase === "playing" || phase === "scoring"));
@@ -491,7 +572,8 @@ export class GameView {
       } else text(this.scoreLead, "");
       const iAccepted = mine && e.accepted[mine];
       text(this.scoreHelp, mine
-        ? iAccepted ? "You accepted. Waiting for your opponent…" : "Click a group to mark it dead or alive. When the score is right, accept it."
+        ? iAccepted ? "You accepted. Waiting for your opponent…"
+          : this.withdrawnNote ?? "Click a group to mark it dead or alive. When the score is right, accept it."
         : "The players are marking dead stones.");
       show(this.acceptBtn, !!mine);
       show(this.resumeBtn, !!mine);
@@ -499,7 +581,7 @@ export class GameView {
       this.resumeBtn.disabled = !live;
     }
 
-    this.chat.render(e.chat, this.store.playerId);
+    this.chat.render(e.chat, this.store.playerId, e.chatEpoch ?? 0);
     const names = `${g.players?.black?.name ?? "?"} vs ${g.players?.white?.name ?? "?"}`;
     document.title = `${myTurn ? "● Your move · " : ""}${names} · Tengen`;
   }
@@ -536,7 +618,9 @@ export class GameView {
     show(this.waiting, visible);
     show(this.copyBtn, !(visible && mine)); // the waiting box has its own "Copy link"
     if (!visible) { this.waitingKey = null; return; }
-    const keyNow = `${mine}|${this.conn.state}`;
+    const hostSeat = !g.players?.black ? "white" : "black";
+    const hostAway = g.players?.[hostSeat]?.connected === false;
+    const keyNow = `${mine}|${this.conn.state}|${hostAway}`;
     if (this.waitingKey === keyNow) return;
     this.waitingKey = keyNow;
     const url = location.href.replace(/\?debug[^#]*/, "");
@@ -550,10 +634,13 @@ export class GameView {
     } else {
       const open = !g.players?.black ? "black" : "white";
       const host = g.players?.[other(open)]?.name ?? "Someone";
+      // The server does not let anyone join while the creator is away (nobody would move).
       replace(this.waiting,
         h("h2", {}, "Open game"),
-        h("p", {}, `${host} is waiting for an opponent. You would play ${open}.`),
-        h("button", { class: "btn btn-primary", type: "button", onclick: () => this.join() }, "Join"));
+        h("p", {}, hostAway
+          ? `${host} is away right now: you can join when they are back. You would play ${open}.`
+          : `${host} is waiting for an opponent. You would play ${open}.`),
+        h("button", { class: "btn btn-primary", type: "button", disabled: hostAway, onclick: () => this.join() }, "Join"));
     }
   }
 

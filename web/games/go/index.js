@@ -4,7 +4,8 @@
 import { h } from "../../core/dom.js";
 import { createForm } from "./create.js";
 import { describeTimeControl } from "./clock.js";
-import { rulesetName } from "./rules.js";
+import { rulesetName, describeResult } from "./rules.js";
+import { quickMatchForm } from "./quickmatch.js";
 import { GameView } from "./game.js";
 import { replay, consistent } from "./replay.js";
 
@@ -55,6 +56,9 @@ export default {
     ];
   },
   mount: (root, ctx) => new GameView(root, ctx),
+  quickMatch: quickMatchForm,
+  describeResult,
+  sgf: true,
   replay,
   consistent,
 };
