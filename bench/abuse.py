@@ -68,6 +68,11 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -479,6 +484,7 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
     for index, phase in enumerate(phases):
         meter.phase = phase
         rss0 = peak = rss_mib(proc.pid)
+        cpu0, wall0 = cpu_seconds(proc.pid), time.perf_counter()
         out = ctx.Queue()
         attacker = None
         if phase != "baseline":
@@ -492,6 +498,7 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
             peak = max(peak, rss_mib(proc.pid))
             if probed is None and time.perf_counter() > t_end - args.seconds / 2:
                 probed = await probe(url, f"127.0.1.{index + 1}")
+        cpu = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - wall0) * 100
         stats: dict[str, Any] = {}
         if attacker is not None:
             stats = await asyncio.to_thread(out.get, True, 30)
@@ -501,20 +508,21 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         lat = meter.latencies.get(phase, [])
         assert probed is not None
         rows.append((phase, len(lat), percentile(lat, 50) * 1000, percentile(lat, 99) * 1000,
-                     rss0, peak, probed, stats))
+                     rss0, peak, probed, stats, cpu))
         print(f"{phase:10} moves {len(lat):5}  p50 {rows[-1][2]:7.1f} ms  p99 "
-              f"{rows[-1][3]:7.1f} ms  RSS {rss0:6.0f} -> peak {peak:6.0f} MiB  newcomer "
+              f"{rows[-1][3]:7.1f} ms  server CPU {cpu:3.0f} %  RSS {rss0:6.0f} -> peak "
+              f"{peak:6.0f} MiB  newcomer "
               f"{'served' if probed[0] else 'REFUSED ' + probed[2]} in {probed[1]:.2f} s  "
               f"{stats}", flush=True)
     stop.set()
     await asyncio.gather(*pairs, return_exceptions=True)
     base_p99 = rows[0][3]
-    print("\n| attack | ordinary moves | p50 ms | p99 ms | p99 vs baseline | RSS start -> peak "
-          "MiB | newcomer served (s) | attacker saw |")
-    print("|---|---|---|---|---|---|---|---|")
-    for phase, n, p50, p99, rss0, peak, probed, stats in rows:
+    print("\n| attack | ordinary moves | p50 ms | p99 ms | p99 vs baseline | server CPU | RSS "
+          "start -> peak MiB | newcomer served (s) | attacker saw |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for phase, n, p50, p99, rss0, peak, probed, stats, cpu in rows:
         seen = ", ".join(f"{k} {v}" for k, v in sorted(stats.items()))
-        print(f"| {phase} | {n} | {p50:.1f} | {p99:.1f} | {p99 / base_p99:.2f}x | "
+        print(f"| {phase} | {n} | {p50:.1f} | {p99:.1f} | {p99 / base_p99:.2f}x | {cpu:.0f} % | "
               f"{rss0:.0f} -> {peak:.0f} | {'yes' if probed[0] else 'NO'} ({probed[1]:.2f}) "
               f"| {seen} |")
 
