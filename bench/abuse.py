@@ -11,6 +11,7 @@ what it holds in memory follow the live games, not every game ever finished.
 
     .venv/bin/python bench/abuse.py                 # every attack, 8 s each
     .venv/bin/python bench/abuse.py --only ping,slowloris --seconds 5
+    .venv/bin/python bench/abuse.py --only churn --finished 10000   # restart after 10,000
 
 Each attack runs in its own process (so the attackers' Python does not slow the measuring
 client) and gets the same length of time:
@@ -456,6 +457,8 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
+        if args.finished:
+            await fill_finished(args.finished, db, port)
         finished = None
         restart = start_server(db, port)
         try:
@@ -467,6 +470,43 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             restart.send_signal(signal.SIGTERM)
             restart.wait(30)
+
+
+async def fill_finished(n: int, db: str, port: int) -> None:
+    """`n` more finished games in the file (bot games resigned at once, ten per address from
+    as many addresses as that takes), on a server of their own, stopped after."""
+    proc = start_server(db, port)
+    base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
+    t0 = time.perf_counter()
+    try:
+        await asyncio.to_thread(wait_ready, base, proc)
+
+        async def one_address(i: int) -> int:
+            client = await Client.open(url, f"127.1.{i // 250}.{i % 250 + 1}")
+            try:
+                await client.request("hello")
+                done = 0
+                for _ in range(10):
+                    reply = await client.request("create", size=9, opponent="bot",
+                                                 color="black")
+                    if reply["type"] == "ok":
+                        await client.request("resign", game_id=reply["game_id"])
+                        done += 1
+                return done
+            finally:
+                await client.close()
+
+        made = 0
+        addresses = (n + 9) // 10
+        for start in range(0, addresses, 50):
+            made += sum(await asyncio.gather(*(one_address(i) for i in
+                                               range(start, min(addresses, start + 50)))))
+        print(f"\nfilled {made} finished games in {time.perf_counter() - t0:.1f} s; server RSS "
+              f"{rss_mib(proc.pid):.0f} MiB, {get_json(base, '/healthz')['games']} games in "
+              "memory", flush=True)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
 
 
 async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base: str,
@@ -533,6 +573,9 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=20, help="ordinary games")
     parser.add_argument("--interval", type=float, default=0.25,
                         help="seconds between moves in each ordinary game")
+    parser.add_argument("--finished", type=int, default=0,
+                        help="before the restart, add this many finished games to the file "
+                             "(restart time against games ever played)")
     parser.add_argument("--only", type=lambda s: [a for a in s.split(",") if a],
                         default=list(ATTACKS), help=f"attacks, comma-separated: {ATTACKS}")
     args = parser.parse_args()
