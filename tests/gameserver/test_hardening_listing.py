@@ -146,3 +146,23 @@ async def test_lobby_subscribe_costs_five_messages() -> None:
         assert refused.value.code == "rate_limited"
         await clock.advance(5)
         await watcher.request("lobby_subscribe")
+
+
+async def test_the_game_filter_counts_and_pages_one_kind(fake_clock: FakeClock) -> None:
+    """`game=` keeps one kind, in the page and in `total`, finished or not."""
+    async with serve(memory_settings(bot="builtin"), clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        go = (await alice.request("create", size=9, opponent="bot"))["game_id"]
+        four = (await alice.request("create", game="connect_four", opponent="bot"))["game_id"]
+        await fake_clock.advance(1)
+        waiting = (await alice.request("create", game="connect_four"))["game_id"]
+        for game_id in (go, four):
+            await alice.request("resign", game_id=game_id)
+        _, finished = await get(server, "?phase=finished&game=connect_four")
+        assert [g["id"] for g in finished["games"]] == [four] and finished["total"] == 1
+        _, go_games = await get(server, "?phase=finished&game=go")
+        assert [g["id"] for g in go_games["games"]] == [go]
+        _, both = await get(server, "?phase=finished")
+        assert both["total"] == 2
+        _, open_four = await get(server, "?phase=open&game=connect_four")
+        assert [g["id"] for g in open_four["games"]] == [waiting]
