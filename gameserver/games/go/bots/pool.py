@@ -6,7 +6,8 @@ one pool for all its built-in bots; each search is a pure function of (game, col
 it runs in a worker process and the loop only pickles a position and awaits the answer.
 Workers are spawned (never forked from a process running threads and an event loop) on first
 use, at a lower priority (nice 10) so that on a busy machine the server's own work goes
-first; a pool whose worker died is replaced and the search runs again. `workers=0` thinks on
+first; a worker exits by itself when the server is gone (even after a `kill -9`); a pool
+whose worker died is replaced and the search runs again. `workers=0` thinks on
 the loop, as before.
 """
 
@@ -17,6 +18,8 @@ import logging
 import multiprocessing
 import os
 import random
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,9 +42,17 @@ def dead_of(game: GoGame) -> frozenset[Point]:
     return suggest_dead(game)
 
 
-def _lower_priority() -> None:
-    """A worker yields the CPU to the server: a long search never delays a move's push."""
+def _worker_start(server_pid: int) -> None:
+    """In each worker: yield the CPU to the server (a long search never delays a move's
+    push), and exit when the server is gone, even killed with SIGKILL (no orphans)."""
     os.nice(10)
+
+    def watch() -> None:
+        while os.getppid() == server_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="server-watch", daemon=True).start()
 
 
 class ThinkPool:
@@ -59,7 +70,7 @@ class ThinkPool:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_lower_priority)
+                    initializer=_worker_start, initargs=(os.getpid(),))
             try:
                 result: T = await loop.run_in_executor(self._pool, fn, *args)
             except BrokenProcessPool:
