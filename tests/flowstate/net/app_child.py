@@ -49,8 +49,9 @@ async def main(url: str, mode: str, args: list[str]) -> None:
         print("ready", flush=True)
         if mode == "delay":
             ctx = StateCtx.new(args[0])
+            before = time.time()  # the delay counts from inside the commit, between the two
             await engine.do(commit(park(ctx), delay(ctx, "fire", float(args[1]))))
-            print(f"delayed {time.time()}", flush=True)
+            print(f"delayed {before} {time.time()}", flush=True)
             return
         if mode == "hang":
             ctx = StateCtx.new(args[0])
