@@ -365,14 +365,14 @@ class Engine:
 
     # -- command dispatch ----------------------------------------------------------------------
 
-    async def _do(self, cmd: Command) -> None:
+    def _do(self, cmd: Command) -> Coroutine[Any, Any, None]:
+        """The coroutine that runs `cmd` (returned, not wrapped in one more)."""
         if type(cmd) is CommitCommand:
-            await self._commit_and_wait(cmd, cmd.durable)
-            return
+            return self._commit_and_wait(cmd, cmd.durable)
         handler = self._handlers.get(type(cmd))
         if handler is None:
             raise UsageError(f"unknown command {type(cmd).__name__}")
-        await handler(cmd)
+        return handler(cmd)
 
     async def _commit_and_wait(self, cmd: CommitCommand, durable: bool) -> None:
         ticket = await self._commit(cmd)
@@ -486,6 +486,7 @@ class Engine:
         undos: dict[int, Undo] = {}
         data_undo: list[tuple[Data, int, Any]] = []
         states: list[State] = []
+        in_flight: list[bool] = []  # per state: committed with a transition to run
         expected: list[int] = []
         ctxs: list[StateCtx] = []
         datas: list[tuple[int, bytes, dict[str, str]]] = []
@@ -493,27 +494,11 @@ class Engine:
         delay_cmds: list[DelayCommand] = []
         stacks: list[StagedStack] = []
         index: dict[str, int] = {}
-
-        def touch(ctx: StateCtx, deep: bool = False) -> StateCtx:
-            undo = undos.get(id(ctx))
-            if undo is None:
-                undo = undos[id(ctx)] = Undo(ctx)
-            if deep:
-                undo.deep()
-            return ctx
-
-        def restore() -> None:
-            for undo in undos.values():
-                undo.restore()
-            for data, old_rev, old_stored in reversed(data_undo):
-                data.rev = old_rev
-                data._stored = old_stored
-
         try:
             for sub in cmd.commands:
                 kind = type(sub)
                 if kind is TransitCommand or kind is ParkCommand:
-                    ctx = touch(sub.ctx)  # type: ignore[attr-defined]
+                    ctx = _touch(undos, sub.ctx)  # type: ignore[attr-defined]
                     to = sub.to if kind is TransitCommand else ""  # type: ignore[attr-defined]
                     _set_transition(ctx, to, sub.annotations)  # type: ignore[attr-defined]
                     cur = ctx.current
@@ -526,17 +511,19 @@ class Engine:
                             f"state {cur.id!r}: committed rev {ctx.committed.rev} is negative"
                         )
                     index[cur.id] = len(states)
-                    states.append(cur.frozen())
+                    frozen = cur.frozen()
+                    states.append(frozen)
+                    in_flight.append(bool(frozen.transition.to) and recovery_enabled(frozen))
                     expected.append(ctx.committed.rev)
                     ctxs.append(ctx)
                 elif kind is DelayCommand:
                     delays.append(self._stage_delay(sub))  # type: ignore[arg-type]
                     delay_cmds.append(sub)  # type: ignore[arg-type]
                 elif kind is StoreDataCommand:
-                    touch(sub.ctx, True)  # type: ignore[attr-defined]
+                    _touch(undos, sub.ctx, True)  # type: ignore[attr-defined]
                     await self._stage_store_data(sub, datas, data_undo)  # type: ignore[arg-type]
                 elif kind is StackCommand:
-                    touch(sub.carrier, True)  # type: ignore[attr-defined]
+                    _touch(undos, sub.carrier, True)  # type: ignore[attr-defined]
                     await self._do_stack(sub)  # type: ignore[arg-type]
                     stacked = sub.stacked  # type: ignore[attr-defined]
                     at = index.get(stacked.current.id)
@@ -545,8 +532,8 @@ class Engine:
                             StagedStack(sub.carrier, stacked, sub.annotation, len(states))  # type: ignore[attr-defined]
                         )
                 elif kind is UnstackCommand:
-                    touch(sub.carrier, True)  # type: ignore[attr-defined]
-                    touch(sub.target, True)  # type: ignore[attr-defined]
+                    _touch(undos, sub.carrier, True)  # type: ignore[attr-defined]
+                    _touch(undos, sub.target, True)  # type: ignore[attr-defined]
                     await self._do_unstack(sub)  # type: ignore[arg-type]
                 elif kind is NoopCommand:
                     pass
@@ -554,12 +541,11 @@ class Engine:
                     handler = self._handlers.get(kind)
                     if handler is None:
                         raise UsageError(f"unknown command {kind.__name__} inside commit")
-                    touch(sub.ctx, True)  # type: ignore[attr-defined]
+                    _touch(undos, sub.ctx, True)  # type: ignore[attr-defined]
                     await handler(sub)
         except BaseException:
-            restore()
+            _restore(undos, data_undo)
             raise
-        in_flight = [bool(s.transition.to) and recovery_enabled(s) for s in states]
         if delays:
             # A delay committed with its own state snapshots the version this commit
             # writes, wherever it is listed: the commit is one step, not a sequence.
@@ -583,7 +569,7 @@ class Engine:
         try:
             ticket = await self.driver.commit(request)
         except BaseException:
-            restore()
+            _restore(undos, data_undo)
             raise
         for ctx, stored in zip(ctxs, request.states, strict=True):
             cur = ctx.current
@@ -881,6 +867,25 @@ def _resolve(fut: asyncio.Future[None]) -> None:
 
 async def _nothing(cmd: Command) -> None:
     return None
+
+
+def _touch(undos: dict[int, Undo], ctx: StateCtx, deep: bool = False) -> StateCtx:
+    """Note what a commit is about to change on `ctx` (once per ctx), to undo it on failure."""
+    undo = undos.get(id(ctx))
+    if undo is None:
+        undo = undos[id(ctx)] = Undo(ctx)
+    if deep:
+        undo.deep()
+    return ctx
+
+
+def _restore(undos: dict[int, Undo], data_undo: list[tuple[Data, int, Any]]) -> None:
+    """Put back every ctx (and data) a failed commit touched."""
+    for undo in undos.values():
+        undo.restore()
+    for data, old_rev, old_stored in reversed(data_undo):
+        data.rev = old_rev
+        data._stored = old_stored
 
 
 def _set_transition(ctx: StateCtx, to: str, annotations: dict[str, str] | None) -> None:

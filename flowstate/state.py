@@ -75,6 +75,10 @@ class Transition:
         return cls(str(raw.get("to", "")), dict(raw.get("annotations") or {}))
 
 
+#: the read-only transition of a parked version without annotations (shared: it is immutable)
+_PARKED = Transition("", EMPTY)
+
+
 @dataclass(slots=True, eq=False)
 class State:
     """One version of a state. `rev` 0 means never committed."""
@@ -126,10 +130,12 @@ class State:
         _set(frozen, "labels", FrozenDict(self.labels) if self.labels else EMPTY)
         _set(frozen, "annotations", FrozenDict(self.annotations) if self.annotations else EMPTY)
         _set(frozen, "committed_at", self.committed_at)
-        ann = self.transition.annotations
-        _set(
-            frozen, "transition", Transition(self.transition.to, FrozenDict(ann) if ann else EMPTY)
-        )
+        to, ann = self.transition.to, self.transition.annotations
+        if ann:
+            transition = Transition(to, FrozenDict(ann))
+        else:  # most versions: parked, or bare; read-only, so one value serves them all
+            transition = _PARKED if not to else Transition(to, EMPTY)
+        _set(frozen, "transition", transition)
         return frozen
 
     def to_json(self) -> dict[str, Any]:

@@ -207,67 +207,100 @@ def read_fields(cls: type[Any], raw: Mapping[str, Json], prefix: str = "") -> di
     (within +-1,000,000), `float`, `bool`, `str` (at most 200 characters) and `Literal[...]`.
     A field with a default may be absent."""
     out: dict[str, Json] = {}
-    for name, hint, required in _schema(cls):
+    for name, check, required in _schema(cls):
         value = raw.get(name)
         if value is None:
             if required:
                 raise BadRequest(f"field {prefix + name!r} is missing")
             continue
-        out[name] = _checked(hint, value, prefix + name)
+        out[name] = check(value, prefix + name)
     return out
 
 
-_SCHEMAS: dict[type[Any], tuple[tuple[str, Any, bool], ...]] = {}
+#: checks one field's value (`name` is its name in error messages) and returns it as stored
+Checker = Callable[[Json, str], Json]
+
+_SCHEMAS: dict[type[Any], tuple[tuple[str, Checker, bool], ...]] = {}
 
 
-def _schema(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
-    """(name, annotation, required) of each init field, worked out once per class: resolving
-    annotations is slow (most of a move's cost, measured), and a class's never change."""
+def _schema(cls: type[Any]) -> tuple[tuple[str, Checker, bool], ...]:
+    """(name, checker, required) of each init field, worked out once per class: resolving
+    annotations is slow (most of a move's cost, measured), and a class's never change; so is
+    dispatching on the annotation, so each field gets its checker here."""
     schema = _SCHEMAS.get(cls)
     if schema is None:
         hints = typing.get_type_hints(cls)
         schema = _SCHEMAS[cls] = tuple(
-            (f.name, hints[f.name],
+            (f.name, _checker(hints[f.name]),
              f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
             for f in dataclasses.fields(cls) if f.init)
     return schema
 
 
-def _checked(hint: Any, value: Json, name: str) -> Json:
+def _checker(hint: Any) -> Checker:
+    """The checker of a field annotated `hint`."""
     origin = typing.get_origin(hint)
     if origin is Literal:
-        if value not in typing.get_args(hint) or type(value) is bool:
-            choices = ", ".join(repr(a) for a in typing.get_args(hint))
-            raise BadRequest(f"field {name!r} must be one of {choices}")
-        return value
+        return _literal(typing.get_args(hint))
     if origin in (types.UnionType, typing.Union):
-        for arm in typing.get_args(hint):
-            if arm is type(None):
-                continue
+        return _union(tuple(_checker(arm) for arm in typing.get_args(hint)
+                            if arm is not type(None)))
+    simple = _SIMPLE.get(hint)
+    if simple is not None:
+        return simple
+
+    def unsupported(value: Json, name: str) -> Json:
+        raise TypeError(f"read_fields: unsupported annotation {hint!r} for {name}")
+    return unsupported
+
+
+def _literal(choices: tuple[Any, ...]) -> Checker:
+    def check(value: Json, name: str) -> Json:
+        if value not in choices or type(value) is bool:
+            listed = ", ".join(repr(a) for a in choices)
+            raise BadRequest(f"field {name!r} must be one of {listed}")
+        return value
+    return check
+
+
+def _union(arms: tuple[Checker, ...]) -> Checker:
+    def check(value: Json, name: str) -> Json:
+        for arm in arms:
             try:
-                return _checked(arm, value, name)
+                return arm(value, name)
             except BadRequest:
                 pass
         raise BadRequest(f"field {name!r} has the wrong type")
-    if hint is bool:
-        if type(value) is not bool:
-            raise BadRequest(f"field {name!r} must be true or false, not {kind_of(value)}")
-        return value
-    if hint is int:
-        if type(value) is not int:
-            raise BadRequest(f"field {name!r} must be an integer, not {kind_of(value)}")
-        if not -_INT_BOUND <= value <= _INT_BOUND:
-            raise BadRequest(f"field {name!r} must be between {-_INT_BOUND} and {_INT_BOUND}, "
-                             f"not {value}")
-        return value
-    if hint is float:
-        if type(value) not in (int, float):
-            raise BadRequest(f"field {name!r} must be a number, not {kind_of(value)}")
-        return float(value)
-    if hint is str:
-        if type(value) is not str:
-            raise BadRequest(f"field {name!r} must be a string, not {kind_of(value)}")
-        if len(value) > 200:
-            raise BadRequest(f"field {name!r} is longer than 200 characters")
-        return value
-    raise TypeError(f"read_fields: unsupported annotation {hint!r} for {name}")
+    return check
+
+
+def _bool(value: Json, name: str) -> Json:
+    if type(value) is not bool:
+        raise BadRequest(f"field {name!r} must be true or false, not {kind_of(value)}")
+    return value
+
+
+def _int(value: Json, name: str) -> Json:
+    if type(value) is not int:
+        raise BadRequest(f"field {name!r} must be an integer, not {kind_of(value)}")
+    if not -_INT_BOUND <= value <= _INT_BOUND:
+        raise BadRequest(f"field {name!r} must be between {-_INT_BOUND} and {_INT_BOUND}, "
+                         f"not {value}")
+    return value
+
+
+def _float(value: Json, name: str) -> Json:
+    if type(value) not in (int, float):
+        raise BadRequest(f"field {name!r} must be a number, not {kind_of(value)}")
+    return float(value)
+
+
+def _str(value: Json, name: str) -> Json:
+    if type(value) is not str:
+        raise BadRequest(f"field {name!r} must be a string, not {kind_of(value)}")
+    if len(value) > 200:
+        raise BadRequest(f"field {name!r} is longer than 200 characters")
+    return value
+
+
+_SIMPLE: dict[Any, Checker] = {bool: _bool, int: _int, float: _float, str: _str}

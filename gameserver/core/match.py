@@ -213,9 +213,10 @@ def _seated(match: Match, player_id: str) -> str:
 
 
 def act(match: Match, game: Game, seat: str | None, action: Action,
-        now: float) -> tuple[Match, Event]:
+        now: float, rev: int | None = None) -> tuple[Match, Event]:
     """Apply one game action at `now` (from `seat`, or from the server with None) and record
-    it; the replay of a record runs exactly this."""
+    it; the replay of a record runs exactly this. `rev` is the result's rev (default: the
+    match's), so a request's bump is part of the same copy."""
     state, event = game.apply(match.state, seat, action, now)
     item = orjson.dumps([seat, *game.encode(action), to_ms(now)]).decode()
     count = match.action_count + 1
@@ -224,11 +225,12 @@ def act(match: Match, game: Game, seat: str | None, action: Action,
                      else f"[{item}]"), ""
     else:
         log, tail = match.log, f"{match.tail_json},{item}" if match.tail_json else item
-    return evolve(match, state=state, log=log, tail_json=tail, action_count=count), event
+    return evolve(match, state=state, log=log, tail_json=tail, action_count=count,
+                  rev=match.rev if rev is None else rev), event
 
 
 def _act(match: Match, game: Game, player_id: str, request: c.Act,
-         now: float) -> tuple[Match, Event]:
+         now: float, rev: int) -> tuple[Match, Event]:
     seat = _seated(match, player_id)
     action = request.action
     if isinstance(action, Mapping):
@@ -243,7 +245,7 @@ def _act(match: Match, game: Game, player_id: str, request: c.Act,
     phase = game.phase(match.state)
     if type(action) not in game.phases.get(phase, ()):
         raise WrongPhase(_action_name(game, action), phase)
-    return act(match, game, seat, action, now)
+    return act(match, game, seat, action, now, rev)
 
 
 def _action_name(game: Game, action: Action) -> str:
@@ -344,8 +346,9 @@ def step(match: Match, game: Game, player_id: str, request: Any,
             if kind is c.Act and isinstance(request.action, Mapping):
                 name = str(request.action.get("type", name))
             raise WrongPhase(name, phase)
-        handler = _act
-    elif phase == "finished":
+        return _act(match, game, player_id, request, match.created_at if now is None else now,
+                    match.rev + 1)  # the rev goes up in the copy that records the action
+    if phase == "finished":
         raise WrongPhase(_NAMES[kind], phase)
     nxt, event = handler(match, game, player_id, request,
                          match.created_at if now is None else now)
@@ -443,12 +446,12 @@ def game_view(match: Match, game: Game, now: float | None = None,
     view = game.view(match.state, seat, now, full)
     extras = view.pop("players", {})
     players: dict[str, Json] = {}
-    connected = match.connected
+    present = match.present  # connected: some server has the seat's player (`connected`)
     for name, held in zip(match.seat_names, match.seats, strict=True):
         if held is None:
             players[name] = None
             continue
-        entry = {"id": held.player_id, "name": held.name, "connected": name in connected}
+        entry = {"id": held.player_id, "name": held.name, "connected": bool(present.get(name))}
         extra = extras.get(name)
         if extra:
             entry.update(extra)

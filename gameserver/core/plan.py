@@ -55,15 +55,18 @@ def plan(before: MatchPhase | None, match: Match, event: Event, game: Game, limi
     because of `event` at `now`. `snapshot` pushes a full `game` (a new match's first frame,
     or what another writer did in more than one step) instead of an `update`."""
     phase = match.phase(game)
-
-    def frame(seat: str | None) -> bytes:
-        view = game_view(match, game, now, phase, seat, full=snapshot)
-        if snapshot:
-            return frames.snapshot(view)
-        return frames.update(match.id, match.rev, event, view)
-
-    seat_pushes = ({name: frame(name) for name in match.seat_names} if game.hidden
-                   else None)
-    return Plan(match, event, phase, deadline(match, game, limits, phase), now, frame(None),
-                seat_pushes, before is None or before == "waiting" or phase == "waiting",
+    seat_pushes = ({name: _frame(match, event, game, now, phase, name, snapshot)
+                    for name in match.seat_names} if game.hidden else None)
+    return Plan(match, event, phase, deadline(match, game, limits, phase), now,
+                _frame(match, event, game, now, phase, None, snapshot), seat_pushes,
+                before is None or before == "waiting" or phase == "waiting",
                 orjson.dumps([now, event]).decode())
+
+
+def _frame(match: Match, event: Event, game: Game, now: float, phase: MatchPhase,
+           seat: str | None, snapshot: bool) -> bytes:
+    """The push `seat` (None: a spectator) receives."""
+    view = game_view(match, game, now, phase, seat, full=snapshot)
+    if snapshot:
+        return frames.snapshot(view)
+    return frames.update(match.id, match.rev, event, view)

@@ -102,7 +102,13 @@ def empty_board(size: int) -> bytes:
 def rows(board: bytes, size: int) -> list[str]:
     """Row 0 first; ``.`` empty, ``X`` black, ``O`` white."""
     text = board.translate(_ROW_TABLE).decode("ascii")
-    return [text[i : i + size] for i in range(0, size * size, size)]
+    return list(map(text.__getitem__, _row_slices(size)))
+
+
+@functools.cache
+def _row_slices(size: int) -> tuple[slice, ...]:
+    """Where each row of a ``size`` board is in its text (every push shows the board)."""
+    return tuple(slice(i, i + size) for i in range(0, size * size, size))
 
 
 class Placement(NamedTuple):

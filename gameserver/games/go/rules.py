@@ -23,7 +23,7 @@ phase that timed out.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -235,6 +235,13 @@ def _seconds(ms: int) -> str:
 
 def _point(p: tuple[int, int] | None) -> Json:
     return None if p is None else {"x": p[0], "y": p[1]}
+
+
+def _points(points: Collection[tuple[int, int]]) -> list[Json]:
+    """`points` on the wire, row by row (none, while nothing is marked dead: most views)."""
+    if not points:
+        return []
+    return [{"x": x, "y": y} for y, x in sorted((y, x) for x, y in points)]
 
 
 class GoRules(GameBase):
@@ -534,8 +541,8 @@ class GoRules(GameBase):
             "board": game.board_rows(),
             "handicap_left": game.handicap_left,
             "ko": _point(game.ko),
-            "dead": sorted((_point(p) for p in game.dead), key=lambda p: (p["y"], p["x"])),
-            "accepted": sorted(state.accepted),
+            "dead": _points(game.dead),
+            "accepted": sorted(state.accepted) if state.accepted else [],
             "score": score,
             "result": game.result,
         }
@@ -554,8 +561,7 @@ class GoRules(GameBase):
         guess = dataclasses.replace(game, dead=suggest_dead(game))
         s = score_game(guess)
         return {"estimate": True, "black": s.black, "white": s.white, "result": s.result,
-                "dead": sorted((_point(p) for p in guess.dead),
-                               key=lambda p: (p["y"], p["x"]))}
+                "dead": _points(guess.dead)}
 
     def result(self, state: GoState) -> str | None:
         return state.game.result
