@@ -55,7 +55,7 @@ def start_nodes(dsn: str, n: int) -> list[tuple[subprocess.Popen[bytes], int]]:
         port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "gameserver", "--port", str(port), "--db", dsn,
-             "--node-id", f"n{i}", "--log-level", "warning"], cwd=ROOT)
+             "--node-id", f"n{i}", "--log-level", "warning", "--no-address-limits"], cwd=ROOT)
         nodes.append((proc, port))
     for proc, port in nodes:
         for _ in range(300):

@@ -48,7 +48,7 @@ def point(size: int, color: str, n: int) -> tuple[int, int]:
 
 async def run(games: int, moves: int, size: int, db: str, durability: str,
               profile: cProfile.Profile | None = None) -> dict[str, Any]:
-    settings = Settings(db=db, durability=durability)
+    settings = Settings(db=db, durability=durability).without_address_limits()
     async with Runtime.running(settings, clock=FakeClock()) as rt:
         matches = rt.matches
         hubs = []

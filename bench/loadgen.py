@@ -306,7 +306,7 @@ def start_server(args: argparse.Namespace, db: str) -> tuple[subprocess.Popen[by
                           "main(sys.argv[1:])"]
     cmd = [sys.executable, *launcher, "--port", str(port), "--db", db,
            "--log-level", "warning", "--loop", args.loop,
-           "--durability", args.durability]
+           "--durability", args.durability, "--no-address-limits"]
     if args.bots:
         cmd += ["--bot", "builtin", "--bot-games", str(args.bots),
                 "--bot-move-delay", str(1.0 / (2 * args.rate)),

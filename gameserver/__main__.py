@@ -77,6 +77,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                       help="keep this many bot-vs-bot games running (load tests)")
     bots.add_argument("--bot-games-size", type=int, default=Settings().bot_games_size,
                       help="board size of those games")
+    bots.add_argument("--bot-workers", type=_count, default=1,
+                      help="worker processes the built-in bot thinks in, off the event loop "
+                           "(0: think on the event loop)")
     bots.add_argument("--bot-move-delay", type=float, default=0.0,
                       help="seconds a bot waits before each move (paces bot-vs-bot games)")
     limits = parser.add_argument_group("match limits (seconds; 0 turns a limit off)")
@@ -90,18 +93,96 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                              "long loses it by forfeit")
     limits.add_argument("--scoring-timeout", type=_limit, default=Settings().scoring_timeout,
                         help="score a scoring phase nobody finishes as marked after this long")
+    d = Settings()
+    caps = parser.add_argument_group(
+        "hardening (docs/hardening.md; 0 turns a cap off; defaults an ordinary player never "
+        "meets)")
+    caps.add_argument("--identities-per-address", type=_count, default=d.identities_per_address,
+                      help="new identities one address may make per hour")
+    caps.add_argument("--max-identities", type=_count, default=d.max_identities,
+                      help="identities the server holds in total")
+    caps.add_argument("--open-games-per-address", type=_count, default=d.open_games_per_address,
+                      help="games waiting for players created from one address")
+    caps.add_argument("--games-per-address-per-minute", type=_seconds,
+                      default=d.games_per_address_per_minute,
+                      help="new games (bot games too) one address may create a minute, 10 at "
+                           "once")
+    caps.add_argument("--max-open-games", type=_count, default=d.max_open_games,
+                      help="games waiting for players in total")
+    caps.add_argument("--api-requests-per-second", type=_seconds,
+                      default=d.api_requests_per_second,
+                      help="GET /api/games... requests per second from one address (0: no "
+                           "limit); beyond, 429 rate_limited")
+    caps.add_argument("--api-request-burst", type=_seconds, default=d.api_request_burst,
+                      help="how many of them may come at once")
+    caps.add_argument("--lobby-page", type=_positive, default=d.lobby_page,
+                      help="open games in the lobby frame (the rest: GET /api/games?cursor=)")
+    caps.add_argument("--page-max", type=_positive, default=d.page_max,
+                      help="the largest limit GET /api/games takes")
+    caps.add_argument("--finished-grace", type=_seconds, default=d.finished_grace,
+                      help="seconds a finished game stays in memory before it is served from "
+                           "storage")
+    caps.add_argument("--max-connections", type=_count, default=d.max_connections,
+                      help="open TCP connections in total (503 beyond)")
+    caps.add_argument("--connections-per-address", type=_count,
+                      default=d.connections_per_address,
+                      help="open TCP connections from one address (503 beyond)")
+    caps.add_argument("--connections-per-address-per-second", type=_seconds,
+                      default=d.connections_per_address_per_second,
+                      help="new TCP connections per second from one address, bursts of four "
+                           "seconds' worth (503 beyond)")
+    caps.add_argument("--http-head-timeout", type=_seconds, default=d.http_head_timeout,
+                      help="seconds an HTTP request head or websocket upgrade may take to "
+                           "arrive (0: forever)")
+    caps.add_argument("--ws-hello-timeout", type=_seconds, default=d.ws_hello_timeout,
+                      help="seconds a new websocket has to say hello before it is closed "
+                           "(0: forever)")
+    caps.add_argument("--http-keep-alive", type=_seconds, default=d.http_keep_alive,
+                      help="seconds an idle HTTP connection is kept open")
+    caps.add_argument("--flood-cooldown", type=_seconds, default=d.flood_cooldown,
+                      help="seconds an address whose socket was closed for flooding may not "
+                           "connect again")
+    caps.add_argument("--no-address-limits", action="store_true",
+                      help="turn every per-address limit off (load tests from one address; "
+                           "behind a proxy that limits per client itself)")
+    caps.add_argument("--metrics", choices=["local", "public", "off"], default=d.metrics,
+                      help="who may read /metrics: loopback clients, anyone, or nobody "
+                           "(a request with --metrics-token always may)")
+    caps.add_argument("--metrics-token", default="",
+                      help="/metrics answers requests carrying it (Authorization: Bearer "
+                           "TOKEN, or ?token=TOKEN) from anywhere")
+    caps.add_argument("--allowed-origins", type=_origins, default=d.allowed_origins,
+                      help="comma-separated origins (https://host[:port]) a browser's "
+                           "websocket may come from (default: any)")
+    caps.add_argument("--csp", default=d.csp,
+                      help="the Content-Security-Policy header of every HTTP answer "
+                           "('' for none)")
     ns = parser.parse_args(argv)
-    return Settings(
+    settings = Settings(
         host=ns.host, port=ns.port, db=ns.db, durability=ns.durability, log_level=ns.log_level,
         loop=ns.loop, games=ns.games, tune_gc=True, bot=ns.bot, bot_level=ns.bot_level,
         gtp_command=ns.gtp_command, bot_timeout=ns.bot_timeout, bot_games=ns.bot_games,
         bot_games_size=ns.bot_games_size, bot_move_delay=ns.bot_move_delay,
+        bot_workers=ns.bot_workers,
         lobby_timeout=ns.lobby_timeout, lobby_away=ns.lobby_away,
         abandon_after=ns.abandon_after,
         scoring_timeout=ns.scoring_timeout, node_id=ns.node_id, public_url=ns.public_url,
         reuse_port=ns.reuse_port, node_heartbeat=ns.node_heartbeat,
         node_timeout=ns.node_timeout, admin_token=ns.admin_token,
+        identities_per_address=ns.identities_per_address, max_identities=ns.max_identities,
+        open_games_per_address=ns.open_games_per_address, max_open_games=ns.max_open_games,
+        games_per_address_per_minute=ns.games_per_address_per_minute,
+        lobby_page=ns.lobby_page, page_max=ns.page_max, finished_grace=ns.finished_grace,
+        max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
+        connections_per_address_per_second=ns.connections_per_address_per_second,
+        http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
+        ws_hello_timeout=ns.ws_hello_timeout,
+        metrics=ns.metrics, metrics_token=ns.metrics_token, allowed_origins=ns.allowed_origins,
+        csp=ns.csp, flood_cooldown=ns.flood_cooldown,
+        api_requests_per_second=ns.api_requests_per_second,
+        api_request_burst=ns.api_request_burst,
     )
+    return settings.without_address_limits() if ns.no_address_limits else settings
 
 
 def _node_id(text: str) -> str:
@@ -130,6 +211,42 @@ def _limit(text: str) -> float | None:
     if not seconds >= 0 or seconds == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
     return seconds or None
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())
+    bad = [o for o in origins if not re.fullmatch(r"https?://[^/\s]+", o)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"{', '.join(bad)}: an origin is "
+                                         "http(s)://host[:port]")
+    return origins
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return n
+
+
+def _positive(text: str) -> int:
+    n = _count(text)
+    if n == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return n
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return seconds
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -142,6 +142,10 @@ class BotSeats:
             brains, self._brains = list(self._brains.values()), {}
             for brain in brains:
                 await brain.close()
+            for maker in self._makers.values():
+                close = getattr(maker, "close", None)  # a maker that owns workers stops them
+                if callable(close):
+                    close()
 
     def rehome(self) -> None:
         """The live servers changed: wake every bot game (those that are now this server's

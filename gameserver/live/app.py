@@ -6,14 +6,15 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from flowstate import Clock, Driver
 from gameserver.core.game import Game
 from gameserver.live import http
 from gameserver.live.runtime import Runtime
+from gameserver.live.web import ClientFiles, SecurityHeaders
 from gameserver.settings import Settings
 
 
@@ -58,8 +59,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         Route("/api/games/{game_id}", http.get_game),
         Route("/api/games/{game_id}/sgf", http.get_sgf),
         WebSocketRoute("/ws", ws_endpoint),
-        Mount("/", StaticFiles(directory=settings.web_dir, check_dir=False), name="web"),
+        Mount("/", ClientFiles(directory=settings.web_dir, check_dir=False), name="web"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(SecurityHeaders, csp=settings.csp)])
     app.state.settings = settings
     return app

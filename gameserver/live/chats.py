@@ -47,15 +47,18 @@ class Chats:
         self._locks: dict[str, asyncio.Lock] = {}
         self._writing: set[str] = set()  # games whose chat this server is committing now
 
-    async def load(self) -> None:
+    async def load(self, keep: Callable[[str], bool] | None = None) -> None:
+        """The chats of the games `keep` says are in memory (default: all); the others are
+        read from the store when asked for (`stored_lines`)."""
         since = 0
         while True:
             cmd = get_states({"kind": KIND}, since_rev=since, latest_only=True, limit=500)
             await self._engine.do(cmd)
             assert cmd.result is not None
             for state in cmd.result.states:
-                self._ctx[state.labels["game"]] = StateCtx.from_state(state)
                 since = state.rev
+                if keep is None or keep(state.labels["game"]):
+                    self._ctx[state.labels["game"]] = StateCtx.from_state(state)
             if not cmd.result.more:
                 return
 
@@ -65,6 +68,25 @@ class Chats:
             return []
         lines: list[Line] = orjson.loads(ctx.committed.annotation(LINES, "[]"))
         return lines
+
+    async def stored_lines(self, game_id: str) -> list[Line]:
+        """The lines of a game, from the store when they are not in memory."""
+        if game_id in self._ctx:
+            return self.lines(game_id)
+        cmd = get_states({"kind": KIND, "game": game_id}, latest_only=True, limit=1)
+        await self._engine.do(cmd)
+        assert cmd.result is not None
+        if not cmd.result.states:
+            return []
+        lines: list[Line] = orjson.loads(cmd.result.states[-1].annotation(LINES, "[]"))
+        return lines
+
+    def forget(self, game_id: str) -> None:
+        """The game left memory: so does its chat (still in the store)."""
+        self._ctx.pop(game_id, None)
+        lock = self._locks.get(game_id)
+        if lock is not None and not lock.locked():
+            del self._locks[game_id]
 
     async def say(self, game_id: str, player_id: str, name: str, text: str, at: float,
                   moves: int = 0) -> None:

@@ -53,6 +53,7 @@ class Connection(asyncio.Protocol):
 
     __slots__ = ("_close_timer", "_corked", "_fragments", "_inbox", "_paused", "_server",
                  "_transport", "_waiter", "_ws", "bucket", "closed", "id", "last_seen", "lobby",
+                 "opened_at",
                  "peer", "ping_sent", "player", "present", "refused", "watching")
 
     def __init__(self, server: SocketServer, conn_id: int, max_frame_bytes: int) -> None:
@@ -78,6 +79,7 @@ class Connection(asyncio.Protocol):
         #: no more frames go out (closing, closed, or cut off)
         self.closed = False
         self.last_seen = 0.0  # clock time of the last frame from the peer
+        self.opened_at = 0.0  # network clock time the handshake completed
         self.ping_sent: float | None = None  # clock time of the keepalive ping awaiting a pong
 
     # -- asyncio.Protocol ------------------------------------------------------------------
@@ -175,6 +177,12 @@ class Connection(asyncio.Protocol):
         if transport is not None and not transport.is_closing():
             loop = asyncio.get_running_loop()
             self._close_timer = loop.call_later(CLOSE_TIMEOUT, transport.abort)
+
+    def stop_reading(self) -> None:
+        """Read nothing more from the peer (a socket closed for abuse: what it still sends is
+        not parsed; the close timer drops it)."""
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.pause_reading()
 
     def abort(self) -> None:
         """Drop the socket now, without a closing handshake."""

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from pathlib import Path
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from gameserver.core.game import ExportInfo
 from gameserver.core.match import snapshot_view
-from gameserver.live.matches import Hub
+from gameserver.live.listing import parse_query
 from gameserver.live.persistence import flush_figures, health
 from gameserver.live.runtime import Runtime
-from gameserver.wire.errors import NotFound
+from gameserver.settings import Settings
+from gameserver.wire.errors import BadRequest, NotFound
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -25,10 +29,6 @@ def _not_found(game_id: str) -> JSONResponse:
     return JSONResponse({"code": error.code, "message": error.message}, status_code=404)
 
 
-def _hub(request: Request) -> Hub | None:
-    return runtime_of(request).matches.hubs.get(request.path_params["game_id"])
-
-
 async def index(request: Request) -> Response:
     page = Path(runtime_of(request).settings.web_dir) / "index.html"
     if page.is_file():
@@ -37,38 +37,78 @@ async def index(request: Request) -> Response:
                              "protocol (docs/protocol.md)")
 
 
-async def list_games(request: Request) -> JSONResponse:
-    """Open and running games, and the kinds of game this server serves (for a lobby's
-    create form): `{"games": [GameSummary, ...], "kinds": [{"name", "title"}, ...]}`."""
-    matches = runtime_of(request).matches
-    return JSONResponse({
-        "games": [hub.summary() for hub in matches.hubs.values() if hub.phase != "finished"],
-        "kinds": [{"name": name, "title": game.title} for name, game in matches.games.items()],
-    })
+def _too_fast(request: Request) -> JSONResponse | None:
+    """The JSON API's per-address rate limit: a 429 `rate_limited` past it."""
+    runtime = runtime_of(request)
+    settings = runtime.settings
+    if not settings.api_requests_per_second:
+        return None
+    address = request.client.host if request.client is not None else ""
+    if runtime.api_limits.take(address, runtime.sockets.net_now()):
+        return None
+    return JSONResponse({"code": "rate_limited",
+                         "message": f"at most {settings.api_requests_per_second:g} API "
+                                    "requests per second from one address"},
+                        status_code=429, headers={"Retry-After": "1"})
+
+
+async def list_games(request: Request) -> Response:
+    """A page of games: `?phase=open|playing|finished&game=<kind>&limit=N&cursor=C` gives
+    `{"games": [GameSummary...], "next": cursor or null, "total": count, "kinds": [{"name",
+    "title"}, ...]}` (`kinds`: the games this server serves, for a lobby's create form);
+    without `phase`, the games that have not finished."""
+    refused = _too_fast(request)
+    if refused is not None:
+        return refused
+    runtime = runtime_of(request)
+    matches = runtime.matches
+    try:
+        query = parse_query(request.query_params, page_max=runtime.settings.page_max,
+                            games=matches.games)
+    except BadRequest as error:
+        return JSONResponse({"code": error.code, "message": error.message}, status_code=400)
+    kinds = [{"name": name, "title": game.title} for name, game in matches.games.items()]
+    if query.phase == "finished":
+        games, nxt, total = await matches.finished_page(query)
+        return Response(orjson.dumps({"games": games, "next": nxt, "total": total,
+                                      "kinds": kinds}), media_type="application/json")
+    hubs, nxt, total = matches.listing(query)
+    return JSONResponse({"games": [hub.summary() for hub in hubs], "next": nxt,
+                         "total": total, "kinds": kinds})
 
 
 async def get_game(request: Request) -> JSONResponse:
-    hub = _hub(request)
-    if hub is None:
-        return _not_found(request.path_params["game_id"])
-    return JSONResponse(snapshot_view(hub.match, hub.game))
+    refused = _too_fast(request)
+    if refused is not None:
+        return refused
+    game_id = request.path_params["game_id"]
+    try:
+        match, game = await runtime_of(request).matches.stored_match(game_id)
+    except NotFound:
+        return _not_found(game_id)
+    return JSONResponse(snapshot_view(match, game))
 
 
 async def get_sgf(request: Request) -> Response:
-    hub = _hub(request)
-    if hub is None:
-        return _not_found(request.path_params["game_id"])
-    export = hub.game.exports.get("sgf")
+    refused = _too_fast(request)
+    if refused is not None:
+        return refused
+    game_id = request.path_params["game_id"]
+    runtime = runtime_of(request)
+    try:
+        match, game = await runtime.matches.stored_match(game_id)
+    except NotFound:
+        return _not_found(game_id)
+    export = game.exports.get("sgf")
     if export is None:
         return JSONResponse({"code": "not_found",
-                             "message": f"{hub.match.game} games have no SGF record"},
+                             "message": f"{match.game} games have no SGF record"},
                             status_code=404)
-    runtime = runtime_of(request)
-    info = ExportInfo({name: seat.name for name, seat in hub.match.taken()},
-                      hub.match.created_at, runtime.chats.lines(hub.match.id))
-    media_type, record = export(hub.match.state, info)
+    info = ExportInfo({name: seat.name for name, seat in match.taken()},
+                      match.created_at, await runtime.chats.stored_lines(match.id))
+    media_type, record = export(match.state, info)
     return Response(record, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{hub.match.id}.sgf"'})
+                    headers={"Content-Disposition": f'attachment; filename="{match.id}.sgf"'})
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -94,8 +134,30 @@ async def list_nodes(request: Request) -> JSONResponse:
                         headers={"Access-Control-Allow-Origin": "*"})
 
 
-async def metrics(request: Request) -> PlainTextResponse:
+def metrics_allowed(request: Request, settings: Settings) -> bool:
+    """`--metrics`: "public", or "local" for loopback clients; the token always opens it."""
+    token = settings.metrics_token
+    if token:
+        given = request.query_params.get("token", "")
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            given = auth[7:].strip()
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return True
+    if settings.metrics == "public":
+        return True
+    if settings.metrics == "local" and request.client is not None:
+        try:
+            return ipaddress.ip_address(request.client.host).is_loopback
+        except ValueError:
+            return False
+    return False
+
+
+async def metrics(request: Request) -> Response:
     runtime = runtime_of(request)
+    if not metrics_allowed(request, runtime.settings):
+        return JSONResponse({"code": "not_found", "message": "no such page"}, status_code=404)
     delayer = runtime.engine.delayer_stats()
     extra = [
         ("gameserver_players", "Known identities.", float(len(runtime.identities))),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flowstate import (
@@ -22,10 +22,12 @@ from flowstate import (
     park,
 )
 from gameserver.live.follow import Kind
-from gameserver.wire.errors import BadRequest, Unauthorized
+from gameserver.live.ratelimit import AddressBuckets
+from gameserver.live.text import clean_name
+from gameserver.wire.errors import TooMany, Unauthorized
 
-NAME_PUNCTUATION = frozenset(" _-.'")
-
+#: the window `identities_per_address` counts over, in seconds
+IDENTITY_WINDOW = 3600.0
 
 @dataclass(frozen=True, slots=True)
 class Player:
@@ -37,27 +39,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def clean_name(name: str, max_length: int) -> str:
-    """A display name: letters, digits, space and `_-.'`, at most `max_length` characters."""
-    name = unicodedata.normalize("NFC", name).strip()
-    if not name:
-        raise BadRequest("the name is empty")
-    if len(name) > max_length:
-        raise BadRequest(f"the name is longer than {max_length} characters")
-    for ch in name:
-        if not (ch.isalnum() or ch in NAME_PUNCTUATION):
-            raise BadRequest(f"the name may only hold letters, digits, spaces and _-.' "
-                             f"(not {ch!r})")
-    return name
-
-
 class Identities:
     """Players by token hash, loaded at start; `hello` finds or makes one."""
 
-    def __init__(self, engine: Engine, max_name_length: int) -> None:
+    def __init__(self, engine: Engine, max_name_length: int, *,
+                 now: Callable[[], float] | None = None, per_address: int = 0,
+                 maximum: int = 0) -> None:
         self._engine = engine
         self._max_name = max_name_length
         self._by_hash: dict[str, tuple[Player, StateCtx]] = {}
+        self._now = now
+        #: new identities an address may make per IDENTITY_WINDOW (0: no cap)
+        self.per_address = per_address
+        #: identities held in total (0: no cap)
+        self.maximum = maximum
+        #: at most 10 at once, refilling to `per_address` an hour
+        self._made = AddressBuckets(per_address / IDENTITY_WINDOW, min(10, per_address))
 
     def __len__(self) -> int:
         return len(self._by_hash)
@@ -101,8 +98,23 @@ class Identities:
         if self._foreign(state):
             self._remember(state)
 
-    async def hello(self, token: str | None, name: str | None) -> tuple[Player, str]:
-        """The player for `token` (renamed if `name` is given), or a new guest without one."""
+    def _check_new(self, address: str) -> None:
+        """Refuse a new identity over the total cap or the address's hourly cap."""
+        if self.maximum and len(self._by_hash) >= self.maximum:
+            raise TooMany("max_identities", self.maximum,
+                          f"the server holds its maximum of {self.maximum} identities; say "
+                          "hello with the token you have")
+        if not self.per_address or self._now is None:
+            return
+        if not self._made.take(address, self._now()):
+            raise TooMany("identities_per_address", self.per_address,
+                          f"at most {self.per_address} new identities per hour (10 at once) "
+                          "from one address; say hello with the token you have")
+
+    async def hello(self, token: str | None, name: str | None,
+                    address: str = "") -> tuple[Player, str]:
+        """The player for `token` (renamed if `name` is given), or a new guest without one
+        (`address`, the socket's peer, counts against the caps on new identities)."""
         clean = None if name is None else clean_name(name, self._max_name)
         if token is not None:
             found = self._by_hash.get(token_hash(token))
@@ -117,6 +129,7 @@ class Identities:
                 await self._engine.do(commit(park(ctx)))
                 self._by_hash[token_hash(token)] = (player, ctx)
             return player, token
+        self._check_new(address)
         token = secrets.token_urlsafe(24)
         player_id = "p" + secrets.token_hex(6)
         player = Player(player_id, clean or f"Guest {player_id[1:5]}")

@@ -18,10 +18,13 @@ class Lobby:
     def __init__(self) -> None:
         self.subscribers: set[Connection] = set()
 
-    def subscribe(self, conn: Connection, games: list[dict[str, Any]]) -> None:
+    def subscribe(self, conn: Connection, games: list[dict[str, Any]], total: int,
+                  nxt: str | None) -> None:
+        """`games` is the first page of `total` open games; `nxt` the cursor of the rest
+        (`GET /api/games?phase=open&cursor=...`)."""
         self.subscribers.add(conn)
         conn.lobby = True
-        conn.send(frames.lobby(games))
+        conn.send(frames.lobby(games, total, nxt))
 
     def unsubscribe(self, conn: Connection) -> None:
         self.subscribers.discard(conn)

@@ -33,20 +33,23 @@ Global observers see every change; a hub's own observers (a bot seat's) only its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 
 from flowstate import (
+    Clock,
     Command,
     Engine,
     NotFoundError,
+    PersistenceError,
     RevMismatchError,
     State,
     StateCtx,
@@ -84,6 +87,8 @@ from gameserver.live import timers
 from gameserver.live.connection import Connection
 from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
+from gameserver.live.listing import FinishedIndex, Key, Query, page_after
+from gameserver.live.ratelimit import AddressBuckets
 from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import (
@@ -92,6 +97,8 @@ from gameserver.wire.errors import (
     Internal,
     NotFound,
     RateLimited,
+    TooMany,
+    Unavailable,
     WrongPhase,
 )
 
@@ -103,6 +110,8 @@ NOTE = "gameserver.note"
 KIND = "game"
 LOG_KIND = "gamelog"
 ACTIONS = "gameserver.actions"
+#: a finished game's `GameSummary` (with `finished_at`), so listing it needs no replay
+SUMMARY = "gameserver.summary"
 
 #: called after every committed change: (hub, plan, perf_counter() when the change began)
 Observer = Callable[["Hub", Plan, float], None]
@@ -137,6 +146,10 @@ class Hub:
     writing: int = 0
     #: observers of this game only (a bot seat's)
     observers: list[Observer] = field(default_factory=list)
+    #: the address of the socket that created it ("" when unknown: loaded, adopted, a bot's)
+    address: str = ""
+    #: when this server saw it finish (None: not finished); it leaves memory after the grace
+    finished_at: float | None = None
 
     def snapshot(self, now: float | None = None, seat: str | None = None) -> bytes:
         return frames.snapshot(snapshot_view(self.match, self.game, now, seat))
@@ -155,7 +168,8 @@ class Matches:
 
     def __init__(self, engine: Engine, games: Mapping[str, Game], *, now: Callable[[], float],
                  history: int, max_open_games: int, limits: Limits | None = None,
-                 node: str = "local", shared: bool = False) -> None:
+                 node: str = "local", shared: bool = False, waiting_per_address: int = 0,
+                 max_waiting: int = 0, games_per_address_per_minute: float = 0.0) -> None:
         self._engine = engine
         #: this server's name among the servers on one store (presence is per server)
         self.node = node
@@ -165,6 +179,24 @@ class Matches:
         self._now = now
         self._history = history
         self._max_open = max_open_games
+        #: caps on waiting games, per creating address and in total (0: none)
+        self.waiting_per_address = waiting_per_address
+        self.max_waiting = max_waiting
+        #: new games (any kind, bot games too) one address may create a minute, 10 at once
+        self.games_per_minute = games_per_address_per_minute
+        self._created = AddressBuckets(games_per_address_per_minute / 60,
+                                       min(10.0, games_per_address_per_minute))
+        #: the waiting games, and those created from each address
+        self.waiting: dict[str, Hub] = {}
+        self._waiting_by_address: dict[str, set[str]] = {}
+        #: every finished game, in memory or not (listed newest first)
+        self.finished = FinishedIndex()
+        self.evicted = 0  # finished games that left memory
+        #: whether the store takes writes now (set by the runtime: the driver's `healthy`);
+        #: while it does not, players' changes are refused with `unavailable`
+        self.store_ok: Callable[[], bool] = lambda: True
+        #: called with the id of every game that leaves memory (its chat goes too)
+        self.on_evict: list[Callable[[str], None]] = []
         self.limits = limits or Limits()
         self.loaded = asyncio.Event()  # timer flows wait for it after a restart
         self.hubs: dict[str, Hub] = {}
@@ -186,12 +218,21 @@ class Matches:
     # -- loading -----------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Rebuild every match from its latest record and chunks, then its timer."""
+        """Rebuild every unfinished match from its latest record and chunks, then its timer.
+        Finished games are only indexed (they are read from the store when asked for), so
+        start-up time and memory follow the live games."""
+        live: dict[str, State] = {}
+        async for state in self._latest({"kind": KIND}):
+            if state.labels.get("phase") == "finished":
+                self.finished.add(_finished_at(state), state.id, state.labels.get("game", ""))
+            else:
+                live[state.id] = state
         chunks: dict[str, dict[int, str]] = {}
         async for state in self._latest({"kind": LOG_KIND}):
             game_id, _, index = state.id.rpartition(".log.")
-            chunks.setdefault(game_id, {})[int(index)] = state.annotation(ACTIONS)
-        async for state in self._latest({"kind": KIND}):
+            if game_id in live:
+                chunks.setdefault(game_id, {})[int(index)] = state.annotation(ACTIONS)
+        for state in live.values():
             own = chunks.get(state.id, {})
             try:
                 match = from_record(state.annotation(RECORD), self.games,
@@ -238,11 +279,57 @@ class Matches:
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
         hub.in_lobby = listed(hub)
+        self._track(hub)
         self._index(hub)
         if hub.match.rematch_of is not None:
             self._rematches[hub.match.rematch_of] = hub.match.id
         for installer in self.installers:
             installer(hub)
+
+    def _track(self, hub: Hub) -> None:
+        """Keep the waiting-game counts the caps read, and the index of finished games, in
+        step with the hub's phase."""
+        game_id = hub.match.id
+        if hub.phase == "finished":
+            if hub.finished_at is None:
+                hub.finished_at = self._now()
+            self.finished.add(hub.finished_at, game_id, hub.match.game)
+        if hub.phase == "waiting" and game_id in self.hubs:
+            self.waiting[game_id] = hub
+            if hub.address:
+                self._waiting_by_address.setdefault(hub.address, set()).add(game_id)
+            return
+        if self.waiting.pop(game_id, None) is not None and hub.address:
+            ids = self._waiting_by_address.get(hub.address)
+            if ids is not None:
+                ids.discard(game_id)
+                if not ids:
+                    del self._waiting_by_address[hub.address]
+
+    def _check_rate(self, address: str) -> None:
+        """Refuse a new game past the address's rate of new games."""
+        if self.games_per_minute and address and not self._created.take(address, self._now()):
+            raise RateLimited(f"at most {self.games_per_minute:g} new games a minute from one "
+                              "address")
+
+    def _check_waiting(self, address: str) -> None:
+        """Refuse one more waiting game over the total cap or the address's cap."""
+        if self.max_waiting and len(self.waiting) >= self.max_waiting:
+            raise TooMany("max_open_games", self.max_waiting,
+                          f"the server has its maximum of {self.max_waiting} games waiting "
+                          "for players; join one or try again later")
+        if self.waiting_per_address and address:
+            n = len(self._waiting_by_address.get(address, ()))
+            if n >= self.waiting_per_address:
+                raise TooMany("open_games_per_address", self.waiting_per_address,
+                              f"{n} games created from your address are waiting for players "
+                              f"(the limit is {self.waiting_per_address})")
+
+    def check_store(self) -> None:
+        """Refuse a player's change while the store cannot write (docs/persistence.md)."""
+        if not self.store_ok():
+            raise Unavailable("the server cannot save games right now (its store is failing "
+                              "to write); nothing changed: try again in a moment")
 
     def _index(self, hub: Hub) -> None:
         for _, seat in hub.match.taken():
@@ -257,19 +344,14 @@ class Matches:
         return hub
 
     async def find(self, game_id: str) -> Hub:
-        """The hub of `game_id`; on a shared store, one another server made and this one has
-        not heard of yet is loaded from the store."""
+        """The hub of `game_id`; a finished game that left memory, or (on a shared store) one
+        another server made and this one has not heard of yet, is loaded from the store."""
         hub = self.hubs.get(game_id)
-        if hub is not None or not self.shared:
-            return self.hub(game_id)
-        ctx = StateCtx.new(game_id)
-        try:
-            await self._engine.do(get_state_by_id(ctx, game_id))
-        except NotFoundError:
-            raise NotFound(game_id) from None
-        state = ctx.committed
-        if state.labels.get("kind") != KIND:
+        if hub is not None:
+            return hub
+        if not self.shared and game_id not in self.finished:
             raise NotFound(game_id)
+        state = await self._stored(game_id)
         hub = self.hubs.get(game_id)
         if hub is None:
             match = await self._rebuild(state)
@@ -281,9 +363,141 @@ class Matches:
                 self._install(hub)
         return hub
 
+    async def _stored(self, game_id: str) -> State:
+        """The latest stored version of game `game_id`, or `NotFound`."""
+        ctx = StateCtx.new(game_id)
+        try:
+            await self._engine.do(get_state_by_id(ctx, game_id))
+        except NotFoundError:
+            raise NotFound(game_id) from None
+        state = ctx.committed
+        if state.labels.get("kind") != KIND:
+            raise NotFound(game_id)
+        return state
+
+    async def stored_match(self, game_id: str) -> tuple[Match, Game]:
+        """The match of `game_id` for reading (HTTP): its hub's if in memory, else rebuilt
+        from the store without taking it back into memory."""
+        hub = self.hubs.get(game_id)
+        if hub is not None:
+            return hub.match, hub.game
+        state = await self._stored(game_id)
+        match = await self._rebuild(state)
+        if match is None:
+            raise NotFound(game_id)
+        return match, self.games[match.game]
+
+    # -- listing -----------------------------------------------------------------------------
+
+    def listing(self, query: Query) -> tuple[list[Hub], str | None, int]:
+        """A page of the games in memory that `query` asks for (not `finished`): the hubs,
+        the next cursor, the total."""
+        if query.phase == "open":
+            hubs: Iterable[Hub] = (h for h in self.waiting.values() if listed(h))
+        elif query.phase == "playing":
+            hubs = (h for h in self.hubs.values() if h.phase in ("playing", "scoring"))
+        else:
+            hubs = (h for h in self.hubs.values() if h.phase != "finished")
+        kind = query.game
+        items: list[tuple[Key, Hub]] = sorted(
+            (((h.match.created_at, h.match.id), h) for h in hubs
+             if kind is None or h.match.game == kind), key=lambda item: item[0])
+        page, nxt = page_after(items, query.cursor, query.limit)
+        return page, nxt, len(items)
+
+    async def finished_page(self, query: Query) -> tuple[list[Any], str | None, int]:
+        """A page of finished games, newest first, each a `GameSummary` with `finished_at`
+        (read from the store for games no longer in memory, in one engine call; a kept
+        summary is passed on as the JSON it was stored as, an `orjson.Fragment`)."""
+        entries, nxt = self.finished.page(query.game, query.cursor, query.limit)
+        stored = [StateCtx.new(game_id) for game_id, _ in entries
+                  if game_id not in self.hubs]
+        if stored:
+            with contextlib.suppress(NotFoundError):
+                await self._engine.do(*(get_state_by_id(ctx, ctx.current.id)
+                                        for ctx in stored))
+        states = {ctx.current.id: ctx.committed for ctx in stored if ctx.committed.rev}
+        out: list[Any] = []
+        for game_id, at in entries:
+            hub = self.hubs.get(game_id)
+            if hub is not None:
+                out.append({**hub.summary(), "finished_at": at})
+                continue
+            state = states.get(game_id)
+            kept = state.annotations.get(SUMMARY) if state is not None else None
+            if kept:
+                out.append(orjson.Fragment(kept))
+                continue
+            summary = await self.finished_summary(game_id, at)  # finished before summaries
+            if summary is not None:
+                out.append(summary)
+        return out, nxt, self.finished.total(query.game)
+
+    async def finished_summary(self, game_id: str, at: float) -> dict[str, Any] | None:
+        """One finished game's `GameSummary` with `finished_at`, from its hub or the store
+        (rebuilt from its record if it finished before summaries were kept)."""
+        hub = self.hubs.get(game_id)
+        if hub is not None:
+            return {**hub.summary(), "finished_at": at}
+        try:
+            state = await self._stored(game_id)
+        except NotFound:
+            return None
+        kept = state.annotations.get(SUMMARY)
+        if kept:
+            summary: dict[str, Any] = orjson.loads(kept)
+            return summary
+        match = await self._rebuild(state)
+        if match is None:
+            return None
+        game = self.games[match.game]
+        return {**summary_view(match, game, "finished"), "finished_at": at}
+
+    # -- leaving memory ----------------------------------------------------------------------
+
+    def evict_finished(self, now: float, grace: float) -> int:
+        """Forget the hubs of games finished at least `grace` ago, unless a rematch offered
+        after one is still waiting; their sockets stop watching them. They stay listed and
+        readable from the store (and `watch` loads one back)."""
+        gone = 0
+        for game_id, hub in list(self.hubs.items()):
+            at = hub.finished_at
+            if (at is None or now - at < grace or hub.phase != "finished"
+                    or hub.lock.locked() or self._rematch_of(game_id) is not None):
+                continue
+            del self.hubs[game_id]
+            for conn in hub.watchers:
+                conn.watching.discard(game_id)
+                conn.present.discard(game_id)
+            hub.watchers.clear()
+            for _, seat in hub.match.taken():
+                ids = self._by_player.get(seat.player_id)
+                if ids is not None:
+                    ids.discard(game_id)
+                    if not ids:
+                        del self._by_player[seat.player_id]
+            self._rematches.pop(game_id, None)
+            if hub.match.rematch_of is not None and \
+                    self._rematches.get(hub.match.rematch_of) == game_id:
+                del self._rematches[hub.match.rematch_of]
+            for forget in self.on_evict:
+                forget(game_id)
+            gone += 1
+        self.evicted += gone
+        return gone
+
+    async def sweep(self, clock: Clock, grace: float) -> None:
+        """Evict finished games every `grace / 4` (at least 1 s) of `clock` time, forever."""
+        every = max(grace / 4, 1.0)
+        while True:
+            await clock.sleep_until(clock.now() + every)
+            self.evict_finished(clock.now(), grace)
+
     def games_of(self, player_id: str) -> Iterator[Hub]:
         for game_id in self._by_player.get(player_id, ()):
-            yield self.hubs[game_id]
+            hub = self.hubs.get(game_id)
+            if hub is not None:
+                yield hub
 
     def open_games(self) -> list[Hub]:
         """Waiting games anyone may join: not dormant (creator away), no seat kept for
@@ -308,6 +522,7 @@ class Matches:
                      opponent: Seat | None = None) -> Hub:
         """A new match with `player` seated; with `opponent` (or `opponent: "bot"`, which asks
         `bot_seat`) the next seat is taken at once (and the game starts if that fills it)."""
+        self.check_store()
         game = self.games.get(cmd.game)
         if game is None:
             raise BadRequest(f"this server has no game {cmd.game!r} "
@@ -317,6 +532,10 @@ class Matches:
                 raise BadRequest("this server has no bot opponents")
             opponent = self.bot_seat(cmd.game)
         self._check_open_games(player)
+        address = conn.peer if conn is not None else ""
+        if opponent is None:
+            self._check_waiting(address)
+        self._check_rate(address)
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
@@ -340,10 +559,15 @@ class Matches:
         if conn is not None:
             match = present(match, seat, self.node, True)
         outcome = plan(None, match, {"kind": "created"}, game, self.limits, now, snapshot=True)
-        hub = Hub(match, game, StateCtx.new(game_id), outcome.phase)
+        hub = Hub(match, game, StateCtx.new(game_id), outcome.phase,
+                  address=conn.peer if conn is not None else "")
         self.hubs[game_id] = hub
         try:
             await self._commit(hub, outcome)
+        except PersistenceError as error:
+            self.hubs.pop(game_id, None)
+            raise Unavailable("the server could not save the new game to disk (its store is "
+                              "failing to write); try again in a moment") from error
         except BaseException:
             self.hubs.pop(game_id, None)
             raise
@@ -361,6 +585,7 @@ class Matches:
         seats turned by one (colours swapped in a two-player game): a new waiting match
         with `player` seated and the others' seats kept for them (a bot takes its seat at
         once). Asking again returns the offer already made."""
+        self.check_store()
         old = await self.find(game_id)
         if old.phase != "finished":
             raise WrongPhase("rematch", old.phase)
@@ -379,6 +604,8 @@ class Matches:
         bots = tuple(s for _, s in others if s.player_id.startswith("bot:"))
         reserved = {seat: s.player_id for seat, s in others if not s.player_id.startswith("bot:")}
         self._check_open_games(player)
+        self._check_waiting(conn.peer if conn is not None else "")
+        self._check_rate(conn.peer if conn is not None else "")
         return await self.open(old.game, match.settings, Seat(player.id, player.name),
                                turned[mine], conn, opponents=bots, reserved=reserved,
                                rematch_of=game_id)
@@ -386,6 +613,7 @@ class Matches:
     async def rematch_reply(self, player: Player, game_id: str, accept: bool,
                             conn: Connection | None) -> Hub:
         """Accept (join) or decline (cancel) a rematch offered to `player`."""
+        self.check_store()
         hub = await self.find(game_id)
         match = hub.match
         if match.rematch_of is None or player.id not in match.reserved.values():
@@ -435,6 +663,7 @@ class Matches:
     async def join(self, player: Player, game_id: str, conn: Connection | None,
                    wanted: str | None = None) -> Hub:
         t0 = time.perf_counter()
+        self.check_store()
         hub = await self.find(game_id)
         async with hub.lock:
             self._check_open_games(player)
@@ -455,6 +684,7 @@ class Matches:
 
     async def command(self, player: Player, cmd: Any, t0: float) -> Hub:
         """Apply one game command from `player` (move, pass, resign, undo, scoring...)."""
+        self.check_store()
         hub = await self.find(cmd.game_id)
         async with hub.lock:
             now = self._now()
@@ -477,6 +707,14 @@ class Matches:
             except RevMismatchError as error:
                 await self._conflict(hub, error)
                 continue
+            except PersistenceError as error:
+                # a commit that waited for disk and the disk failed: it is applied in memory
+                # (and written once the store recovers) but not durable; take what memory
+                # holds so every watcher sees it, and tell the player it is not acknowledged
+                await self._reload(hub)
+                raise Unavailable("the server could not save this change to disk (its store "
+                                  "is failing to write); it is kept in memory and saved when "
+                                  "the store recovers, but it is not acknowledged") from error
             self._publish(hub, outcome, t0)
             return
         raise Internal(f"game {hub.match.id} keeps changing under this command; try again")
@@ -492,6 +730,12 @@ class Matches:
             current.labels = {"kind": KIND, "game": match.game, "phase": outcome.phase}
         current.annotations = {RECORD: to_record(match, full=False), REV: str(match.rev),
                                NOTE: outcome.note}
+        finished_at = None
+        if outcome.phase == "finished":
+            finished_at = hub.finished_at if hub.finished_at is not None else self._now()
+            current.annotations[SUMMARY] = orjson.dumps(
+                {**summary_view(match, hub.game, "finished"), "finished_at": finished_at}
+            ).decode()
         cmds: list[Command] = [park(ctx)]
         sealed = len(hub.match.log) if ctx.committed.rev else 0
         for index in range(sealed, len(match.log)):
@@ -520,9 +764,12 @@ class Matches:
         hub.match = match
         hub.phase = outcome.phase
         hub.deadline = due
+        if finished_at is not None:
+            hub.finished_at = finished_at
 
     def _publish(self, hub: Hub, outcome: Plan, t0: float) -> None:
         """The committed change's frame to every watching socket, then the observers."""
+        self._track(hub)
         data = outcome.push
         if outcome.seat_pushes is None:
             for conn in hub.watchers:
@@ -822,6 +1069,16 @@ def listed(hub: Hub) -> bool:
     """Whether the lobby shows the game: waiting, its creator around, no seat kept."""
     match = hub.match
     return hub.phase == "waiting" and not match.dormant and not match.reserved
+
+
+def _finished_at(state: State) -> float:
+    """When a stored finished game ended (its summary says; else its last commit)."""
+    kept = state.annotations.get(SUMMARY)
+    if kept:
+        at = orjson.loads(kept).get("finished_at")
+        if isinstance(at, int | float):
+            return float(at)
+    return state.committed_at
 
 
 def _fresh(ctx: StateCtx) -> StateCtx:

@@ -49,8 +49,7 @@ def health(driver: Driver) -> dict[str, Any]:
         "durable": snapshots is not None,
         "healthy": bool(driver.healthy),
     }
-    if isinstance(snapshots, SqliteSnapshots):
-        report["path"] = snapshots.path
+    if isinstance(snapshots, SqliteSnapshots):  # no path: /healthz is public
         report["durability"] = snapshots.durability
     return report
 

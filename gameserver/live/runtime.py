@@ -30,6 +30,7 @@ from gameserver.live.metrics import Metrics
 from gameserver.live.nodes import Nodes
 from gameserver.live.persistence import make_driver
 from gameserver.live.quickmatch import QuickMatch
+from gameserver.live.ratelimit import AddressBuckets
 from gameserver.live.server import freeze_survivors, tune_gc
 from gameserver.live.session import Session
 from gameserver.live.sockets import SocketServer
@@ -53,6 +54,8 @@ class Runtime:
     #: the other servers on a shared store (None: this server is alone on its store)
     nodes: Nodes | None
     node: str
+    #: requests per second each address may make to the JSON API
+    api_limits: AddressBuckets
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -76,11 +79,16 @@ class Runtime:
         quick = QuickMatch(registry, timeout=settings.quick_match_timeout)
         metrics = Metrics()
         async with Engine(driver, registry, clock=clock) as engine:
-            identities = Identities(engine, settings.max_name_length)
+            identities = Identities(engine, settings.max_name_length, now=clock.now,
+                                    per_address=settings.identities_per_address,
+                                    maximum=settings.max_identities)
             matches = Matches(engine, served, now=clock.now,
                               history=settings.update_history,
                               max_open_games=settings.max_open_games_per_player,
-                              limits=limits(settings), node=node, shared=shared)
+                              limits=limits(settings), node=node, shared=shared,
+                              waiting_per_address=settings.open_games_per_address,
+                              max_waiting=settings.max_open_games,
+                              games_per_address_per_minute=settings.games_per_address_per_minute)
             chats = Chats(engine, matches.send_to)
             matches.chat_lines = chats.lines
             lobby = Lobby()
@@ -104,7 +112,9 @@ class Runtime:
             timers.attach(matches)
             await identities.load()
             await matches.load()
-            await chats.load()
+            await chats.load(keep=matches.hubs.__contains__)
+            matches.on_evict.append(chats.forget)
+            matches.store_ok = lambda: bool(driver.healthy)
             await quick.load()
             session = Session(settings, identities, matches, lobby, chats, quick, clock.now)
             sockets = SocketServer(settings, session, matches, lobby, metrics, clock, net_clock)
@@ -112,13 +122,18 @@ class Runtime:
             if settings.tune_gc:
                 tune_gc()
             runtime = cls(settings, clock, driver, engine, metrics, identities, matches, lobby,
-                          sockets, bots, chats, nodes, node)
+                          sockets, bots, chats, nodes, node,
+                          AddressBuckets(settings.api_requests_per_second,
+                                         settings.api_request_burst))
             async with bots.running(), asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(follower.run(), name="gameserver-follow")]
                 if nodes is not None:
                     tasks.append(tg.create_task(nodes.run(), name="gameserver-heartbeat"))
                 if settings.tune_gc:
                     tasks.append(tg.create_task(freeze_survivors(), name="gameserver-gc"))
+                if settings.finished_grace >= 0:
+                    tasks.append(tg.create_task(matches.sweep(clock, settings.finished_grace),
+                                                name="gameserver-evict"))
                 try:
                     async with sockets.running():
                         yield runtime

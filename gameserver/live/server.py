@@ -17,7 +17,10 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.importer import import_from_string
 
+from gameserver.live.gate import Gate, gated
 from gameserver.live.sockets import SocketServer, protocol_factory
 from gameserver.settings import Settings
 
@@ -26,8 +29,9 @@ PROJECT_LOGGERS = ("gameserver", "flowstate")
 
 
 def uvicorn_config(app: Starlette, settings: Settings, **overrides: Any) -> uvicorn.Config:
-    """Our websocket protocol (no permessage-deflate: see docs/bench-server.md) and the
-    fastest event loop available."""
+    """Our websocket protocol (no permessage-deflate: see docs/bench-server.md), uvicorn's
+    HTTP protocol behind our connection gate (caps, head timeout: `gameserver.live.gate`) and
+    the fastest event loop available."""
     loop = settings.loop
     if loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
         loop = "asyncio"
@@ -36,13 +40,20 @@ def uvicorn_config(app: Starlette, settings: Settings, **overrides: Any) -> uvic
         runtime = getattr(app.state, "runtime", None)
         return None if runtime is None else runtime.sockets
 
+    def gate() -> Gate | None:
+        server = sockets()
+        return None if server is None else server.gate
+
+    http = gated(import_from_string(HTTP_PROTOCOLS.get(settings.http, settings.http)), gate)
+
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
         "ws": protocol_factory(sockets),
         "loop": loop,
-        "http": settings.http,
+        "http": http,
+        "timeout_keep_alive": settings.http_keep_alive,
         "lifespan": "on",
         "access_log": False,
     }

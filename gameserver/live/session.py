@@ -15,9 +15,11 @@ from typing import Any
 from gameserver.live.chats import Chats
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Identities, Player
+from gameserver.live.listing import Query
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.quickmatch import QuickMatch
+from gameserver.live.text import clean_chat
 from gameserver.settings import Settings
 from gameserver.wire import frames
 from gameserver.wire import requests as c
@@ -71,7 +73,7 @@ class Session:
     async def hello(self, conn: Connection, cmd: c.Hello, t0: float) -> Result:
         if conn.player is not None:
             raise BadRequest("this connection already said hello")
-        player, token = await self._identities.hello(cmd.token, cmd.name)
+        player, token = await self._identities.hello(cmd.token, cmd.name, conn.peer)
         conn.player = player
         conn.send(frames.welcome(cmd.id, player.id, player.name, token))
         await self._matches.player_online(conn, player)
@@ -85,7 +87,9 @@ class Session:
         return None  # `pong` is the reply
 
     async def lobby_subscribe(self, conn: Connection, cmd: c.LobbySubscribe, t0: float) -> Result:
-        self._lobby.subscribe(conn, [hub.summary() for hub in self._matches.open_games()])
+        page = self._settings.lobby_page
+        hubs, nxt, total = self._matches.listing(Query("open", None, page, None))
+        self._lobby.subscribe(conn, [hub.summary() for hub in hubs], total, nxt)
         return {}
 
     async def lobby_unsubscribe(self, conn: Connection, cmd: c.LobbyUnsubscribe,
@@ -141,8 +145,9 @@ class Session:
         return {"game_id": cmd.game_id, "rev": hub.match.rev}
 
     async def chat(self, conn: Connection, cmd: c.Chat, t0: float) -> Result:
+        self._matches.check_store()
         hub = await self._matches.find(cmd.game_id)
-        text = cmd.text.strip()
+        text = clean_chat(cmd.text)
         if not text:
             raise BadRequest("the chat message is empty")
         if len(text) > self._settings.max_chat_length:

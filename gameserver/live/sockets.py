@@ -30,13 +30,14 @@ from typing import Any, cast
 
 from websockets.http11 import Request, Response
 
-from flowstate import Clock, RealClock
+from flowstate import Clock, PersistenceError, RealClock
 from gameserver.live.connection import (
     CLOSE_INVALID_DATA,
     CLOSE_POLICY,
     CLOSE_RESTART,
     Connection,
 )
+from gameserver.live.gate import Gate
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.metrics import Metrics
@@ -44,12 +45,21 @@ from gameserver.live.ratelimit import TokenBucket
 from gameserver.live.session import Session
 from gameserver.settings import Settings
 from gameserver.wire import frames
-from gameserver.wire.errors import BadRequest, Internal, ProtocolError, RateLimited
-from gameserver.wire.requests import decode, peek_request_id
+from gameserver.wire.errors import (
+    BadRequest,
+    Internal,
+    ProtocolError,
+    RateLimited,
+    Unavailable,
+)
+from gameserver.wire.requests import LobbySubscribe, decode, peek_request_id
 
 log = logging.getLogger("gameserver.sockets")
 
 WS_PATH = "/ws"
+#: requests that cost more of the rate limit than one message (beyond the one they cost):
+#: a lobby page is a big frame, so a socket may ask for it a few times a second at most
+EXTRA_COST: dict[type[Any], tuple[str, float]] = {LobbySubscribe: ("lobby_subscribe", 4.0)}
 
 
 class SocketServer:
@@ -68,6 +78,11 @@ class SocketServer:
         self._ids = count(1)
         self._tg: asyncio.TaskGroup | None = None
         self.connections: set[Connection] = set()
+        #: admission of every TCP connection (caps, request-head deadline)
+        self.gate = Gate(max_connections=settings.max_connections,
+                         per_address=settings.connections_per_address,
+                         head_timeout=settings.http_head_timeout, now=self._net_clock.now,
+                         per_second=settings.connections_per_address_per_second)
         self.send_buffer_bytes = settings.send_buffer_bytes
         self.inbox_messages = settings.inbox_messages
         self.now = clock.now
@@ -87,6 +102,11 @@ class SocketServer:
         path = request.path.partition("?")[0]
         if path != WS_PATH:
             return reject(404, f"no websocket endpoint at {path}; it is {WS_PATH}\n")
+        allowed = self._settings.allowed_origins
+        origin = request.headers.get("Origin")
+        if allowed and origin is not None and origin not in allowed:
+            self._metrics.abuse_closes += 1
+            return reject(403, f"websocket upgrades from {origin} are not allowed here\n")
         if self._tg is None:
             return reject(503, "the server is starting or stopping\n")
         return response
@@ -95,7 +115,7 @@ class SocketServer:
         settings = self._settings
         conn.bucket = TokenBucket.full(settings.messages_per_second, settings.message_burst,
                                        self._clock.now())
-        conn.last_seen = self._net_clock.now()
+        conn.last_seen = conn.opened_at = self._net_clock.now()
         self.connections.add(conn)
         self._metrics.connections += 1
         self._metrics.connections_total += 1
@@ -122,12 +142,18 @@ class SocketServer:
             conn.refused = 0
             return True
         conn.refused += 1
-        if conn.refused >= self._settings.flood_strikes:
+        if conn.refused >= self._settings.flood_strikes and not conn.closed:
             self._abuse(conn, CLOSE_POLICY, "flood: too many messages per second")
+            conn.stop_reading()
+            cooldown = self._settings.flood_cooldown
+            if cooldown:
+                self.gate.ban(conn.peer, self._net_clock.now() + cooldown)
         return False
 
     def lost(self, conn: Connection) -> None:
-        """The transport is gone (the connection's task finishes the clean-up)."""
+        """The transport is gone (the connection's task finishes the clean-up); its place at
+        the gate is free (an upgraded connection was admitted there as HTTP)."""
+        self.gate.release(conn.peer)
 
     def slow_consumer(self, conn: Connection) -> None:
         self._metrics.slow_consumers_cut += 1
@@ -143,11 +169,15 @@ class SocketServer:
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
             keepalive = tg.create_task(self._keepalive(), name="ws-keepalive")
+            heads = tg.create_task(self.gate.run(self._net_clock), name="http-head-deadlines")
+            hellos = tg.create_task(self._hello_deadline(), name="ws-hello-deadline")
             try:
                 yield self
             finally:
                 self._tg = None
                 keepalive.cancel()
+                heads.cancel()
+                hellos.cancel()
                 for conn in list(self.connections):
                     conn.close(CLOSE_RESTART, "the server is restarting")
 
@@ -192,10 +222,22 @@ class SocketServer:
                 return
             self._error(conn, error)
             return
+        costly = EXTRA_COST.get(type(cmd))
+        if costly is not None and conn.bucket is not None and \
+                not conn.bucket.take(self._clock.now(), costly[1]):
+            self._error(conn, RateLimited(f"{costly[0]} costs {costly[1] + 1:g} messages of "
+                                          "the rate limit; wait a moment").with_id(cmd.id))
+            return
         try:
             result = await self._session.handle(conn, cmd, t0)
         except ProtocolError as error:
             self._error(conn, error.with_id(cmd.id))
+            return
+        except PersistenceError:  # a write that waited for the disk, and the disk failed
+            log.warning("connection %d: the store failed to write", conn.id, exc_info=True)
+            self._error(conn, Unavailable("the server could not save this change (its store "
+                                          "is failing to write); try again in a moment")
+                        .with_id(cmd.id))
             return
         except Exception:
             log.exception("internal error on connection %d", conn.id)
@@ -225,6 +267,21 @@ class SocketServer:
                         conn.abort()
                 elif now - conn.last_seen >= interval:
                     conn.ping(str(next(payload)).encode(), now)
+
+    async def _hello_deadline(self) -> None:
+        """Close sockets that have not said hello within `ws_hello_timeout` of opening: an
+        open socket that never identifies itself only holds a place."""
+        timeout = self._settings.ws_hello_timeout
+        if not timeout:
+            return
+        clock = self._net_clock
+        every = min(1.0, timeout / 4)
+        while True:
+            await clock.sleep_until(clock.now() + every)
+            now = clock.now()
+            for conn in list(self.connections):
+                if conn.player is None and not conn.closed and now - conn.opened_at >= timeout:
+                    self._abuse(conn, CLOSE_POLICY, f"say hello within {timeout:g} s")
 
     def _error(self, conn: Connection, error: ProtocolError) -> None:
         self._metrics.errors_out += 1

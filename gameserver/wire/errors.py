@@ -105,11 +105,30 @@ class RateLimited(ProtocolError):
     code = "rate_limited"
 
 
+class TooMany(ProtocolError):
+    """A server-wide or per-address cap (identities made, games waiting) is reached: the
+    request is refused until some of what counts against the cap is gone."""
+
+    code = "too_many"
+
+    def __init__(self, limit: str, maximum: int, message: str) -> None:
+        super().__init__(message, limit=limit, max=maximum)
+        self.limit = limit
+        self.maximum = maximum
+
+
+class Unavailable(ProtocolError):
+    """The store cannot write: a change is refused rather than acknowledged and lost."""
+
+    code = "unavailable"
+
+
 class Internal(ProtocolError):
     code = "internal"
 
 
 ERROR_CODES: tuple[str, ...] = (
     "bad_request", "unknown_type", "unauthorized", "not_found", "forbidden", "wrong_phase",
-    "not_your_turn", "illegal_move", "stale_rev", "rate_limited", "internal",
+    "not_your_turn", "illegal_move", "stale_rev", "rate_limited", "too_many", "unavailable",
+    "internal",
 )

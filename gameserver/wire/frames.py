@@ -59,8 +59,11 @@ def update(game_id: str, rev: int, event: Mapping[str, Json], game: Mapping[str,
                    "game": game})
 
 
-def lobby(games: Sequence[Mapping[str, Json]]) -> bytes:
-    return _dumps({"type": "lobby", "games": games})
+def lobby(games: Sequence[Mapping[str, Json]], total: int | None = None,
+          nxt: str | None = None) -> bytes:
+    """The first page of the open games, how many there are, and the next page's cursor."""
+    return _dumps({"type": "lobby", "games": games,
+                   "total": len(games) if total is None else total, "next": nxt})
 
 
 def lobby_update(summary: Mapping[str, Json]) -> bytes:

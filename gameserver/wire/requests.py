@@ -24,6 +24,9 @@ MAX_TEXT_LENGTH = 4096  # hard cap at the edge; the chat limit (settings) is che
 MAX_COORD = 1_000
 MAX_REV = 2**53
 MAX_SECONDS = 10 * 24 * 3600.0
+#: byo-yomi periods and Canadian stones per period (a real clock has a handful or a few dozen)
+MAX_PERIODS = 100
+MAX_STONES = 1000
 UNTIMED = TimeControl(System.NONE)
 
 Json = Any
@@ -233,6 +236,14 @@ def parse_time_control(value: Json) -> TimeControl:
     longest = max(control.main_ms, control.increment_ms, control.max_ms, control.period_ms)
     if longest > MAX_SECONDS * 1000:
         raise BadRequest(f"time_control: durations are at most {MAX_SECONDS:g} seconds")
+    if control.periods > MAX_PERIODS:
+        raise BadRequest(f"time_control: periods are at most {MAX_PERIODS}")
+    if control.stones > MAX_STONES:
+        raise BadRequest(f"time_control: stones are at most {MAX_STONES}")
+    total = control.main_ms + control.periods * control.period_ms
+    if total > MAX_SECONDS * 1000:
+        raise BadRequest(f"time_control: main time and all periods together are at most "
+                         f"{MAX_SECONDS:g} seconds")
     return control
 
 

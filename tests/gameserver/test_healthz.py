@@ -20,11 +20,11 @@ def test_healthz_answers_ok() -> None:
 def test_healthz_and_metrics_report_sqlite_persistence(tmp_path: Path) -> None:
     """With a --db file the engine writes SQLite snapshots; health and flushes are reported."""
     db = tmp_path / "games.sqlite3"
-    with TestClient(create_app(Settings(db=str(db)))) as client:
+    with TestClient(create_app(Settings(db=str(db), metrics_token="t"))) as client:
         persistence = client.get("/healthz").json()["persistence"]
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers={"Authorization": "Bearer t"}).text
     assert persistence == {"driver": "SqliteSnapshots", "durable": True, "healthy": True,
-                           "path": str(db), "durability": "default"}
+                           "durability": "default"}
     assert "flowstate_snapshot_flushes" in metrics
     assert db.exists()
 
@@ -33,7 +33,8 @@ def test_api_games_names_the_kinds_served() -> None:
     """GET /api/games says which kinds of game the server serves, so a lobby offers them all."""
     with TestClient(create_app(Settings(db=":memory:", games=("go",)))) as client:
         body = client.get("/api/games").json()
-    assert body == {"games": [], "kinds": [{"name": "go", "title": "Go"}]}
+    assert body == {"games": [], "next": None, "total": 0,
+                    "kinds": [{"name": "go", "title": "Go"}]}
 
 
 def test_unknown_game_is_404() -> None:

@@ -15,4 +15,4 @@ def make_game(settings: Settings) -> Game:
 
 def make_bots(settings: Settings) -> BotMaker:
     return GoBots(settings.bot, level=settings.bot_level, gtp_command=settings.gtp_command,
-                  timeout=settings.bot_timeout)
+                  timeout=settings.bot_timeout, workers=settings.bot_workers)

@@ -32,6 +32,7 @@ from gameserver.games.go.bots.factory import engine_available, make_bot
 from gameserver.games.go.bots.gtp import gnugo_argv
 from gameserver.games.go.bots.gtpbot import GtpBot
 from gameserver.games.go.bots.player import BotPlayer, BotResigns, BuiltinBot, score_disagreement
+from gameserver.games.go.bots.pool import ThinkPool
 from gameserver.games.go.rules import (
     AcceptScore,
     GoState,
@@ -213,14 +214,16 @@ class GoBots:
     bot when that is missing) and the built-in bot."""
 
     def __init__(self, kind: str = "gnugo", *, level: int = 1, gtp_command: str = "",
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, workers: int = 0) -> None:
         self.kind = kind
         self.level = level
         argv = shlex.split(gtp_command) if gtp_command else None
         self._argv = argv or gnugo_argv(level)
         self._custom = argv is not None
         self._timeout = timeout
-        self.fallback = BuiltinBot()
+        #: the built-in bots' searches run in these worker processes, off the event loop
+        self.pool = ThinkPool(workers)
+        self.fallback = BuiltinBot(pool=self.pool)
         #: bot moves answered by the built-in bot because the think budget ran out
         self.budget_fallbacks = 0
 
@@ -249,8 +252,12 @@ class GoBots:
             # move's budget
             player = make_bot("gnugo", gtp_argv=self._argv, timeout=self._timeout / 3)
         else:
-            player = make_bot("builtin")
+            player = BuiltinBot(pool=self.pool)
         return GoBrain(player, self._timeout, self)
+
+    def close(self) -> None:
+        """The bot service stops: so do the worker processes."""
+        self.pool.close()
 
     def settings(self, size: int) -> dict[str, object]:
         """`create` fields of a bot-vs-bot game (load tests)."""

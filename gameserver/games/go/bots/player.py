@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from gameserver.games.go import Color, GoGame, Point, suggest_dead, to_gtp
 from gameserver.games.go.bots.builtin import choose_move
+from gameserver.games.go.bots.pool import ThinkPool, choose_seeded, dead_of
 
 __all__ = [
     "BotError",
@@ -136,19 +137,25 @@ class BuiltinBot:
     the operating system.
     """
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, pool: ThinkPool | None = None) -> None:
         self.seed = seed
         self._rng = random.Random(seed)
+        #: where the searches run (None: on the event loop)
+        self.pool = pool
 
     @property
     def name(self) -> str:
         return "builtin"
 
     async def choose(self, game: GoGame, color: Color) -> Point | None:
-        return choose_move(game, color, self._rng)
+        if self.pool is None:
+            return choose_move(game, color, self._rng)
+        return await self.pool.run(choose_seeded, game, color, self._rng.getrandbits(64))
 
     async def dead_stones(self, game: GoGame) -> frozenset[Point]:
-        return suggest_dead(game)
+        if self.pool is None:
+            return suggest_dead(game)
+        return await self.pool.run(dead_of, game)
 
     async def accepts_score(
         self, game: GoGame, marked_dead: frozenset[Point]

@@ -1,0 +1,589 @@
+"""Abuse suite: each attack on a real `python -m gameserver` while 20 ordinary games play.
+
+Loopback only (the attackers use other 127.x.y.z source addresses, so the per-address caps
+see them as other machines), bounded in time (`--seconds` per attack; about two minutes in
+all). For the no-attack baseline and for each attack it reports the ordinary games' move
+latency p50/p99 (from the mover's `send` to the opponent receiving the `update`), the
+server's RSS at the start and its peak during the attack, and whether a new client (a new
+address, a new identity) could connect and start a game against the bot while the attack ran.
+At the end the server is stopped and started again on the same file: the restart time and
+what it holds in memory follow the live games, not every game ever finished.
+
+    .venv/bin/python bench/abuse.py                 # every attack, 8 s each
+    .venv/bin/python bench/abuse.py --only ping,slowloris --seconds 5
+    .venv/bin/python bench/abuse.py --only churn --finished 10000   # restart after 10,000
+
+Each attack runs in its own process (so the attackers' Python does not slow the measuring
+client) and gets the same length of time:
+
+- `lobby`: 20 addresses make identities and open games until the caps refuse them; one socket
+  subscribes to the lobby 10 times a second; two sockets subscribe and never read; two HTTP
+  clients fetch `GET /api/games?phase=open` in a loop.
+- `ping`: four sockets send websocket pings as fast as they can (reconnecting when cut off),
+  one of them never reading its pongs.
+- `slowloris`: four addresses hold as many half-sent HTTP requests and upgrades as the server
+  lets them, opening new ones when cut off.
+- `churn`: four sockets play a bot game and resign, over and over (finished games pile up).
+- `api`: two HTTP clients fetch the largest page of finished games in a loop.
+- `bot`: fifty sockets play the built-in bot on 25x25 as fast as it answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = 19
+ATTACKS = ("lobby", "ping", "slowloris", "churn", "api", "bot")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+# -- a minimal client -----------------------------------------------------------------------
+
+
+class Client:
+    """One websocket; replies by id, pushes to a callback."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self._ids = iter(range(1, 1 << 62))
+        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.on_push: Callable[[dict[str, Any], float], None] = lambda frame, at: None
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def open(cls, url: str, source: str = "127.0.0.1", **options: Any) -> Client:
+        ws = await connect(url, compression=None, max_size=None, open_timeout=10,
+                           local_addr=(source, 0), **options)
+        return cls(ws)
+
+    async def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in self.ws:
+                at = time.perf_counter()
+                frame = orjson.loads(raw)
+                rid = frame.get("id")
+                future = self._waiting.pop(rid, None) if isinstance(rid, int) else None
+                if future is not None and frame.get("type") in ("ok", "error", "welcome"):
+                    if not future.done():
+                        future.set_result(frame)
+                else:
+                    self.on_push(frame, at)
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(ConnectionError("closed"))
+
+    async def request(self, type: str, **fields: Any) -> dict[str, Any]:
+        """The reply (`ok`, `error` or `welcome`); 10 s at most."""
+        rid = next(self._ids)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[rid] = future
+        await self.ws.send(orjson.dumps({"type": type, "id": rid, **fields}).decode())
+        async with asyncio.timeout(10.0):
+            return await future
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close()
+        self._reader.cancel()
+
+
+# -- the ordinary games ---------------------------------------------------------------------
+
+
+@dataclass
+class Meter:
+    phase: str = "warmup"
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.latencies.setdefault(phase, []).append(seconds)
+
+
+def point(color: str, n: int) -> tuple[int, int]:
+    """Black fills from the top row down, white from the bottom up: no contact for 171 moves."""
+    x, row = n % SIZE, n // SIZE
+    return (x, row) if color == "black" else (x, SIZE - 1 - row)
+
+
+async def ordinary_pair(url: str, meter: Meter, interval: float, stop: asyncio.Event,
+                        offset: float, source: str) -> None:
+    """Two players (a household: one address) on 19x19, one move per `interval` in turn, a
+    new game every 300 moves."""
+    black, white = await Client.open(url, source), await Client.open(url, source)
+    for client in (black, white):
+        welcome = await client.request("hello", name="Ordinary")
+        if welcome["type"] != "welcome":
+            raise SystemExit(f"an ordinary player was refused: {welcome}")
+    await asyncio.sleep(offset)
+    while not stop.is_set():
+        created = await black.request("create", size=SIZE, color="black")
+        if created["type"] != "ok":
+            raise SystemExit(f"an ordinary game was refused: {created}")
+        game_id = created["game_id"]
+        await white.request("join", game_id=game_id)
+        seen: dict[int, asyncio.Event] = {}
+        sent: dict[int, tuple[str, float]] = {}
+
+        def pushed(me: str, game_id: str = game_id, sent: dict[int, tuple[str, float]] = sent,
+                   seen: dict[int, asyncio.Event] = seen
+                   ) -> Callable[[dict[str, Any], float], None]:
+            def on(frame: dict[str, Any], at: float) -> None:
+                if frame.get("type") != "update" or frame.get("game_id") != game_id:
+                    return
+                rev = frame["rev"]
+                if frame["event"].get("color") not in (me, None) and rev in sent:
+                    phase, t0 = sent.pop(rev)
+                    meter.add(phase, at - t0)  # the opponent saw the move
+                seen.setdefault(rev, asyncio.Event()).set()
+            return on
+
+        black.on_push, white.on_push = pushed("black"), pushed("white")
+        rev = 2
+        for n in range(300):
+            if stop.is_set():
+                break
+            turn = black if n % 2 == 0 else white
+            color = "black" if turn is black else "white"
+            x, y = point(color, n // 2)
+            sent[rev + 1] = (meter.phase, time.perf_counter())
+            await turn.ws.send(orjson.dumps({"type": "move", "game_id": game_id, "rev": rev,
+                                             "x": x, "y": y}).decode())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):
+                    await seen.setdefault(rev + 1, asyncio.Event()).wait()
+            rev += 1
+            await asyncio.sleep(interval)
+        with contextlib.suppress(Exception):
+            await black.request("resign", game_id=game_id)
+    await black.close()
+    await white.close()
+
+
+async def probe(url: str, source: str) -> tuple[bool, float, str]:
+    """A newcomer: connect, hello (a new identity), a game against the bot that starts."""
+    t0 = time.perf_counter()
+    try:
+        async with asyncio.timeout(10):
+            client = await Client.open(url, source)
+            try:
+                welcome = await client.request("hello", name="Newcomer")
+                if welcome.get("type") != "welcome":
+                    return False, time.perf_counter() - t0, str(welcome.get("code"))
+                reply = await client.request("create", size=9, opponent="bot")
+                if reply.get("type") != "ok":
+                    return False, time.perf_counter() - t0, str(reply.get("code"))
+                return True, time.perf_counter() - t0, ""
+            finally:
+                await client.close()
+    except (OSError, TimeoutError, InvalidHandshake, ConnectionError) as error:
+        return False, time.perf_counter() - t0, type(error).__name__
+
+
+# -- the attacks (each in its own process) -------------------------------------------------
+
+
+def attack_process(name: str, url: str, base: str, seconds: float, out: Any) -> None:
+    stats: dict[str, Any] = {}
+    with contextlib.suppress(Exception):
+        asyncio.run(_attack(name, url, base, seconds, stats))
+    out.put(stats)
+
+
+async def _attack(name: str, url: str, base: str, seconds: float, stats: dict[str, Any]) -> None:
+    stop_at = time.perf_counter() + seconds
+    runners: dict[str, Callable[[], list[Awaitable[None]]]] = {
+        "lobby": lambda: [lobby_flood(url, f"127.0.2.{i + 1}", stop_at, stats) for i in range(20)]
+        + [lobby_subscriber(url, stop_at, stats, read=True)]
+        + [lobby_subscriber(url, stop_at, stats, read=False) for _ in range(2)]
+        + [http_loop(base, "/api/games?phase=open", f"127.0.2.{30 + i}", stop_at, stats)
+           for i in range(2)],
+        "ping": lambda: [ping_flood(url, f"127.0.3.{i + 1}", stop_at, stats, read=i != 0)
+                         for i in range(4)],
+        "slowloris": lambda: [slowloris(base, f"127.0.4.{i + 1}", stop_at, stats)
+                              for i in range(4)],
+        "churn": lambda: [churn(url, f"127.0.5.{i + 1}", stop_at, stats) for i in range(4)],
+        "api": lambda: [http_loop(base, "/api/games?phase=finished&limit=200",
+                                  f"127.0.6.{i + 1}", stop_at, stats) for i in range(2)],
+        "bot": lambda: [bot_player(url, f"127.0.7.{i // 25 + 1}", stop_at, stats)
+                        for i in range(50)],
+    }
+    tasks = [asyncio.ensure_future(a) for a in runners[name]()]
+    await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def bump(stats: dict[str, Any], key: str, n: int = 1) -> None:
+    stats[key] = stats.get(key, 0) + n
+
+
+async def lobby_flood(url: str, source: str, stop_at: float, stats: dict[str, Any]) -> None:
+    """Identities and open games from one address until the caps say no."""
+    clients = []
+    try:
+        while time.perf_counter() < stop_at:
+            client = await Client.open(url, source)
+            clients.append(client)
+            welcome = await client.request("hello")
+            if welcome["type"] != "welcome":
+                bump(stats, f"hello_{welcome.get('code')}")
+                await asyncio.sleep(0.5)
+                continue
+            bump(stats, "identities")
+            for _ in range(10):
+                reply = await client.request("create", size=9)
+                if reply["type"] != "ok":
+                    bump(stats, f"create_{reply.get('code')}")
+                    await asyncio.sleep(0.05)
+                    break
+                bump(stats, "open_games")
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def lobby_subscriber(url: str, stop_at: float, stats: dict[str, Any], *,
+                           read: bool) -> None:
+    """`lobby_subscribe` 10 times a second; with `read=False` the socket never reads."""
+    while time.perf_counter() < stop_at:
+        try:
+            client = await Client.open(url, "127.0.2.40" if read else "127.0.2.41")
+            await client.request("hello")
+            if not read:
+                client.ws.transport.pause_reading()
+            while time.perf_counter() < stop_at:
+                await client.ws.send('{"type":"lobby_subscribe"}')
+                bump(stats, "lobby_subscribes")
+                await asyncio.sleep(0.1)
+        except (ConnectionClosed, OSError, TimeoutError, InvalidHandshake):
+            bump(stats, "subscriber_cut")
+            await asyncio.sleep(0.2)
+
+
+async def http_loop(base: str, path: str, source: str, stop_at: float,
+                    stats: dict[str, Any]) -> None:
+    host, port = base.removeprefix("http://").split(":")
+    request = f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    while time.perf_counter() < stop_at:
+        try:
+            reader, writer = await asyncio.open_connection(host, int(port),
+                                                           local_addr=(source, 0))
+            writer.write(request)
+            body = await reader.read()
+            writer.close()
+            bump(stats, "http_requests")
+            bump(stats, "http_bytes", len(body))
+        except OSError:
+            bump(stats, "http_refused")
+            await asyncio.sleep(0.1)
+
+
+async def ping_flood(url: str, source: str, stop_at: float, stats: dict[str, Any], *,
+                     read: bool) -> None:
+    while time.perf_counter() < stop_at:
+        try:
+            client = await Client.open(url, source)
+            if not read:
+                client.ws.transport.pause_reading()
+            while time.perf_counter() < stop_at:
+                for _ in range(100):
+                    await client.ws.ping()
+                bump(stats, "pings", 100)
+                await asyncio.sleep(0)
+        except (ConnectionClosed, OSError, TimeoutError, InvalidHandshake):
+            bump(stats, "ping_sockets_cut")
+            await asyncio.sleep(0.05)
+
+
+async def slowloris(base: str, source: str, stop_at: float, stats: dict[str, Any]) -> None:
+    host, port = base.removeprefix("http://").split(":")
+    held: list[asyncio.StreamWriter] = []
+    try:
+        while time.perf_counter() < stop_at:
+            try:
+                _, writer = await asyncio.open_connection(host, int(port),
+                                                          local_addr=(source, 0))
+            except OSError:
+                bump(stats, "slowloris_refused")
+                await asyncio.sleep(0.05)
+                continue
+            writer.write(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
+            held.append(writer)
+            bump(stats, "slowloris_opened")
+            held = [w for w in held if not w.is_closing()]
+            stats["slowloris_held_max"] = max(stats.get("slowloris_held_max", 0), len(held))
+            if len(held) % 50 == 0:
+                for w in held:
+                    with contextlib.suppress(Exception):
+                        w.write(b"X-a: b\r\n")
+                await asyncio.sleep(0.01)
+    finally:
+        for writer in held:
+            writer.close()
+
+
+async def churn(url: str, source: str, stop_at: float, stats: dict[str, Any]) -> None:
+    """A bot game, resigned at once, again and again."""
+    client = await Client.open(url, source)
+    await client.request("hello")
+    try:
+        while time.perf_counter() < stop_at:
+            reply = await client.request("create", size=9, opponent="bot")
+            if reply["type"] != "ok":
+                bump(stats, f"create_{reply.get('code')}")
+                await asyncio.sleep(0.1)
+                continue
+            reply = await client.request("resign", game_id=reply["game_id"])
+            bump(stats, "finished" if reply["type"] == "ok" else f"resign_{reply.get('code')}")
+    finally:
+        await client.close()
+
+
+async def bot_player(url: str, source: str, stop_at: float, stats: dict[str, Any]) -> None:
+    """A 25x25 game against the built-in bot, moving as soon as it is our turn."""
+    client = await Client.open(url, source)
+    await client.request("hello")
+    turn = asyncio.Event()
+    state = {"rev": 1}
+
+    def on(frame: dict[str, Any], at: float) -> None:
+        if frame.get("type") == "update":
+            state["rev"] = frame["rev"]
+            if frame["event"].get("color") == "white":
+                turn.set()
+
+    client.on_push = on
+    reply = await client.request("create", size=25, opponent="bot", color="black")
+    game_id = reply["game_id"]
+    points = [(x, y) for y in range(0, 25, 2) for x in range(0, 25, 2)]
+    try:
+        for x, y in points:
+            if time.perf_counter() >= stop_at:
+                break
+            turn.clear()
+            reply = await client.request("move", game_id=game_id, rev=state["rev"], x=x, y=y)
+            if reply["type"] != "ok":
+                bump(stats, f"move_{reply.get('code')}")
+                continue
+            bump(stats, "bot_moves_asked")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):
+                    await turn.wait()
+    finally:
+        await client.close()
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "gameserver", "--port", str(port), "--db", db,
+           "--log-level", "warning", "--bot", "builtin"]
+    return subprocess.Popen(cmd, cwd=ROOT)
+
+
+def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> float:
+    t0 = time.perf_counter()
+    for _ in range(1200):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            return time.perf_counter() - t0
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("the server exited") from None
+            time.sleep(0.025)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def get_json(base: str, path: str) -> Any:
+    return orjson.loads(urllib.request.urlopen(base + path, timeout=10).read())
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "abuse.sqlite3")
+        port = free_port()
+        base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
+        proc = start_server(db, port)
+        try:
+            await asyncio.to_thread(wait_ready, base, proc)
+            await measure(args, proc, base, url)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        if args.finished:
+            await fill_finished(args.finished, db, port)
+        finished = None
+        restart = start_server(db, port)
+        try:
+            ready = await asyncio.to_thread(wait_ready, base, restart)
+            finished = get_json(base, "/api/games?phase=finished&limit=1")["total"]
+            held = get_json(base, "/healthz")["games"]
+            print(f"\nrestart on the same file: ready in {ready:.2f} s with {finished} finished "
+                  f"games stored, {held} games in memory, RSS {rss_mib(restart.pid):.0f} MiB")
+        finally:
+            restart.send_signal(signal.SIGTERM)
+            restart.wait(30)
+
+
+async def fill_finished(n: int, db: str, port: int) -> None:
+    """`n` more finished games in the file (bot games resigned at once, ten per address from
+    as many addresses as that takes), on a server of their own, stopped after."""
+    proc = start_server(db, port)
+    base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
+    t0 = time.perf_counter()
+    try:
+        await asyncio.to_thread(wait_ready, base, proc)
+
+        async def one_address(i: int) -> int:
+            client = await Client.open(url, f"127.1.{i // 250}.{i % 250 + 1}")
+            try:
+                await client.request("hello")
+                done = 0
+                for _ in range(10):
+                    reply = await client.request("create", size=9, opponent="bot",
+                                                 color="black")
+                    if reply["type"] == "ok":
+                        await client.request("resign", game_id=reply["game_id"])
+                        done += 1
+                return done
+            finally:
+                await client.close()
+
+        made = 0
+        addresses = (n + 9) // 10
+        for start in range(0, addresses, 50):
+            made += sum(await asyncio.gather(*(one_address(i) for i in
+                                               range(start, min(addresses, start + 50)))))
+        print(f"\nfilled {made} finished games in {time.perf_counter() - t0:.1f} s; server RSS "
+              f"{rss_mib(proc.pid):.0f} MiB, {get_json(base, '/healthz')['games']} games in "
+              "memory", flush=True)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+
+
+async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base: str,
+                  url: str) -> None:
+    meter = Meter()
+    stop = asyncio.Event()
+    pairs = [asyncio.create_task(ordinary_pair(url, meter, args.interval, stop,
+                                               i * args.interval / args.games,
+                                               f"127.0.8.{i + 1}"))
+             for i in range(args.games)]
+    await asyncio.sleep(3)  # warm-up
+    rows = []
+    phases = ["baseline", *args.only]
+    ctx = mp.get_context("spawn")
+    for index, phase in enumerate(phases):
+        meter.phase = phase
+        rss0 = peak = rss_mib(proc.pid)
+        cpu0, wall0 = cpu_seconds(proc.pid), time.perf_counter()
+        out = ctx.Queue()
+        attacker = None
+        if phase != "baseline":
+            attacker = ctx.Process(target=attack_process,
+                                   args=(phase, url, base, args.seconds, out))
+            attacker.start()
+        t_end = time.perf_counter() + args.seconds
+        probed: tuple[bool, float, str] | None = None
+        while time.perf_counter() < t_end:
+            await asyncio.sleep(0.25)
+            peak = max(peak, rss_mib(proc.pid))
+            if probed is None and time.perf_counter() > t_end - args.seconds / 2:
+                probed = await probe(url, f"127.0.1.{index + 1}")
+        cpu = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - wall0) * 100
+        stats: dict[str, Any] = {}
+        if attacker is not None:
+            stats = await asyncio.to_thread(out.get, True, 30)
+            attacker.join(10)
+        meter.phase = f"settle-{phase}"
+        await asyncio.sleep(1.0)
+        lat = meter.latencies.get(phase, [])
+        assert probed is not None
+        rows.append((phase, len(lat), percentile(lat, 50) * 1000, percentile(lat, 99) * 1000,
+                     rss0, peak, probed, stats, cpu))
+        print(f"{phase:10} moves {len(lat):5}  p50 {rows[-1][2]:7.1f} ms  p99 "
+              f"{rows[-1][3]:7.1f} ms  server CPU {cpu:3.0f} %  RSS {rss0:6.0f} -> peak "
+              f"{peak:6.0f} MiB  newcomer "
+              f"{'served' if probed[0] else 'REFUSED ' + probed[2]} in {probed[1]:.2f} s  "
+              f"{stats}", flush=True)
+    stop.set()
+    await asyncio.gather(*pairs, return_exceptions=True)
+    base_p99 = rows[0][3]
+    print("\n| attack | ordinary moves | p50 ms | p99 ms | p99 vs baseline | server CPU | RSS "
+          "start -> peak MiB | newcomer served (s) | attacker saw |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for phase, n, p50, p99, rss0, peak, probed, stats, cpu in rows:
+        seen = ", ".join(f"{k} {v}" for k, v in sorted(stats.items()))
+        print(f"| {phase} | {n} | {p50:.1f} | {p99:.1f} | {p99 / base_p99:.2f}x | {cpu:.0f} % | "
+              f"{rss0:.0f} -> {peak:.0f} | {'yes' if probed[0] else 'NO'} ({probed[1]:.2f}) "
+              f"| {seen} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="per attack (and baseline)")
+    parser.add_argument("--games", type=int, default=20, help="ordinary games")
+    parser.add_argument("--interval", type=float, default=0.25,
+                        help="seconds between moves in each ordinary game")
+    parser.add_argument("--finished", type=int, default=0,
+                        help="before the restart, add this many finished games to the file "
+                             "(restart time against games ever played)")
+    parser.add_argument("--only", type=lambda s: [a for a in s.split(",") if a],
+                        default=list(ATTACKS), help=f"attacks, comma-separated: {ATTACKS}")
+    args = parser.parse_args()
+    unknown = [a for a in args.only if a not in ATTACKS]
+    if unknown:
+        parser.error(f"no attack {unknown}; they are {', '.join(ATTACKS)}")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

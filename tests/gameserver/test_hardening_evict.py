@@ -1,0 +1,75 @@
+"""Finished games leave memory after a grace period: still listed, still served over HTTP
+and `watch` from storage; a restart rebuilds only the live games."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx2 as httpx
+
+from flowstate.testing import FakeClock
+from gameserver.settings import Settings
+from gameserver.testing import serve
+from tests.gameserver.helpers import memory_settings, play, start_game
+
+
+async def test_a_finished_game_leaves_memory_after_the_grace(fake_clock: FakeClock) -> None:
+    """Resigned: in memory for `finished_grace`, then gone from the hubs, yet listed as
+    finished and served whole by `GET /api/games/{id}` and its SGF, chat included."""
+    async with serve(memory_settings(finished_grace=60.0), clock=fake_clock) as server:
+        alice, bob, game_id = await start_game(server)
+        await play(alice, [bob], game_id, 2, 2, 2)
+        await alice.request("chat", game_id=game_id, text="good game")
+        await bob.request("resign", game_id=game_id)
+        await fake_clock.advance(30)
+        assert game_id in server.runtime.matches.hubs
+        await fake_clock.advance(31)
+        matches = server.runtime.matches
+        assert game_id not in matches.hubs and matches.evicted == 1
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            listed = (await http.get("/api/games?phase=finished")).json()
+            game = (await http.get(f"/api/games/{game_id}")).json()
+            sgf = (await http.get(f"/api/games/{game_id}/sgf")).text
+            unfinished = (await http.get("/api/games")).json()
+        assert [(g["id"], g["result"]) for g in listed["games"]] == [(game_id, "B+R")]
+        assert (game["phase"], game["result"], len(game["moves"])) == ("finished", "B+R", 1)
+        assert "RE[B+R]" in sgf and "good game" in sgf
+        assert (unfinished["games"], unfinished["next"], unfinished["total"]) == ([], None, 0)
+        await alice.request("watch", game_id=game_id)
+        assert (await alice.next_push("game"))["game"]["result"] == "B+R"
+
+
+async def test_a_waiting_rematch_keeps_the_old_game_in_memory(fake_clock: FakeClock) -> None:
+    """While a rematch offered after a finished game waits, the old game stays (its players
+    hear how the offer stands); once the offer is answered it may leave."""
+    async with serve(memory_settings(finished_grace=10.0), clock=fake_clock) as server:
+        alice, bob, game_id = await start_game(server)
+        await alice.request("resign", game_id=game_id)
+        rematch = (await alice.request("rematch", game_id=game_id))["game_id"]
+        await fake_clock.advance(20)
+        assert game_id in server.runtime.matches.hubs
+        await bob.request("rematch_reply", game_id=rematch, accept=True)
+        await fake_clock.advance(20)
+        assert game_id not in server.runtime.matches.hubs
+
+
+async def test_a_restart_rebuilds_only_the_live_games(tmp_path: Path) -> None:
+    """Finished games are indexed at start, not rebuilt: they are listed and readable, and
+    only the running game is back in memory."""
+    clock = FakeClock()
+    settings = Settings(db=str(tmp_path / "games.sqlite3"), loop="none", durability="strict")
+    async with serve(settings, clock=clock) as server:
+        done = []
+        for _ in range(3):
+            alice, _bob, game_id = await start_game(server)
+            await alice.request("resign", game_id=game_id)
+            done.append(game_id)
+            await clock.advance(1)
+        _, _, live = await start_game(server)
+    async with serve(settings, clock=clock) as server:
+        assert list(server.runtime.matches.hubs) == [live]
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            listed = (await http.get("/api/games?phase=finished")).json()
+            game = (await http.get(f"/api/games/{done[0]}")).json()
+        assert [g["id"] for g in listed["games"]] == done[::-1] and listed["total"] == 3
+        assert game["result"] == "W+R"
