@@ -57,7 +57,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1.0, help="moves per second per player")
     parser.add_argument("--targets", nargs="+",
                         default=["colyseus-immediate", "null-relay", "ours"])
-    parser.add_argument("--ours-args", default="", help="extra `python -m gameserver` options")
+    # Every load-generator socket comes from 127.0.0.1: the per-address defences (connections,
+    # identities, games per address) would refuse the 1,000 games, so the rig turns them off.
+    parser.add_argument("--ours-args", default="--no-address-limits",
+                        help="extra `python -m gameserver` options")
     args = parser.parse_args()
     rows = run(args.games, args.seconds, args.rate, args.targets, args.ours_args)
     for line in ratios(rows):
