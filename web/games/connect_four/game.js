@@ -4,55 +4,19 @@
 
 import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { ChatPanel } from "../../core/chat.js";
+import { GamePage } from "../../core/page.js";
 import {
   SEATS, seatName, otherSeat, columnName, columnFull, columnDescription, describeResult, resultDetail,
   describeState, winKeys,
 } from "./grid.js";
 
-export class ConnectFourView {
-  constructor(root, { conn, store, sound, gameId }) {
-    this.root = root;
-    this.conn = conn;
-    this.store = store;
-    this.sound = sound;
-    this.gameId = gameId;
-    this.notFound = false;
+export class ConnectFourView extends GamePage {
+  constructor(root, ctx) {
+    super(root, ctx);
     this.focusColumn = null;
     this.build();
-    this.onChange = (e) => { if (e.detail.gameId === this.gameId) this.changed(e.detail); };
-    store.addEventListener("change", this.onChange);
-    this.render();
-    if (conn.state === "open") this.online();
+    this.start();
   }
-
-  destroy() {
-    this.store.removeEventListener("change", this.onChange);
-    if (!this.mine()) this.conn.send("unwatch", { game_id: this.gameId });
-    document.title = "Tengen";
-  }
-
-  get entry() { return this.store.get(this.gameId); }
-  get game() { return this.entry?.game ?? null; }
-  mine() { return this.store.myColour(this.gameId); }
-
-  /** (Re)connected: catch up from our last rev, or load the game. */
-  online() {
-    const e = this.store.entry(this.gameId);
-    if (e.resyncing) return;
-    e.resyncing = true;
-    const payload = { game_id: this.gameId };
-    if (e.game) payload.since_rev = e.game.rev;
-    this.conn.request("watch", payload).then(
-      () => this.store.markSynced(this.gameId),
-      (err) => {
-        e.resyncing = false;
-        if (err.code === "not_found") { this.notFound = true; this.render(); }
-        else if (err.code !== "offline") toast(err.message, "error");
-      },
-    );
-  }
-
-  setStatus() { this.render(); }
 
   // ---------------------------------------------------------------- building
 

@@ -5,6 +5,7 @@
 
 import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { ChatPanel } from "../../core/chat.js";
+import { GamePage } from "../../core/page.js";
 import { COLOURS, DIRS, SEATS, canSteer, cells, describeResult, describeState, keyDirection, riderName, seatName } from "./arena.js";
 
 const ARROWS = { up: "↑", down: "↓", left: "←", right: "→" };
@@ -14,49 +15,22 @@ function ensureStyles() {
   document.head.append(h("link", { id: "cycles-css", rel: "stylesheet", href: "games/cycles/cycles.css" }));
 }
 
-export class CyclesView {
-  constructor(root, { conn, store, sound, gameId }) {
-    Object.assign(this, { root, conn, store, sound, gameId });
-    this.notFound = false;
+export class CyclesView extends GamePage {
+  constructor(root, ctx) {
+    super(root, ctx);
     ensureStyles();
     this.build();
-    this.onChange = (e) => { if (e.detail.gameId === this.gameId) this.changed(e.detail); };
-    store.addEventListener("change", this.onChange);
     this.onKey = (ev) => this.key(ev);
     document.addEventListener("keydown", this.onKey);
     this.timer = setInterval(() => this.renderState(), 200);
-    this.render();
-    if (conn.state === "open") this.online();
+    this.start();
   }
 
   destroy() {
     clearInterval(this.timer);
     document.removeEventListener("keydown", this.onKey);
-    this.store.removeEventListener("change", this.onChange);
-    if (!this.mine()) this.conn.send("unwatch", { game_id: this.gameId });
-    document.title = "Tengen";
+    super.destroy();
   }
-
-  get entry() { return this.store.get(this.gameId); }
-  get game() { return this.entry?.game ?? null; }
-  mine() { return this.store.myColour(this.gameId); }
-
-  online() {
-    const e = this.store.entry(this.gameId);
-    if (e.resyncing) return;
-    e.resyncing = true;
-    const payload = { game_id: this.gameId };
-    if (e.game) payload.since_rev = e.game.rev;
-    this.conn.request("watch", payload).then(
-      () => this.store.markSynced(this.gameId),
-      (err) => {
-        e.resyncing = false;
-        if (err.code === "not_found") { this.notFound = true; this.render(); }
-        else if (err.code !== "offline") toast(err.message, "error");
-      });
-  }
-
-  setStatus() { this.render(); }
 
   build() {
     this.stateLine = h("p", { class: "announce cycles-state", "aria-live": "polite", id: "announce" });

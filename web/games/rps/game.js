@@ -4,47 +4,21 @@
 
 import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { ChatPanel } from "../../core/chat.js";
+import { GamePage } from "../../core/page.js";
 import { HANDS, SEATS, handName, otherSeat, seatLabel, describeRound, describeResult, roundPrompt } from "./hands.js";
 
-export class RpsView {
-  constructor(root, { conn, store, sound, gameId }) {
-    Object.assign(this, { root, conn, store, sound, gameId });
-    this.notFound = false;
+export class RpsView extends GamePage {
+  constructor(root, ctx) {
+    super(root, ctx);
     this.build();
-    this.onChange = (e) => { if (e.detail.gameId === this.gameId) this.changed(e.detail); };
-    store.addEventListener("change", this.onChange);
     this.timer = setInterval(() => this.renderTimer(), 250);
-    this.render();
-    if (conn.state === "open") this.online();
+    this.start();
   }
 
   destroy() {
     clearInterval(this.timer);
-    this.store.removeEventListener("change", this.onChange);
-    if (!this.mine()) this.conn.send("unwatch", { game_id: this.gameId });
-    document.title = "Tengen";
+    super.destroy();
   }
-
-  get entry() { return this.store.get(this.gameId); }
-  get game() { return this.entry?.game ?? null; }
-  mine() { return this.store.myColour(this.gameId); }
-
-  online() {
-    const e = this.store.entry(this.gameId);
-    if (e.resyncing) return;
-    e.resyncing = true;
-    const payload = { game_id: this.gameId };
-    if (e.game) payload.since_rev = e.game.rev;
-    this.conn.request("watch", payload).then(
-      () => this.store.markSynced(this.gameId),
-      (err) => {
-        e.resyncing = false;
-        if (err.code === "not_found") { this.notFound = true; this.render(); }
-        else if (err.code !== "offline") toast(err.message, "error");
-      });
-  }
-
-  setStatus() { this.render(); }
 
   build() {
     this.score = h("p", { class: "rps-score", "aria-label": "Score" });
