@@ -175,7 +175,8 @@ async def test_close_awaits_the_engine_and_leaves_no_tasks(gnugo_path: str) -> N
 
 
 async def test_hanging_engine_times_out_and_is_killed() -> None:
-    """A genmove that never answers raises GtpTimeoutError after the timeout, within a second."""
+    """A genmove that never answers raises GtpTimeoutError once the timeout has passed (not
+    before; the upper bound only tells a timeout from a hang: a loaded machine took over 1 s)."""
     engine = GtpEngine(fake("hang"), timeout=0.2)
     async with engine:
         await engine.boardsize(9)
@@ -184,7 +185,7 @@ async def test_hanging_engine_times_out_and_is_killed() -> None:
         began = time.monotonic()
         with pytest.raises(GtpTimeoutError) as info:
             await engine.genmove("black")
-        assert 0.19 <= time.monotonic() - began < 1.0
+        assert 0.19 <= time.monotonic() - began < 10.0
         assert str(info.value) == "GTP command 'genmove black' got no response within 0.2 s"
         assert isinstance(info.value, GtpEngineFailure)
         with pytest.raises(GtpCrashedError, match="killed after 'genmove black' timed out"):
