@@ -275,5 +275,5 @@ async def test_close_aborts_a_command_in_flight() -> None:
         await asyncio.sleep(0)  # one step: the command is sent and waits for its answer
         assert engine._lock.locked()
         await engine.close()
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < 10.0  # closed at once, not after the 30 s timeout
     assert engine.pid is None

@@ -365,7 +365,7 @@ async def test_engine_hanging_once_is_restarted_and_asked_again(
     game = game.play(Color.BLACK, (4, 5)).play(Color.WHITE, (4, 3))
     started = time.perf_counter()
     move = await bot.choose(game, Color.BLACK)
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10  # timeouts + a restart, not a hang
     assert move == (0, 0) and bot.fallbacks == 0
     replay = ["boardsize 9", "komi 6.5", "clear_board", "set_free_handicap C3 G7",
               "play white E5", "play black E4", "play white E6", "genmove black"]
@@ -384,7 +384,7 @@ async def test_engine_hanging_twice_falls_back_to_the_builtin_bot(
     started = time.perf_counter()
     with caplog.at_level(logging.WARNING, logger="gameserver.games.go.bots.gtpbot"):
         move = await bot.choose(game, Color.BLACK)
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10
     assert move is not None and game.is_legal(Color.BLACK, move)
     assert bot.fallbacks == 1
     assert "fake failed again after a restart" in caplog.text
