@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from gameserver.settings import Settings
 from gameserver.testing import GameClient, RunningServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def server_process(port: int, db: Path,
+                         *args: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m gameserver` on `port` and the SQLite file `db` (plus `args`), started and
+    ready; killed (SIGKILL) at the end if the test has not stopped it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gameserver", "--port", str(port), "--db", str(db),
+        "--log-level", "info", *args,
+        cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
+    assert proc.stderr is not None
+    async with asyncio.timeout(30):
+        while b"Uvicorn running on" not in (line := await proc.stderr.readline()):
+            assert line, "the server exited before it started"
+    drain = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+        await drain
 
 
 async def start_game(server: RunningServer, **options: Any) -> tuple[GameClient, GameClient, str]:

@@ -11,8 +11,7 @@ from flowstate.testing import FakeClock
 from gameserver.games.go.bots.brain import GoBots
 from gameserver.games.go.bots.pool import ThinkPool
 from gameserver.testing import GameClient, serve
-from tests.gameserver.helpers import memory_settings
-from tests.gameserver.test_restart import free_port
+from tests.gameserver.helpers import free_port, memory_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

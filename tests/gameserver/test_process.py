@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 from gameserver.testing import GameClient
-from tests.gameserver.test_restart import free_port
+from tests.gameserver.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

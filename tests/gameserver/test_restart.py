@@ -3,43 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from gameserver.testing import GameClient
-from tests.gameserver.helpers import play
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def server_process(port: int, db: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gameserver", "--port", str(port), "--db", str(db),
-        "--durability", "strict", "--log-level", "info",
-        cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
-    assert proc.stderr is not None
-    async with asyncio.timeout(30):
-        while b"Uvicorn running on" not in (line := await proc.stderr.readline()):
-            assert line, "the server exited before it started"
-    drain = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-        await drain
+from tests.gameserver.helpers import free_port, play, server_process
 
 
 async def test_killed_server_comes_back_with_the_game(tmp_path: Path) -> None:
@@ -47,7 +14,7 @@ async def test_killed_server_comes_back_with_the_game(tmp_path: Path) -> None:
     players get their seats back with their tokens and play on."""
     port, db = free_port(), tmp_path / "games.sqlite3"
     url = f"ws://127.0.0.1:{port}/ws"
-    async with server_process(port, db) as proc:
+    async with server_process(port, db, "--durability", "strict") as proc:
         alice, bob = await GameClient.connect(url), await GameClient.connect(url)
         await alice.hello("Alice")
         await bob.hello("Bob")
@@ -63,7 +30,7 @@ async def test_killed_server_comes_back_with_the_game(tmp_path: Path) -> None:
         await proc.wait()
         await alice.closed
         await bob.closed
-    async with server_process(port, db):
+    async with server_process(port, db, "--durability", "strict"):
         alice2 = await GameClient.connect(url)
         await alice2.hello(token=alice.token)
         after = (await alice2.next_push("game"))["game"]

@@ -10,39 +10,11 @@ are used, as `docker stop` would find them.)"""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from gameserver.testing import GameClient
-from tests.gameserver.helpers import play
-from tests.gameserver.test_restart import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextlib.asynccontextmanager
-async def server_process(port: int, db: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """The server in default durability mode (write-behind: a move is acknowledged before it
-    is on disk)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gameserver", "--port", str(port), "--db", str(db),
-        "--log-level", "info",
-        cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
-    assert proc.stderr is not None
-    async with asyncio.timeout(30):
-        while b"Uvicorn running on" not in (line := await proc.stderr.readline()):
-            assert line, "the server exited before it started"
-    drain = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-        await drain
+from tests.gameserver.helpers import free_port, play, server_process
 
 
 async def test_sigterm_after_an_acknowledged_move_loses_nothing(tmp_path: Path) -> None:

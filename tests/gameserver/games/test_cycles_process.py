@@ -6,18 +6,14 @@ and rides on from there."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from gameserver.games.cycles.rules import RESUME_AFTER_MS
 from gameserver.testing import GameClient
-from tests.gameserver.test_restart import free_port
+from tests.gameserver.helpers import free_port, server_process
 
-ROOT = Path(__file__).resolve().parents[3]
 RACES = 4
 RATE = 10  # ticks per second
 #: seconds before the first tick and after a resume: long enough for the clients to come back
@@ -28,26 +24,6 @@ COUNTDOWN = 4
 LOST = 5
 #: ticks the server may have committed whose push the client had not read at the kill
 UNREAD = 2
-
-
-@contextlib.asynccontextmanager
-async def server_process(port: int, db: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gameserver", "--port", str(port), "--db", str(db),
-        "--games", "cycles", "--log-level", "info",
-        cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
-    assert proc.stderr is not None
-    async with asyncio.timeout(30):
-        while b"Uvicorn running on" not in (line := await proc.stderr.readline()):
-            assert line, "the server exited before it started"
-    drain = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-        await drain
 
 
 async def last_tick(client: GameClient, at_least: int) -> int:
@@ -74,7 +50,7 @@ async def test_a_killed_server_resumes_every_race_at_the_tick_it_had_reached(
     port, db = free_port(), tmp_path / "games.sqlite3"
     url = f"ws://127.0.0.1:{port}/ws"
     races: list[tuple[str, GameClient, GameClient]] = []
-    async with server_process(port, db) as proc:
+    async with server_process(port, db, "--games", "cycles") as proc:
         for _ in range(RACES):
             red, blue = await GameClient.connect(url), await GameClient.connect(url)
             await red.hello("Red")
@@ -95,7 +71,7 @@ async def test_a_killed_server_resumes_every_race_at_the_tick_it_had_reached(
     # a restart sooner than the resume threshold would be a stall, not a stop: the rules
     # then ride on without a countdown (start-up takes longer than that anyway)
     await asyncio.sleep(max(0.0, RESUME_AFTER_MS / 1000 + 0.1 - (time.monotonic() - killed)))
-    async with server_process(port, db):
+    async with server_process(port, db, "--games", "cycles"):
         backs = []
         for gid, red, _ in races:  # everyone back first, then the riders ride on
             back = await GameClient.connect(url)
