@@ -36,6 +36,8 @@ import tempfile
 import time
 from typing import Any
 
+from bench_server import FakeSocket  # this directory is on sys.path when run as a script
+
 from flowstate.testing import FakeClock
 from gameserver.core.plan import Plan
 from gameserver.live.identity import Player
@@ -48,20 +50,6 @@ SIZE = 100
 MARGIN = 2  # cells from a wall where a rider turns (a late steer has two ticks to spare)
 #: red works down from row 25, blue up from row 74: they meet after about 2,300 ticks
 VERTICAL = {"red": "down", "blue": "up"}
-
-
-class FakeSocket:
-    """Stands in for a `Connection`: counts what would be written."""
-
-    __slots__ = ("frames", "octets")
-
-    def __init__(self) -> None:
-        self.frames = 0
-        self.octets = 0
-
-    def send(self, data: bytes) -> None:
-        self.frames += 1
-        self.octets += len(data)
 
 
 class Races:
