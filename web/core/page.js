@@ -3,7 +3,29 @@
 // holds, stop watching when left as a spectator. A game's page extends `GamePage` and brings
 // `build()`, `render()` and `changed(detail)`; see web/README.md.
 
-import { toast } from "./dom.js";
+import { h, toast } from "./dom.js";
+
+/** This page's address, to share (without a `?debug` query). */
+export function shareUrl() { return location.href.replace(/\?debug[^#]*/, ""); }
+
+/** Copy the share link; where the clipboard is refused, show it to copy by hand. */
+export async function copyShareLink() {
+  const url = shareUrl();
+  try {
+    await navigator.clipboard.writeText(url);
+    toast("Link copied. Anyone with it can watch this game.", "ok");
+  } catch {
+    window.prompt("Copy this link:", url);
+  }
+}
+
+/** A waiting game's share box content: the read-only "Share link" field, with a "Copy link"
+ * button unless `copy` is false. */
+export function shareLink({ copy = true } = {}) {
+  const input = h("input", { type: "text", readonly: true, id: "share-link", value: shareUrl(), onfocus: (e) => e.target.select() });
+  const button = copy ? h("button", { class: "btn", type: "button", onclick: () => copyShareLink() }, "Copy link") : null;
+  return [h("label", { for: "share-link", class: "sr-only" }, "Share link"), h("div", { class: "row" }, input, button)];
+}
 
 export class GamePage {
   constructor(root, { conn, store, sound, gameId }) {

@@ -4,7 +4,7 @@
 
 import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { ChatPanel } from "../../core/chat.js";
-import { GamePage } from "../../core/page.js";
+import { GamePage, copyShareLink, shareLink } from "../../core/page.js";
 import {
   SEATS, seatName, otherSeat, columnName, columnFull, columnDescription, describeResult, resultDetail,
   describeState, winKeys,
@@ -33,7 +33,7 @@ export class ConnectFourView extends GamePage {
     this.meta = h("p", { class: "game-meta" });
     this.badge = h("span", { class: "badge", hidden: true }, "Spectating");
     this.chat = new ChatPanel({ onSend: (t) => this.sendChat(t) });
-    this.copyBtn = h("button", { class: "btn btn-small", type: "button", onclick: () => this.copyLink() }, "Copy link");
+    this.copyBtn = h("button", { class: "btn btn-small", type: "button", onclick: () => copyShareLink() }, "Copy link");
     replace(this.root,
       h("div", { class: "game c4-game" },
         h("div", { class: "players" }, this.cards.red.el, this.cards.yellow.el),
@@ -118,16 +118,6 @@ export class ConnectFourView extends GamePage {
 
   sendChat(value) {
     return this.conn.request("chat", { game_id: this.gameId, text: value }).catch((err) => { this.fail(err); throw err; });
-  }
-
-  async copyLink() {
-    const url = location.href.replace(/\?debug[^#]*/, "");
-    try {
-      await navigator.clipboard.writeText(url);
-      toast("Link copied. Anyone with it can watch this game.", "ok");
-    } catch {
-      toast(url);
-    }
   }
 
   fail(err) {
@@ -244,14 +234,11 @@ export class ConnectFourView extends GamePage {
     const keyNow = `${mine}|${open}`;
     if (this.waitingKey === keyNow) return;
     this.waitingKey = keyNow;
-    const url = location.href.replace(/\?debug[^#]*/, "");
     if (mine) {
-      const input = h("input", { type: "text", readonly: true, id: "share-link", value: url, onfocus: (e) => e.target.select() });
       replace(this.waiting,
         h("h2", {}, "Waiting for an opponent"),
         h("p", {}, "Send this link to a friend. They can join from it, or from the lobby."),
-        h("label", { for: "share-link", class: "sr-only" }, "Share link"),
-        h("div", { class: "row" }, input, h("button", { class: "btn", type: "button", onclick: () => this.copyLink() }, "Copy link")));
+        ...shareLink());
     } else {
       const host = g.players?.[otherSeat(open)]?.name ?? "Someone";
       replace(this.waiting,

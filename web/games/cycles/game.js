@@ -5,7 +5,7 @@
 
 import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { ChatPanel } from "../../core/chat.js";
-import { GamePage } from "../../core/page.js";
+import { GamePage, shareLink } from "../../core/page.js";
 import { COLOURS, DIRS, SEATS, canSteer, cells, describeResult, describeState, keyDirection, riderName, seatName } from "./arena.js";
 
 const ARROWS = { up: "↑", down: "↓", left: "←", right: "→" };
@@ -192,10 +192,8 @@ export class CyclesView extends GamePage {
     if (this.waitingKey === keyNow) return;
     this.waitingKey = keyNow;
     if (mine) {
-      const url = location.href.replace(/\?debug[^#]*/, "");
-      const input = h("input", { type: "text", readonly: true, id: "share-link", value: url, onfocus: (ev) => ev.target.select() });
       replace(this.waiting, h("h2", {}, `Waiting for ${open.length} more rider${open.length > 1 ? "s" : ""}`),
-        h("label", { for: "share-link", class: "sr-only" }, "Share link"), h("div", { class: "row" }, input));
+        ...shareLink({ copy: false }));
     } else {
       replace(this.waiting, h("h2", {}, "Open race"),
         h("p", {}, `${open.length} seat${open.length > 1 ? "s" : ""} open.`),

@@ -8,6 +8,7 @@ import { RematchBox } from "../../core/rematch.js";
 import { ReviewPanel } from "./review.js";
 import { EstimateBox } from "./estimate.js";
 import { clockView, formatMs, clockDetail, urgency, describeTimeControl } from "./clock.js";
+import { copyShareLink, shareLink } from "../../core/page.js";
 import {
   key, toPoint, pointName, territory, describeResult, resultDetail, illegalReason, colourName, other, at,
   rulesetName, compensationText,
@@ -189,7 +190,7 @@ export class GameView {
       if (e.target.checked) { this.sound.context(); this.sound.stone(); }
     } });
     this.sgf = h("a", { class: "btn btn-small", href: `api/games/${encodeURIComponent(this.gameId)}/sgf`, download: `game-${this.gameId}.sgf` }, "Download SGF");
-    const copy = this.copyBtn = h("button", { class: "btn btn-small", type: "button", onclick: () => this.copyLink() }, "Copy link");
+    const copy = this.copyBtn = h("button", { class: "btn btn-small", type: "button", onclick: () => copyShareLink() }, "Copy link");
     this.badge = h("span", { class: "badge", hidden: true }, "Spectating");
     this.confirmOption = h("label", { class: "check" }, confirmBox, "Confirm moves");
     const options = h("div", { class: "options" },
@@ -398,16 +399,6 @@ export class GameView {
       this.fail(err);
       throw err;
     });
-  }
-
-  async copyLink() {
-    const url = location.href.replace(/\?debug[^#]*/, "");
-    try {
-      await navigator.clipboard.writeText(url);
-      toast("Link copied. Anyone with it can watch this game.", "ok");
-    } catch {
-      window.prompt("Copy this link:", url);
-    }
   }
 
   /** Every error is explained: nothing is silently dropped. */
@@ -623,14 +614,11 @@ export class GameView {
     const keyNow = `${mine}|${this.conn.state}|${hostAway}`;
     if (this.waitingKey === keyNow) return;
     this.waitingKey = keyNow;
-    const url = location.href.replace(/\?debug[^#]*/, "");
     if (mine) {
-      const input = h("input", { type: "text", readonly: true, id: "share-link", value: url, onfocus: (e) => e.target.select() });
       replace(this.waiting,
         h("h2", {}, "Waiting for an opponent"),
         h("p", {}, "Send this link to a friend. They can join from it, or from the lobby."),
-        h("label", { for: "share-link", class: "sr-only" }, "Share link"),
-        h("div", { class: "row" }, input, h("button", { class: "btn", type: "button", onclick: () => this.copyLink() }, "Copy link")));
+        ...shareLink());
     } else {
       const open = !g.players?.black ? "black" : "white";
       const host = g.players?.[other(open)]?.name ?? "Someone";

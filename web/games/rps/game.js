@@ -4,7 +4,7 @@
 
 import { h, replace, text, show, toast, confirmDialog } from "../../core/dom.js";
 import { ChatPanel } from "../../core/chat.js";
-import { GamePage } from "../../core/page.js";
+import { GamePage, shareLink } from "../../core/page.js";
 import { HANDS, SEATS, handName, otherSeat, seatLabel, describeRound, describeResult, roundPrompt } from "./hands.js";
 
 export class RpsView extends GamePage {
@@ -125,10 +125,8 @@ export class RpsView extends GamePage {
     if (this.waitingKey === keyNow) return;
     this.waitingKey = keyNow;
     if (mine) {
-      const url = location.href.replace(/\?debug[^#]*/, "");
-      const input = h("input", { type: "text", readonly: true, id: "share-link", value: url, onfocus: (ev) => ev.target.select() });
       replace(this.waiting, h("h2", {}, "Waiting for an opponent"),
-        h("label", { for: "share-link", class: "sr-only" }, "Share link"), h("div", { class: "row" }, input));
+        ...shareLink({ copy: false }));
     } else {
       replace(this.waiting, h("h2", {}, "Open game"),
         h("p", {}, `${seatLabel(g, otherSeat(open))} is waiting for an opponent.`),
