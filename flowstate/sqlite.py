@@ -36,23 +36,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import socket
 import sqlite3
 import sys
 from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiosqlite
 import orjson
 
 from flowstate.errors import UsageError
-from flowstate.snapshots import CommitBatch, Loaded
+from flowstate.snapshots import CommitBatch, DelayedEntry, Loaded
 from flowstate.sqlite_schema import (
     SCHEMA_VERSION,
     DataRow,
-    DelayRow,
     SchemaVersionError,
     SnapshotOpenError,
     SnapshotWriteError,
@@ -80,14 +82,18 @@ log = logging.getLogger("flowstate.sqlite")
 
 DURABILITY_MODES = ("default", "strict")
 
-_INSERT_STATE = "INSERT OR REPLACE INTO states (rev, id, body) VALUES (?, ?, ?)"
-_INSERT_DATA = "INSERT OR REPLACE INTO datas (rev, blob, annotations) VALUES (?, ?, ?)"
-_INSERT_DELAY = (
-    "INSERT OR REPLACE INTO delays (seq, at, do_commit, id, rev, body) VALUES (?, ?, ?, ?, ?, ?)"
-)
-_DELETE_DELAY = "DELETE FROM delays WHERE seq = ?"
-_DELETE_STATE = "DELETE FROM states WHERE rev = ?"
-_DELETE_DATA = "DELETE FROM datas WHERE rev = ?"
+_INSERT_STATE = "INSERT OR REPLACE INTO states (rev, id, body) VALUES "
+_INSERT_DATA = "INSERT OR REPLACE INTO datas (rev, blob, annotations) VALUES "
+_INSERT_DELAY = "INSERT OR REPLACE INTO delays (seq, at, do_commit, id, rev, body) VALUES "
+_DELETE_DELAY = "DELETE FROM delays WHERE seq IN "
+_DELETE_STATE = "DELETE FROM states WHERE rev IN "
+_DELETE_DATA = "DELETE FROM datas WHERE rev IN "
+#: rows per statement, largest first: a flush writes each table with a few multi-row
+#: statements instead of one statement per row. Every statement is a step that releases and
+#: takes back the GIL on aiosqlite's thread, and taking it back while the loop is busy waits
+#: for the loop's thread to let go: one step per row made a busy loop and the writer hand
+#: the GIL back and forth thousands of times a second (see `_grouped`)
+_GROUPS = (256, 32, 4, 1)
 _BUCKET = 1024  # superseded revs are kept in buckets of this many revs
 _SET_COUNTER = "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)"
 
@@ -98,8 +104,10 @@ class _Job:
 
     states: list[StateRow] = field(default_factory=list)
     datas: list[DataRow] = field(default_factory=list)
-    delays_added: list[DelayRow] = field(default_factory=list)
-    delays_removed: list[tuple[int]] = field(default_factory=list)
+    #: delays added by the batches (by seq), encoded when written: a delay removed before
+    #: its job is written (a short timer that fired) is dropped from both lists unwritten
+    delays_added: dict[int, DelayedEntry] = field(default_factory=dict)
+    delays_removed: list[int] = field(default_factory=list)
     superseded: array[int] = field(default_factory=lambda: array("q"))  # revs to delete
     datas_dropped: array[int] = field(default_factory=lambda: array("q"))  # data revs
     batches: int = 0
@@ -114,8 +122,11 @@ class _Job:
         """Append `other` (recorded later) so that both are written in one transaction."""
         self.states.extend(other.states)
         self.datas.extend(other.datas)
-        self.delays_added.extend(other.delays_added)
-        self.delays_removed.extend(other.delays_removed)
+        added = self.delays_added
+        for seq in other.delays_removed:
+            if added.pop(seq, None) is None:
+                self.delays_removed.append(seq)
+        added.update(other.delays_added)
         self.superseded.extend(other.superseded)
         self.datas_dropped.extend(other.datas_dropped)
         self.batches += other.batches
@@ -382,11 +393,14 @@ class SqliteSnapshots:
             job.datas.append((rev, blob, _dumps(anns)))
             if rev > self._data_rev:
                 self._data_rev = rev
+        added = job.delays_added
         for entry in batch.delays_added:
-            job.delays_added.append(encode_delay(entry))
+            added[entry.seq] = entry
             if entry.seq > self._delay_seq:
                 self._delay_seq = entry.seq
-        job.delays_removed.extend((seq,) for seq in batch.delays_removed)
+        for seq in batch.delays_removed:
+            if added.pop(seq, None) is None:
+                job.delays_removed.append(seq)
         job.batches += 1
         self._ticket += 1
         job.ticket = self._ticket
@@ -574,19 +588,13 @@ class SqliteSnapshots:
         await self._set_synchronous(db, "FULL" if strict else "NORMAL")
         await db.execute("BEGIN")
         try:
-            if job.states:
-                await db.executemany(_INSERT_STATE, job.states)
-            if job.datas:
-                await db.executemany(_INSERT_DATA, job.datas)
-            if job.delays_added:
-                await db.executemany(_INSERT_DELAY, job.delays_added)
-            if job.delays_removed:
-                await db.executemany(_DELETE_DELAY, job.delays_removed)
-            if job.superseded:
-                # the generator runs on aiosqlite's thread, not on the loop
-                await db.executemany(_DELETE_STATE, ((rev,) for rev in job.superseded))
-            if job.datas_dropped:
-                await db.executemany(_DELETE_DATA, ((rev,) for rev in job.datas_dropped))
+            await _insert(db, _INSERT_STATE, 3, job.states)
+            await _insert(db, _INSERT_DATA, 3, job.datas)
+            await _insert(db, _INSERT_DELAY, 6,
+                          [encode_delay(entry) for entry in job.delays_added.values()])
+            await _delete(db, _DELETE_DELAY, job.delays_removed)
+            await _delete(db, _DELETE_STATE, job.superseded)
+            await _delete(db, _DELETE_DATA, job.datas_dropped)
             await db.executemany(
                 _SET_COUNTER,
                 (
@@ -623,6 +631,43 @@ class SqliteSnapshots:
         for _, future in waiters:
             if not future.done():
                 future.set_exception(error)
+
+
+def _grouped(rows: Sequence[Any], width: int) -> Iterator[tuple[int, list[Any]]]:
+    """`rows` in runs of `_GROUPS` sizes, largest first: (rows per statement, the flattened
+    parameters of each statement of that size)."""
+    start = 0
+    for size in _GROUPS:
+        full = (len(rows) - start) // size
+        if not full:
+            continue
+        params = []
+        for _ in range(full):
+            flat: list[Any] = []
+            for row in rows[start:start + size]:
+                if width == 1:
+                    flat.append(row)
+                else:
+                    flat.extend(row)
+            params.append(flat)
+            start += size
+        yield size, params
+
+
+@functools.cache
+def _values(size: int, width: int) -> str:
+    one = "(" + ", ".join("?" * width) + ")"
+    return ", ".join([one] * size)
+
+
+async def _insert(db: aiosqlite.Connection, sql: str, width: int, rows: Sequence[Any]) -> None:
+    for size, params in _grouped(rows, width):
+        await db.executemany(sql + _values(size, width), params)
+
+
+async def _delete(db: aiosqlite.Connection, sql: str, keys: Sequence[int]) -> None:
+    for size, params in _grouped(keys, 1):
+        await db.executemany(sql + _values(1, size), params)
 
 
 def _lock_path(path: str) -> str | None:
