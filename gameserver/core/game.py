@@ -173,14 +173,26 @@ class GameBase:
         return self.recorded or self.actions
 
     def encode(self, action: Action) -> list[Json]:
-        for code, cls in self._codes().items():
-            if type(action) is cls:
-                return [code, *(getattr(action, f.name) for f in dataclasses.fields(cls))]
-        raise ValueError(f"{self.name}: {action!r} is not a recorded action")
+        known = _ENCODINGS.get((type(self), type(action)))
+        if known is None:
+            for code, cls in self._codes().items():
+                if type(action) is cls:
+                    known = code, tuple(f.name for f in dataclasses.fields(cls))
+                    _ENCODINGS[(type(self), cls)] = known  # `recorded` is per class
+                    break
+            else:
+                raise ValueError(f"{self.name}: {action!r} is not a recorded action")
+        code, names = known
+        return [code, *[getattr(action, name) for name in names]]
 
     def decode(self, item: Sequence[Json]) -> Action:
         cls = self._codes()[item[0]]
         return cls(*item[1:1 + len(dataclasses.fields(cls))])
+
+
+#: (game class, action class) -> the action's record code and field names (`GameBase.encode`
+#: runs for every recorded action, a real-time game's ticks included)
+_ENCODINGS: dict[tuple[type[Any], type[Any]], tuple[str, tuple[str, ...]]] = {}
 
 
 def decode_action(actions: Mapping[str, type[Any]], raw: Mapping[str, Json],
