@@ -927,9 +927,10 @@ class Matches:
             return False
         return True
 
-    async def fire(self, game_id: str, state: State) -> None:
-        """A timer delay fired (`state` is the timer version its firing committed): judge the
-        match's deadlines under its lock, as of now; arm again if nothing was due yet."""
+    async def fire(self, game_id: str, state: State, armed_for: Deadline | None = None) -> None:
+        """A timer delay fired (`state` is the timer version its firing committed, or the one a
+        plain delay was taken from, and `armed_for` the deadline a plain delay was armed for): judge
+        the match's deadlines under its lock, as of now; arm again if nothing was due yet."""
         await self.loaded.wait()
         hub = self.hubs.get(game_id)
         if hub is None:
@@ -938,6 +939,13 @@ class Matches:
             timer = hub.timer
             if timer is None or timer.committed.rev > state.rev:
                 return  # armed again since: the newer delay decides
+            if armed_for is not None and armed_for != hub.deadline:
+                await self._reload(hub)  # another writer may have moved it: look again
+                if armed_for != hub.deadline:
+                    return  # the deadline moved on: the newer delay decides
+                timer = hub.timer
+                if timer is None or timer.committed.rev > state.rev:
+                    return
             if timer.committed.rev < state.rev:
                 hub.timer = StateCtx.from_state(state)
             hub.armed = timers.FIRED  # spent: the next commit settles the timer state

@@ -19,8 +19,16 @@ now and what is due is committed like a player command, with its pushes; a commi
 such a deadline before it falls due drops its delay at once (the store prunes committing delays
 of a state committed again). A deadline due within `NEAR` seconds (a real-time game's tick,
 every 50-100 ms) is armed as a plain delay instead: its firing runs the same flow without a
-commit of its own (a tick is one commit, not two), and a stale one (the deadline moved) fires
-once, soon, and finds the timer re-armed. Delays live in the engine's snapshots, so they
+commit of its own (a tick is one commit, not two). While the timer's committed version was
+itself parked with a plain delay, the next near deadline does not park the timer again: its
+delay alone goes into the match's commit, with the timer's unchanged version (a real-time
+game's tick writes one state version, the match, not two). Such a delay names the deadline it
+was armed for, and when it fires it is judged only if that is still the match's deadline (a
+node that has not yet seen the match's latest version reloads it first); a stale one (the
+deadline moved on, a newer delay decides) ends there. A deadline that is far, none, or
+follows a committing delay's firing always parks the timer (so a committing delay of the
+old version is dropped, and a fired version in flight is settled). Delays live in the
+engine's snapshots, so they
 survive a restart; overdue ones fire at once on start, and at load a timer whose firing was
 committed but not yet judged, or whose deadline is already due (a plain delay fired just
 before the server stopped), is judged at once.
@@ -36,12 +44,14 @@ from gameserver.core.match import ABANDONED, LOBBY
 if TYPE_CHECKING:
     from gameserver.live.matches import Matches
 
-__all__ = ["FIRED", "KIND", "NEAR", "Timers", "arm", "armed", "game_of", "timer_id"]
+__all__ = ["FIRED", "KIND", "NEAR", "Timers", "arm", "armed", "game_of", "pending", "timer_id"]
 
 KIND = "timer"
 GAME = "gameserver.game"
 AT = "gameserver.at"
 FLOW = "gameserver.flow"
+#: set on a timer version parked with a plain delay: no committing delay waits on it
+PLAIN = "gameserver.plain"
 #: `Hub.armed` after a firing: equal to no deadline, so the next commit writes the timer state
 FIRED = (-1.0, "fired")
 #: the flow every deadline's delay runs (the deadline's kind is in the timer state)
@@ -70,18 +80,34 @@ def armed(state: State | None) -> tuple[float, str] | None:
 NEAR = 2.0
 
 
+def pending(state: State) -> tuple[float, str] | None:
+    """The deadline a fired delay's version names: a plain delay's own deadline, or None for
+    a committing delay's firing (rev-checked by the engine instead)."""
+    if state.transition.to:
+        return None
+    at, flow = state.annotation(AT, ""), state.annotation(FLOW, "")
+    return (float(at), flow) if at and flow else None
+
+
 def arm(timer: StateCtx, game_id: str, due: tuple[float, str] | None,
         now: float) -> list[Command]:
-    """Commands (for the match's commit at `now`) that make `due` the timer's only pending
-    deadline."""
+    """Commands (for the match's commit at `now`) that make `due` the timer's pending
+    deadline (see the module's documentation for when the timer is parked again)."""
     current = timer.current
     current.labels = {"kind": KIND}
     if due is None:
         current.annotations = {GAME: game_id}
         return [park(timer)]
     at, kind = due
-    current.annotations = {GAME: game_id, AT: repr(at), FLOW: kind}
-    return [park(timer), delay_until(timer, DEADLINE_FLOW, at, commit=at - now > NEAR)]
+    if at - now > NEAR:
+        current.annotations = {GAME: game_id, AT: repr(at), FLOW: kind}
+        return [park(timer), delay_until(timer, DEADLINE_FLOW, at)]
+    current.annotations = {GAME: game_id, AT: repr(at), FLOW: kind, PLAIN: "1"}
+    committed = timer.committed
+    delay = delay_until(timer, DEADLINE_FLOW, at, commit=False)
+    if committed.rev and not committed.transition.to and committed.annotation(PLAIN):
+        return [delay]  # no committing delay waits on the committed version: leave it be
+    return [park(timer), delay]
 
 
 class Timers:
@@ -99,5 +125,6 @@ class Timers:
     async def flow(self, ctx: StateCtx, engine: Engine) -> Command:
         matches = self._matches
         if matches is not None:
-            await matches.fire(game_of(ctx.committed), ctx.committed)
+            state = ctx.committed
+            await matches.fire(game_of(state), state, pending(state))
         return noop()

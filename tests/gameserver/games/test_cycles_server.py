@@ -10,10 +10,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flowstate import State
 from flowstate.testing import FakeClock
 from gameserver.core.match import Limits, Seat, expire, game_view, join, new_match, snapshot_view
 from gameserver.core.match import step as match_step
 from gameserver.games.cycles import Cycles
+from gameserver.live import timers
 from gameserver.settings import Settings
 from gameserver.testing import GameClient, ProtocolError, RunningServer, serve
 from gameserver.wire import requests as c
@@ -241,3 +243,42 @@ def test_a_client_replaying_updates_equals_the_snapshot(script: list[Any]) -> No
                 continue
         picture.apply({"event": event, "game": game_view(match, CYCLES, now)})
         assert picture.game == snapshot_view(match, CYCLES, now)
+
+
+async def test_a_tick_writes_one_version_and_keeps_one_delay_pending() -> None:
+    """From the second tick on, a tick commits the race alone (its timer version stays) with
+    one plain delay for the next tick; a stale delay (the race ended by a resign while it was
+    pending) fires into nothing: no extra tick, no delay left."""
+    clock = FakeClock(T0)
+    async with server(clock) as srv:
+        alice, _bob, gid = await start_race(srv, size=40)
+        engine = srv.runtime.engine
+        hub = srv.runtime.matches.hub(gid)
+        await clock.advance(1 + 0.1)  # the countdown's end and the first tick
+        await next_tick(alice, 1)
+        assert hub.timer is not None
+        timer_rev, head = hub.timer.committed.rev, engine.driver.head_rev
+        for tick in range(2, 22):
+            await clock.advance(0.1)
+            assert (await next_tick(alice, tick))["game"]["tick"] == tick
+        assert hub.timer.committed.rev == timer_rev
+        assert engine.driver.head_rev - head == 20  # one version (the race) per tick
+        assert len(engine.driver.pending_delay_entries()) == 1
+        # a plain delay armed for a deadline the race has passed (a duplicate): judged stale
+        assert hub.deadline is not None
+        at, kind = hub.deadline
+        passed = timers.pending(State(hub.timer.current.id, timer_rev, annotations={
+            timers.GAME: gid, timers.AT: repr(at - 0.1), timers.FLOW: kind}))
+        assert passed == (at - 0.1, kind)
+        tick = hub.match.state.tick
+        await srv.runtime.matches.fire(gid, hub.timer.committed, passed)
+        assert (hub.match.state.tick, engine.driver.head_rev - head) == (tick, 20)
+        assert len(engine.driver.pending_delay_entries()) == 1
+        await alice.request("act", game_id=gid, action={"type": "resign"})
+        assert hub.phase == "finished"
+        ended = hub.match.state.tick
+        await clock.advance(1)
+        await engine.wait_idle()
+        assert hub.match.state.tick == ended
+        assert [e for e in engine.driver.pending_delay_entries()
+                if e.state.id == hub.timer.current.id] == []
