@@ -22,7 +22,11 @@ class Settings:
     db: str = "gameserver.sqlite3"  # ":memory:" keeps nothing on disk
     durability: str = "default"  # "default" (write-behind) | "strict" (group commit)
     log_level: str = "info"
-    history_limit: int = 100_000  # state versions the engine keeps besides each latest one
+    #: state versions the engine keeps besides each latest one. The server reads only latest
+    #: versions (a game's record holds the whole game); the older ones serve the admin view's
+    #: history. Each costs memory (a game version carries its record) and the collector's
+    #: time: at 1,000 moves/s, 10,000 versions are the last ten seconds or so
+    history_limit: int = 10_000
     web_dir: str = str(WEB_DIR)
 
     # websocket limits
