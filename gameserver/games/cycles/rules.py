@@ -183,36 +183,36 @@ def advance(arena: Arena, now_ms: int) -> tuple[Arena, Tick]:
                 Tick(arena.tick, {}, (), resumed=True))
     size = arena.size
     grid = arena.grid
-    targets: list[tuple[int, int] | None] = []
-    for rider in arena.riders:
-        if not rider.alive:
-            targets.append(None)
-            continue
-        dx, dy = DIRECTIONS[rider.turn or rider.heading]
-        targets.append((rider.x + dx, rider.y + dy))
-    wanted: dict[tuple[int, int], int] = {}
-    for target in targets:
-        if target is not None:
-            wanted[target] = wanted.get(target, 0) + 1
+    riders = arena.riders
+    # (heading, x, y) this tick for every rider still riding, None for the others
+    moving: list[tuple[str, int, int] | None] = []
+    for rider in riders:
+        if rider.alive:
+            heading = rider.turn or rider.heading
+            dx, dy = DIRECTIONS[heading]
+            moving.append((heading, rider.x + dx, rider.y + dy))
+        else:
+            moving.append(None)
+    targets = [(m[1], m[2]) for m in moving if m is not None]
     cells = bytearray(grid)
-    riders: list[Rider] = []
+    moved: list[Rider] = []
     heads: dict[str, tuple[int, int]] = {}
     crashed: list[str] = []
-    for i, (seat, rider, target) in enumerate(zip(arena.seats, arena.riders, targets,
-                                                  strict=True)):
-        if target is None:
-            riders.append(rider)
+    seats = arena.seats
+    for i, rider in enumerate(riders):
+        m = moving[i]
+        if m is None:
+            moved.append(rider)
             continue
-        x, y = target
-        heading = rider.turn or rider.heading
+        heading, x, y = m
         if (not (0 <= x < size and 0 <= y < size) or grid[y * size + x]
-                or wanted[target] > 1):
-            riders.append(Rider(rider.x, rider.y, heading, False))
-            crashed.append(seat)
+                or targets.count((x, y)) > 1):
+            moved.append(Rider(rider.x, rider.y, heading, False))
+            crashed.append(seats[i])
             continue
         cells[y * size + x] = i + 1
-        riders.append(Rider(x, y, heading))
-        heads[seat] = target
+        moved.append(Rider(x, y, heading))
+        heads[seats[i]] = (x, y)
     tick = arena.tick + 1
     base_ms, base_tick = arena.base_ms, arena.base_tick
     late = due + arena.period_ms <= now_ms
@@ -220,7 +220,7 @@ def advance(arena: Arena, now_ms: int) -> tuple[Arena, Tick]:
         # the countdown's end, or a tick late past the next one's instant: the schedule
         # starts again from this tick (no burst of catch-up ticks)
         base_ms, base_tick = now_ms if late else due, tick
-    return (evolve(arena, riders=tuple(riders), grid=bytes(cells), tick=tick, base_ms=base_ms,
+    return (evolve(arena, riders=tuple(moved), grid=bytes(cells), tick=tick, base_ms=base_ms,
                    base_tick=base_tick, counting_down=False,
-                   winner=_winner(arena.seats, riders) if crashed else None),
+                   winner=_winner(seats, moved) if crashed else None),
             Tick(tick, heads, tuple(crashed)))
