@@ -3,8 +3,10 @@
 The memory driver stays the source of truth while running. Every committed batch is encoded
 to rows on the event loop when it is recorded (about 0.25 µs per state) and queued; one
 writer task owned by this object writes everything queued in one transaction per flush with
-one `executemany` per table, so the SQL and the disk I/O run on aiosqlite's thread and the
-loop only hands lists over. Compaction follows the driver's `history_limit`: superseded
+a few multi-row statements per table (256, 32, 4 or 1 rows each), so the SQL and the disk
+I/O run on aiosqlite's thread, the loop only hands lists over, and the writer's thread takes
+the GIL back a few times per flush, not once per row. A delay added and removed before its
+job is written (a short timer that already fired) is written neither way. Compaction follows the driver's `history_limit`: superseded
 versions below the retention and data versions the driver dropped are deleted by the next
 flush; the latest version of every state is always kept.
 
