@@ -469,9 +469,8 @@ class Engine:
         annotations[DELAY_UNTIL_ANNOTATION] = repr(at)
         if not cmd.commit:
             annotations[DELAY_COMMIT_ANNOTATION] = "false"
-        snapshot = cmd.ctx.current.copy()
-        snapshot.transition = Transition(cmd.to, annotations)
-        return DelayedEntry(0, at, snapshot.frozen(), cmd.commit)
+        snapshot = cmd.ctx.current.frozen(Transition(cmd.to, annotations))
+        return DelayedEntry(0, at, snapshot, cmd.commit)
 
     async def _do_execute(self, cmd: ExecuteCommand) -> None:
         self._spawn(self.execute(cmd.ctx.copy()), f"execute {cmd.ctx.current.id}")

@@ -6,9 +6,10 @@ writer task owned by this object writes everything queued in one transaction per
 a few multi-row statements per table (256, 32, 4 or 1 rows each), so the SQL and the disk
 I/O run on aiosqlite's thread, the loop only hands lists over, and the writer's thread takes
 the GIL back a few times per flush, not once per row. A delay added and removed before its
-job is written (a short timer that already fired) is written neither way. Compaction follows the driver's `history_limit`: superseded
-versions below the retention and data versions the driver dropped are deleted by the next
-flush; the latest version of every state is always kept.
+job is written (a short timer that already fired) is written neither way. Compaction follows
+the driver's `history_limit`: superseded versions below the retention and data versions the
+driver dropped are deleted by the next flush; the latest version of every state is always
+kept.
 
 Durability (see docs/persistence.md):
 

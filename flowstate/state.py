@@ -122,15 +122,18 @@ class State:
             Transition(self.transition.to, dict(self.transition.annotations)),
         )
 
-    def frozen(self) -> State:
-        """A read-only copy (fields and maps): the form the store keeps and shares."""
+    def frozen(self, transition: Transition | None = None) -> State:
+        """A read-only copy (fields and maps): the form the store keeps and shares; with
+        `transition`, that one in place of this state's (a delay's snapshot)."""
         frozen = object.__new__(_FrozenState)
         _set(frozen, "id", self.id)
         _set(frozen, "rev", self.rev)
         _set(frozen, "labels", FrozenDict(self.labels) if self.labels else EMPTY)
         _set(frozen, "annotations", FrozenDict(self.annotations) if self.annotations else EMPTY)
         _set(frozen, "committed_at", self.committed_at)
-        to, ann = self.transition.to, self.transition.annotations
+        if transition is None:
+            transition = self.transition
+        to, ann = transition.to, transition.annotations
         if ann:
             transition = Transition(to, FrozenDict(ann))
         else:  # most versions: parked, or bare; read-only, so one value serves them all
