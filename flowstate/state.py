@@ -180,8 +180,8 @@ class _FrozenState(State):
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"state {self.id!r} rev {self.rev} is read-only")
 
-    def frozen(self) -> State:
-        return self
+    def frozen(self, transition: Transition | None = None) -> State:
+        return self if transition is None else super().frozen(transition)
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_thaw_frozen, (self.copy(),))
