@@ -143,8 +143,8 @@ class Cycles(GameBase):
             "tick": state.tick,
             "tick_ms": state.period_ms,
             "next_tick_at": None if at is None else at / 1000,
-            "riders": {s: {"x": r.x, "y": r.y, "heading": r.heading, "alive": r.alive}
-                       for s, r in zip(state.seats, state.riders, strict=True)},
+            "riders": {seat: {"x": r.x, "y": r.y, "heading": r.heading, "alive": r.alive}
+                       for seat, r in zip(state.seats, state.riders)},  # same length
             "result": self.result(state),
         }
         if full:  # an update leaves the grid out: a client paints the event's heads

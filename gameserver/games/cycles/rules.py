@@ -167,7 +167,7 @@ def resign(arena: Arena, seat: str) -> Arena:
 
 
 def _winner(seats: Sequence[str], riders: Sequence[Rider]) -> str | None:
-    alive = [seat for seat, r in zip(seats, riders, strict=True) if r.alive]
+    alive = [seat for seat, r in zip(seats, riders) if r.alive]  # same length
     if len(alive) > 1:
         return None
     return alive[0] if alive else "draw"
