@@ -138,13 +138,14 @@ class Cycles(GameBase):
 
     def view(self, state: Arena, seat: str | None, now: float, full: bool) -> dict[str, Json]:
         at = state.next_ms
+        seats = state.seats
         view: dict[str, Json] = {
             "size": state.size,
             "tick": state.tick,
             "tick_ms": state.period_ms,
             "next_tick_at": None if at is None else at / 1000,
-            "riders": {seat: {"x": r.x, "y": r.y, "heading": r.heading, "alive": r.alive}
-                       for seat, r in zip(state.seats, state.riders)},  # same length
+            "riders": {seats[i]: {"x": r.x, "y": r.y, "heading": r.heading, "alive": r.alive}
+                       for i, r in enumerate(state.riders)},
             "result": self.result(state),
         }
         if full:  # an update leaves the grid out: a client paints the event's heads

@@ -167,7 +167,7 @@ def resign(arena: Arena, seat: str) -> Arena:
 
 
 def _winner(seats: Sequence[str], riders: Sequence[Rider]) -> str | None:
-    alive = [seat for seat, r in zip(seats, riders) if r.alive]  # same length
+    alive = [seats[i] for i, r in enumerate(riders) if r.alive]
     if len(alive) > 1:
         return None
     return alive[0] if alive else "draw"
