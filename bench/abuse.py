@@ -241,7 +241,10 @@ async def probe(url: str, source: str) -> tuple[bool, float, str]:
 # -- the attacks (each in its own process) -------------------------------------------------
 
 
-def attack_process(name: str, url: str, base: str, seconds: float, out: Any) -> None:
+def attack_process(name: str, url: str, base: str, seconds: float, out: Any,
+                   nice: int = 0) -> None:
+    if nice:
+        os.nice(nice)
     stats: dict[str, Any] = {}
     if name == "cpu":
         spin(seconds)
@@ -573,7 +576,8 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         attacker = None
         if phase != "baseline":
             attacker = ctx.Process(target=attack_process,
-                                   args=(phase, url, base, args.seconds, out))
+                                   args=(phase, url, base, args.seconds, out,
+                                         args.attacker_nice))
             attacker.start()
         t_end = time.perf_counter() + args.seconds
         probed: tuple[bool, float, str] | None = None
@@ -633,6 +637,11 @@ def main() -> None:
     parser.add_argument("--profile", default="", metavar="DIR",
                         help="sample the server with py-spy during each phase into "
                              "DIR/PHASE.txt (py-spy installed next to this Python)")
+    parser.add_argument("--attacker-nice", type=int, default=0, metavar="N",
+                        help="run the attacker's process at this niceness (default 0, the "
+                             "same as the server): on a machine whose cores the attacker "
+                             "shares, 19 lets the server and players go first, as they "
+                             "would if the attacker were on another machine")
     parser.add_argument("--timeline", action="store_true",
                         help="print the worst ordinary move latency in each second of a phase")
     parser.add_argument("--only", type=lambda s: [a for a in s.split(",") if a],
