@@ -186,6 +186,11 @@ class Matches:
         self.games_per_minute = games_per_address_per_minute
         self._created = AddressBuckets(games_per_address_per_minute / 60,
                                        min(10.0, games_per_address_per_minute))
+        #: change counters of the listings (`gameserver.live.listing.Answers` keys its
+        #: encoded pages by them): `version` moves with any game's change, `lobby_version`
+        #: only with a change of a game that is or was waiting (what the open listing shows)
+        self.version = 0
+        self.lobby_version = 0
         #: the waiting games, and those created from each address
         self.waiting: dict[str, Hub] = {}
         self._waiting_by_address: dict[str, set[str]] = {}
@@ -288,8 +293,11 @@ class Matches:
 
     def _track(self, hub: Hub) -> None:
         """Keep the waiting-game counts the caps read, and the index of finished games, in
-        step with the hub's phase."""
+        step with the hub's phase, and the listings' change counters."""
         game_id = hub.match.id
+        self.version += 1
+        if hub.phase == "waiting" or game_id in self.waiting:
+            self.lobby_version += 1
         if hub.phase == "finished":
             if hub.finished_at is None:
                 hub.finished_at = self._now()
@@ -566,10 +574,12 @@ class Matches:
             await self._commit(hub, outcome)
         except PersistenceError as error:
             self.hubs.pop(game_id, None)
+            self.version += 1
             raise Unavailable("the server could not save the new game to disk (its store is "
                               "failing to write); try again in a moment") from error
         except BaseException:
             self.hubs.pop(game_id, None)
+            self.version += 1
             raise
         self._install(hub)
         if conn is not None:
