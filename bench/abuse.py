@@ -248,8 +248,9 @@ def attack_process(name: str, url: str, base: str, seconds: float, out: Any,
     stats: dict[str, Any] = {}
     if name == "cpu":
         spin(seconds)
-    with contextlib.suppress(Exception):
-        asyncio.run(_attack(name, url, base, seconds, stats))
+    else:
+        with contextlib.suppress(Exception):
+            asyncio.run(_attack(name, url, base, seconds, stats))
     stats["attacker_cpu_s"] = round(time.process_time(), 2)
     out.put(stats)
 
@@ -257,7 +258,6 @@ def attack_process(name: str, url: str, base: str, seconds: float, out: Any,
 async def _attack(name: str, url: str, base: str, seconds: float, stats: dict[str, Any]) -> None:
     stop_at = time.perf_counter() + seconds
     runners: dict[str, Callable[[], list[Awaitable[None]]]] = {
-        "cpu": lambda: [],
         "lobby": lambda: [lobby_flood(url, f"127.0.2.{i + 1}", stop_at, stats) for i in range(20)]
         + [lobby_subscriber(url, stop_at, stats, read=True)]
         + [lobby_subscriber(url, stop_at, stats, read=False) for _ in range(2)]
