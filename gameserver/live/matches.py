@@ -89,6 +89,7 @@ from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
 from gameserver.live.listing import FinishedIndex, Key, Query, page_after
 from gameserver.live.ratelimit import AddressBuckets
+from gameserver.live.turns import Turns
 from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import (
@@ -208,6 +209,9 @@ class Matches:
         self._by_player: dict[str, set[str]] = {}
         self.conflicts = 0  # commits that met a newer version (another writer) and retried
         self._rematches: dict[str, str] = {}  # finished game -> the rematch offered after it
+        #: players' creations and closed sockets' presence commits take turns, one per
+        #: loop turn (`gameserver.live.turns`); the runtime shares it with `Identities`
+        self.turns = Turns()
         self.adopted = 0  # versions written elsewhere and taken into a hub
         #: observers of every change (the lobby, metrics)
         self.observers: list[Observer] = []
@@ -547,8 +551,9 @@ class Matches:
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
-        return await self.open(game, settings, Seat(player.id, player.name), seat, conn,
-                               opponents=() if opponent is None else (opponent,))
+        async with self.turns:  # many sockets creating at once: one game per loop turn
+            return await self.open(game, settings, Seat(player.id, player.name), seat, conn,
+                                   opponents=() if opponent is None else (opponent,))
 
     async def open(self, game: Game, settings: Mapping[str, Any], creator: Seat, seat: str,
                    conn: Connection | None, *, opponents: Sequence[Seat] = (),
@@ -1043,7 +1048,8 @@ class Matches:
                 hub.present[player.id] = n
                 continue
             hub.present.pop(player.id, None)
-            await self._presence(hub, player, Disconnect(self.node))
+            async with self.turns:  # a client closing hundreds of sockets at once
+                await self._presence(hub, player, Disconnect(self.node))
         conn.watching.clear()
         conn.present.clear()
 
