@@ -241,17 +241,22 @@ async def probe(url: str, source: str) -> tuple[bool, float, str]:
 # -- the attacks (each in its own process) -------------------------------------------------
 
 
-def attack_process(name: str, url: str, base: str, seconds: float, out: Any,
-                   nice: int = 0) -> None:
+def attack_process(name: str, url: str, base: str, seconds: float, out: Any, nice: int,
+                   ready: Any, go: Any) -> None:
+    """One attack, started when the measuring process says `go` (this process's start, and
+    the imports, are over by then: they are not part of the phase)."""
     if nice:
         os.nice(nice)
+    ready.set()
+    go.wait()
+    started = time.process_time()
     stats: dict[str, Any] = {}
     if name == "cpu":
         spin(seconds)
     else:
         with contextlib.suppress(Exception):
             asyncio.run(_attack(name, url, base, seconds, stats))
-    stats["attacker_cpu_s"] = round(time.process_time(), 2)
+    stats["attacker_cpu_s"] = round(time.process_time() - started, 2)
     out.put(stats)
 
 
@@ -567,18 +572,25 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
     phases = ["baseline", *args.only]
     ctx = mp.get_context("spawn")
     for index, phase in enumerate(phases):
+        out = ctx.Queue()
+        attacker = None
+        go = ctx.Event()
+        if phase != "baseline":
+            # Started, and its Python up, before the phase: starting a process stalls this
+            # (the measuring) loop for a while, which the ordinary moves would count.
+            ready = ctx.Event()
+            attacker = ctx.Process(target=attack_process,
+                                   args=(phase, url, base, args.seconds, out,
+                                         args.attacker_nice, ready, go))
+            attacker.start()
+            await asyncio.to_thread(ready.wait, 30)
+            await asyncio.sleep(0.5)
         meter.phase = phase
         rss0 = peak = rss_mib(proc.pid)
         cpu0, wall0, own0 = cpu_seconds(proc.pid), time.perf_counter(), time.process_time()
         load0 = os.getloadavg()[0]
         profiler = profile(args.profile, proc.pid, phase, args.seconds)
-        out = ctx.Queue()
-        attacker = None
-        if phase != "baseline":
-            attacker = ctx.Process(target=attack_process,
-                                   args=(phase, url, base, args.seconds, out,
-                                         args.attacker_nice))
-            attacker.start()
+        go.set()
         t_end = time.perf_counter() + args.seconds
         probed: tuple[bool, float, str] | None = None
         while time.perf_counter() < t_end:
