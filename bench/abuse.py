@@ -457,10 +457,51 @@ async def bot_player(url: str, source: str, stop_at: float, stats: dict[str, Any
 # -- the run --------------------------------------------------------------------------------
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "gameserver", "--port", str(port), "--db", db,
-           "--log-level", "warning", "--bot", "builtin"]
-    return subprocess.Popen(cmd, cwd=ROOT)
+#: `python -m gameserver` with a probe of its event loop: a task that sleeps 2 ms over and
+#: over and appends every wake-up more than 5 ms late (the loop was busy, or the process not
+#: scheduled) to the file $ABUSE_LAG_FILE as "unix-time milliseconds"
+LAG_PROBE = """
+import asyncio, os, runpy, sys, time
+path = os.environ["ABUSE_LAG_FILE"]
+async def probe():
+    with open(path, "a", buffering=1) as out:
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.002)
+            late = time.perf_counter() - t0 - 0.002
+            if late > 0.005:
+                out.write(f"{time.time():.3f} {late * 1000:.1f}\\n")
+run = asyncio.Runner.run
+def run_with_probe(self, main, **kw):
+    async def both():
+        task = asyncio.ensure_future(probe())
+        try:
+            return await main
+        finally:
+            task.cancel()
+    return run(self, both(), **kw)
+asyncio.Runner.run = run_with_probe
+sys.argv[0] = "gameserver"
+runpy.run_module("gameserver", run_name="__main__", alter_sys=True)
+"""
+
+
+def start_server(db: str, port: int, lag_file: str = "") -> subprocess.Popen[bytes]:
+    options = ["--port", str(port), "--db", db, "--log-level", "warning", "--bot", "builtin"]
+    if lag_file:
+        return subprocess.Popen([sys.executable, "-c", LAG_PROBE, *options], cwd=ROOT,
+                                env={**os.environ, "ABUSE_LAG_FILE": lag_file})
+    return subprocess.Popen([sys.executable, "-m", "gameserver", *options], cwd=ROOT)
+
+
+def server_stalls(lag_file: str, start: float, end: float) -> str:
+    """With `--loop-lag`: the server's event-loop stalls between two unix times."""
+    if not lag_file or not os.path.exists(lag_file):
+        return ""
+    late = [float(ms) for at, ms in (line.split() for line in Path(lag_file).read_text()
+                                     .splitlines()) if start <= float(at) < end]
+    return (f"server loop: {len(late)} stalls over 5 ms, {sum(ms > 20 for ms in late)} over "
+            f"20 ms, worst {max(late, default=0.0):.0f} ms")
 
 
 def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> float:
@@ -500,7 +541,8 @@ async def run(args: argparse.Namespace) -> None:
         db = os.path.join(tmp, "abuse.sqlite3")
         port = free_port()
         base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
-        proc = start_server(db, port)
+        args.lag_file = os.path.join(tmp, "lag.txt") if args.loop_lag else ""
+        proc = start_server(db, port, args.lag_file)
         try:
             await asyncio.to_thread(wait_ready, base, proc)
             await measure(args, proc, base, url)
@@ -591,6 +633,7 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         load0 = os.getloadavg()[0]
         profiler = profile(args.profile, proc.pid, phase, args.seconds)
         go.set()
+        unix0 = time.time()
         t_end = time.perf_counter() + args.seconds
         probed: tuple[bool, float, str] | None = None
         while time.perf_counter() < t_end:
@@ -614,6 +657,8 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         lat = meter.latencies.get(phase, [])
         if args.timeline:
             print(f"{phase:10} worst ms by second: {meter.by_second(phase, wall0)}")
+        if args.loop_lag:
+            print(f"{phase:10} {server_stalls(args.lag_file, unix0, time.time())}")
         assert probed is not None
         rows.append((phase, len(lat), percentile(lat, 50) * 1000, percentile(lat, 99) * 1000,
                      rss0, peak, probed, stats, cpu, server_s, attacker_cpu))
@@ -654,6 +699,10 @@ def main() -> None:
                              "same as the server): on a machine whose cores the attacker "
                              "shares, 19 lets the server and players go first, as they "
                              "would if the attacker were on another machine")
+    parser.add_argument("--loop-lag", action="store_true",
+                        help="probe the server's event loop (a 2 ms sleep, over and over) and "
+                             "print its stalls per phase: what of the ordinary moves' latency "
+                             "is the server's own loop being busy or not scheduled")
     parser.add_argument("--timeline", action="store_true",
                         help="print the worst ordinary move latency in each second of a phase")
     parser.add_argument("--only", type=lambda s: [a for a in s.split(",") if a],
