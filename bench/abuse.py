@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -262,7 +262,7 @@ def attack_process(name: str, url: str, base: str, seconds: float, out: Any, nic
 
 async def _attack(name: str, url: str, base: str, seconds: float, stats: dict[str, Any]) -> None:
     stop_at = time.perf_counter() + seconds
-    runners: dict[str, Callable[[], list[Awaitable[None]]]] = {
+    runners: dict[str, Callable[[], list[Coroutine[Any, Any, None]]]] = {
         "lobby": lambda: [lobby_flood(url, f"127.0.2.{i + 1}", stop_at, stats) for i in range(20)]
         + [lobby_subscriber(url, stop_at, stats, read=True)]
         + [lobby_subscriber(url, stop_at, stats, read=False) for _ in range(2)]
