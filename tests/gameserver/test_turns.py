@@ -33,3 +33,27 @@ async def test_a_lone_piece_waits_for_nobody() -> None:
     async with turns:
         pass
     assert turns.waited == 0
+
+
+async def test_a_piece_waiting_for_io_does_not_hold_up_the_next() -> None:
+    """Only the starts are spaced: the second piece starts while the first still waits."""
+    turns = Turns()
+    first_waiting = asyncio.Event()
+    release = asyncio.Event()
+    second_started = asyncio.Event()
+
+    async def first() -> None:
+        async with turns:
+            first_waiting.set()
+            await release.wait()
+
+    async def second() -> None:
+        await first_waiting.wait()
+        async with turns:
+            second_started.set()
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    async with asyncio.timeout(5):
+        await second_started.wait()
+    release.set()
+    await asyncio.gather(*tasks)
