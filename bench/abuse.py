@@ -16,6 +16,9 @@ what it holds in memory follow the live games, not every game ever finished.
 Each attack runs in its own process (so the attackers' Python does not slow the measuring
 client) and gets the same length of time:
 
+- `cpu`: the control, no attack: the attacker's process only keeps one core busy (as the
+  connection floods' attackers do), so the rows below can be read against what the
+  attacker's own CPU costs the ordinary games on a shared machine.
 - `lobby`: 20 addresses make identities and open games until the caps refuse them; one socket
   subscribes to the lobby 10 times a second; two sockets subscribe and never read; two HTTP
   clients fetch `GET /api/games?phase=open` in a loop.
@@ -42,7 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +56,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 19
-ATTACKS = ("lobby", "ping", "slowloris", "churn", "api", "bot")
+ATTACKS = ("cpu", "lobby", "ping", "slowloris", "churn", "api", "bot")
 
 
 def free_port() -> int:
@@ -138,9 +141,21 @@ class Client:
 class Meter:
     phase: str = "warmup"
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    #: (when it was sent, latency) of every move, by phase
+    timeline: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
-    def add(self, phase: str, seconds: float) -> None:
+    def add(self, phase: str, seconds: float, sent_at: float) -> None:
         self.latencies.setdefault(phase, []).append(seconds)
+        self.timeline.setdefault(phase, []).append((sent_at, seconds))
+
+    def by_second(self, phase: str, start: float) -> str:
+        """The worst move latency in each second of the phase, in ms: where the p99 comes
+        from (a burst at the attack's start, or all along)."""
+        worst: dict[int, float] = {}
+        for at, seconds in self.timeline.get(phase, []):
+            second = int(at - start)
+            worst[second] = max(worst.get(second, 0.0), seconds)
+        return " ".join(f"{worst[s] * 1000:.0f}" for s in sorted(worst))
 
 
 def point(color: str, n: int) -> tuple[int, int]:
@@ -177,7 +192,7 @@ async def ordinary_pair(url: str, meter: Meter, interval: float, stop: asyncio.E
                 rev = frame["rev"]
                 if frame["event"].get("color") not in (me, None) and rev in sent:
                     phase, t0 = sent.pop(rev)
-                    meter.add(phase, at - t0)  # the opponent saw the move
+                    meter.add(phase, at - t0, t0)  # the opponent saw the move
                 seen.setdefault(rev, asyncio.Event()).set()
             return on
 
@@ -226,16 +241,28 @@ async def probe(url: str, source: str) -> tuple[bool, float, str]:
 # -- the attacks (each in its own process) -------------------------------------------------
 
 
-def attack_process(name: str, url: str, base: str, seconds: float, out: Any) -> None:
+def attack_process(name: str, url: str, base: str, seconds: float, out: Any, nice: int,
+                   ready: Any, go: Any) -> None:
+    """One attack, started when the measuring process says `go` (this process's start, and
+    the imports, are over by then: they are not part of the phase)."""
+    if nice:
+        os.nice(nice)
+    ready.set()
+    go.wait()
+    started = time.process_time()
     stats: dict[str, Any] = {}
-    with contextlib.suppress(Exception):
-        asyncio.run(_attack(name, url, base, seconds, stats))
+    if name == "cpu":
+        spin(seconds)
+    else:
+        with contextlib.suppress(Exception):
+            asyncio.run(_attack(name, url, base, seconds, stats))
+    stats["attacker_cpu_s"] = round(time.process_time() - started, 2)
     out.put(stats)
 
 
 async def _attack(name: str, url: str, base: str, seconds: float, stats: dict[str, Any]) -> None:
     stop_at = time.perf_counter() + seconds
-    runners: dict[str, Callable[[], list[Awaitable[None]]]] = {
+    runners: dict[str, Callable[[], list[Coroutine[Any, Any, None]]]] = {
         "lobby": lambda: [lobby_flood(url, f"127.0.2.{i + 1}", stop_at, stats) for i in range(20)]
         + [lobby_subscriber(url, stop_at, stats, read=True)]
         + [lobby_subscriber(url, stop_at, stats, read=False) for _ in range(2)]
@@ -256,6 +283,15 @@ async def _attack(name: str, url: str, base: str, seconds: float, stats: dict[st
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def spin(seconds: float) -> None:
+    """The control: an attacker process that sends nothing and keeps one core busy, as the
+    connection floods' attackers do. What it costs the ordinary games is this machine's
+    (the attacker's CPU taken from the server and the players), not the server's."""
+    stop_at = time.perf_counter() + seconds
+    while time.perf_counter() < stop_at:
+        sum(range(1000))
 
 
 def bump(stats: dict[str, Any], key: str, n: int = 1) -> None:
@@ -421,10 +457,51 @@ async def bot_player(url: str, source: str, stop_at: float, stats: dict[str, Any
 # -- the run --------------------------------------------------------------------------------
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "gameserver", "--port", str(port), "--db", db,
-           "--log-level", "warning", "--bot", "builtin"]
-    return subprocess.Popen(cmd, cwd=ROOT)
+#: `python -m gameserver` with a probe of its event loop: a task that sleeps 2 ms over and
+#: over and appends every wake-up more than 5 ms late (the loop was busy, or the process not
+#: scheduled) to the file $ABUSE_LAG_FILE as "unix-time milliseconds"
+LAG_PROBE = """
+import asyncio, os, runpy, sys, time
+path = os.environ["ABUSE_LAG_FILE"]
+async def probe():
+    with open(path, "a", buffering=1) as out:
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.002)
+            late = time.perf_counter() - t0 - 0.002
+            if late > 0.005:
+                out.write(f"{time.time():.3f} {late * 1000:.1f}\\n")
+run = asyncio.Runner.run
+def run_with_probe(self, main, **kw):
+    async def both():
+        task = asyncio.ensure_future(probe())
+        try:
+            return await main
+        finally:
+            task.cancel()
+    return run(self, both(), **kw)
+asyncio.Runner.run = run_with_probe
+sys.argv[0] = "gameserver"
+runpy.run_module("gameserver", run_name="__main__", alter_sys=True)
+"""
+
+
+def start_server(db: str, port: int, lag_file: str = "") -> subprocess.Popen[bytes]:
+    options = ["--port", str(port), "--db", db, "--log-level", "warning", "--bot", "builtin"]
+    if lag_file:
+        return subprocess.Popen([sys.executable, "-c", LAG_PROBE, *options], cwd=ROOT,
+                                env={**os.environ, "ABUSE_LAG_FILE": lag_file})
+    return subprocess.Popen([sys.executable, "-m", "gameserver", *options], cwd=ROOT)
+
+
+def server_stalls(lag_file: str, start: float, end: float) -> str:
+    """With `--loop-lag`: the server's event-loop stalls between two unix times."""
+    if not lag_file or not os.path.exists(lag_file):
+        return ""
+    late = [float(ms) for at, ms in (line.split() for line in Path(lag_file).read_text()
+                                     .splitlines()) if start <= float(at) < end]
+    return (f"server loop: {len(late)} stalls over 5 ms, {sum(ms > 20 for ms in late)} over "
+            f"20 ms, worst {max(late, default=0.0):.0f} ms")
 
 
 def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> float:
@@ -441,6 +518,20 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> float:
     raise SystemExit("the server did not start")
 
 
+def profile(directory: str, pid: int, phase: str,
+            seconds: float) -> subprocess.Popen[bytes] | None:
+    """With `--profile DIR`: py-spy (not a dependency of the project: `pip install py-spy`)
+    samples the server for the phase into DIR/PHASE.txt, in its raw (collapsed) format."""
+    if not directory:
+        return None
+    os.makedirs(directory, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--duration",
+                             str(max(1, int(seconds))), "--rate", "200", "-f", "raw", "-o",
+                             os.path.join(directory, f"{phase}.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def get_json(base: str, path: str) -> Any:
     return orjson.loads(urllib.request.urlopen(base + path, timeout=10).read())
 
@@ -450,7 +541,8 @@ async def run(args: argparse.Namespace) -> None:
         db = os.path.join(tmp, "abuse.sqlite3")
         port = free_port()
         base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
-        proc = start_server(db, port)
+        args.lag_file = os.path.join(tmp, "lag.txt") if args.loop_lag else ""
+        proc = start_server(db, port, args.lag_file)
         try:
             await asyncio.to_thread(wait_ready, base, proc)
             await measure(args, proc, base, url)
@@ -522,15 +614,26 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
     phases = ["baseline", *args.only]
     ctx = mp.get_context("spawn")
     for index, phase in enumerate(phases):
-        meter.phase = phase
-        rss0 = peak = rss_mib(proc.pid)
-        cpu0, wall0 = cpu_seconds(proc.pid), time.perf_counter()
         out = ctx.Queue()
         attacker = None
+        go = ctx.Event()
         if phase != "baseline":
+            # Started, and its Python up, before the phase: starting a process stalls this
+            # (the measuring) loop for a while, which the ordinary moves would count.
+            ready = ctx.Event()
             attacker = ctx.Process(target=attack_process,
-                                   args=(phase, url, base, args.seconds, out))
+                                   args=(phase, url, base, args.seconds, out,
+                                         args.attacker_nice, ready, go))
             attacker.start()
+            await asyncio.to_thread(ready.wait, 30)
+            await asyncio.sleep(0.5)
+        meter.phase = phase
+        rss0 = peak = rss_mib(proc.pid)
+        cpu0, wall0, own0 = cpu_seconds(proc.pid), time.perf_counter(), time.process_time()
+        load0 = os.getloadavg()[0]
+        profiler = profile(args.profile, proc.pid, phase, args.seconds)
+        go.set()
+        unix0 = time.time()
         t_end = time.perf_counter() + args.seconds
         probed: tuple[bool, float, str] | None = None
         while time.perf_counter() < t_end:
@@ -538,33 +641,45 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
             peak = max(peak, rss_mib(proc.pid))
             if probed is None and time.perf_counter() > t_end - args.seconds / 2:
                 probed = await probe(url, f"127.0.1.{index + 1}")
-        cpu = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - wall0) * 100
+        wall = time.perf_counter() - wall0
+        server_s = cpu_seconds(proc.pid) - cpu0
+        cpu = server_s / wall * 100
+        own = (time.process_time() - own0) / wall * 100
         stats: dict[str, Any] = {}
         if attacker is not None:
             stats = await asyncio.to_thread(out.get, True, 30)
-            attacker.join(10)
+            await asyncio.to_thread(attacker.join, 10)  # not on the measuring loop
+        attacker_cpu = stats.pop("attacker_cpu_s", 0.0) / wall * 100
+        if profiler is not None:
+            profiler.wait(30)
         meter.phase = f"settle-{phase}"
         await asyncio.sleep(1.0)
         lat = meter.latencies.get(phase, [])
+        if args.timeline:
+            print(f"{phase:10} worst ms by second: {meter.by_second(phase, wall0)}")
+        if args.loop_lag:
+            print(f"{phase:10} {server_stalls(args.lag_file, unix0, time.time())}")
         assert probed is not None
         rows.append((phase, len(lat), percentile(lat, 50) * 1000, percentile(lat, 99) * 1000,
-                     rss0, peak, probed, stats, cpu))
+                     rss0, peak, probed, stats, cpu, server_s, attacker_cpu))
         print(f"{phase:10} moves {len(lat):5}  p50 {rows[-1][2]:7.1f} ms  p99 "
-              f"{rows[-1][3]:7.1f} ms  server CPU {cpu:3.0f} %  RSS {rss0:6.0f} -> peak "
+              f"{rows[-1][3]:7.1f} ms  server CPU {cpu:3.0f} % ({server_s:.2f} s)  attacker "
+              f"CPU {attacker_cpu:3.0f} %  measuring client CPU {own:3.0f} %  load "
+              f"{load0:.1f}  RSS {rss0:6.0f} -> peak "
               f"{peak:6.0f} MiB  newcomer "
               f"{'served' if probed[0] else 'REFUSED ' + probed[2]} in {probed[1]:.2f} s  "
               f"{stats}", flush=True)
     stop.set()
     await asyncio.gather(*pairs, return_exceptions=True)
     base_p99 = rows[0][3]
-    print("\n| attack | ordinary moves | p50 ms | p99 ms | p99 vs baseline | server CPU | RSS "
-          "start -> peak MiB | newcomer served (s) | attacker saw |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for phase, n, p50, p99, rss0, peak, probed, stats, cpu in rows:
+    print("\n| attack | ordinary moves | p50 ms | p99 ms | p99 vs baseline | server CPU "
+          "(s) | attacker CPU | RSS start -> peak MiB | newcomer served (s) | attacker saw |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for phase, n, p50, p99, rss0, peak, probed, stats, cpu, server_s, attacker_cpu in rows:
         seen = ", ".join(f"{k} {v}" for k, v in sorted(stats.items()))
-        print(f"| {phase} | {n} | {p50:.1f} | {p99:.1f} | {p99 / base_p99:.2f}x | {cpu:.0f} % | "
-              f"{rss0:.0f} -> {peak:.0f} | {'yes' if probed[0] else 'NO'} ({probed[1]:.2f}) "
-              f"| {seen} |")
+        print(f"| {phase} | {n} | {p50:.1f} | {p99:.1f} | {p99 / base_p99:.2f}x | {cpu:.0f} % "
+              f"({server_s:.2f}) | {attacker_cpu:.0f} % | {rss0:.0f} -> {peak:.0f} | "
+              f"{'yes' if probed[0] else 'NO'} ({probed[1]:.2f}) | {seen} |")
 
 
 def main() -> None:
@@ -576,6 +691,20 @@ def main() -> None:
     parser.add_argument("--finished", type=int, default=0,
                         help="before the restart, add this many finished games to the file "
                              "(restart time against games ever played)")
+    parser.add_argument("--profile", default="", metavar="DIR",
+                        help="sample the server with py-spy during each phase into "
+                             "DIR/PHASE.txt (py-spy installed next to this Python)")
+    parser.add_argument("--attacker-nice", type=int, default=0, metavar="N",
+                        help="run the attacker's process at this niceness (default 0, the "
+                             "same as the server): on a machine whose cores the attacker "
+                             "shares, 19 lets the server and players go first, as they "
+                             "would if the attacker were on another machine")
+    parser.add_argument("--loop-lag", action="store_true",
+                        help="probe the server's event loop (a 2 ms sleep, over and over) and "
+                             "print its stalls per phase: what of the ordinary moves' latency "
+                             "is the server's own loop being busy or not scheduled")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print the worst ordinary move latency in each second of a phase")
     parser.add_argument("--only", type=lambda s: [a for a in s.split(",") if a],
                         default=list(ATTACKS), help=f"attacks, comma-separated: {ATTACKS}")
     args = parser.parse_args()

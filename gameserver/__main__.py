@@ -134,6 +134,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     caps.add_argument("--http-head-timeout", type=_seconds, default=d.http_head_timeout,
                       help="seconds an HTTP request head or websocket upgrade may take to "
                            "arrive (0: forever)")
+    caps.add_argument("--max-head-bytes", type=_count, default=d.max_head_bytes,
+                      help="bytes a connection's first HTTP request head may have (431 beyond; "
+                           "0: no cap)")
+    caps.add_argument("--max-head-reads", type=_count, default=d.max_head_reads,
+                      help="pieces a connection's first HTTP request head may arrive in (431 "
+                           "beyond: a trickle of header lines; 0: no cap)")
     caps.add_argument("--ws-hello-timeout", type=_seconds, default=d.ws_hello_timeout,
                       help="seconds a new websocket has to say hello before it is closed "
                            "(0: forever)")
@@ -176,6 +182,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
         connections_per_address_per_second=ns.connections_per_address_per_second,
         http_head_timeout=ns.http_head_timeout, http_keep_alive=ns.http_keep_alive,
+        max_head_bytes=ns.max_head_bytes, max_head_reads=ns.max_head_reads,
         ws_hello_timeout=ns.ws_hello_timeout,
         metrics=ns.metrics, metrics_token=ns.metrics_token, allowed_origins=ns.allowed_origins,
         csp=ns.csp, flood_cooldown=ns.flood_cooldown,

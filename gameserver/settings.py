@@ -67,6 +67,10 @@ class Settings:
     connections_per_address_per_second: float = 20.0
     #: seconds an HTTP request head (a websocket upgrade too) may take to arrive (0: forever)
     http_head_timeout: float = 10.0
+    #: a connection's first request head: at most this many bytes, arriving in at most this
+    #: many pieces (a real client writes its head at once); beyond, 431 (0: no cap)
+    max_head_bytes: int = 65_536
+    max_head_reads: int = 32
     http_keep_alive: float = 5.0  # seconds an idle HTTP connection is kept open
     #: who may read /metrics: "local" (loopback clients), "public" (anyone), "off"; a
     #: request carrying `metrics_token` (Authorization: Bearer, or ?token=) always may

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         Mount("/", ClientFiles(directory=settings.web_dir, check_dir=False), name="web"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
-                    middleware=[Middleware(SecurityHeaders, csp=settings.csp)])
+                    middleware=[Middleware(SecurityHeaders, csp=settings.csp),
+                                Middleware(http.ApiRateLimit, settings=settings)])
     app.state.settings = settings
     return app

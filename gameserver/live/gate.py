@@ -4,11 +4,16 @@ socket flooded, and a deadline for each HTTP request head (a websocket upgrade i
 
 uvicorn takes the HTTP protocol class as an option (`http=`) and calls it once per accepted
 connection; `gated(inner, gate_of)` is such a callable. Its `Gated` protocol asks the running
-app's `Gate` to admit the peer (over a cap: a 503 and the connection closed, before any parsing),
-then passes every callback to uvicorn's own protocol (`inner`), watching the bytes for the end
-of each request head. A head not complete within `http_head_timeout` of its first byte (or of
-the connection opening) gets the connection closed: a half-sent request or upgrade (slowloris)
-holds a descriptor for seconds, not forever.
+app's `Gate` to admit the peer (over a cap: a ready-made 503 and the connection closed, before
+any parsing). An admitted connection's first request head is kept here until it is whole;
+only then is uvicorn's own protocol (`inner`) made and given it, and every later callback
+passed to it (later heads on a kept-alive connection are watched, not kept). So a connection
+that never completes a head (slowloris) costs no HTTP parser, no per-line parsing and no
+place in uvicorn's connection set, and its head is bounded: more than `max_head_bytes`, or
+more than `max_head_reads` pieces (a real client writes its head at once; a trickle of header
+lines does not), gets a 431 and the connection closed. A head not complete within
+`http_head_timeout` of its first byte (or of the connection opening) gets the connection
+closed: a half-sent request or upgrade holds a descriptor for seconds, not forever.
 
 A websocket upgrade hands the transport to the socket's `Connection`
 (`transport.set_protocol`): from then on that connection's close releases its place
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -31,17 +37,35 @@ from gameserver.live.ratelimit import AddressBuckets
 log = logging.getLogger("gameserver.gate")
 
 HEAD_END = b"\r\n\r\n"
-REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n"
-           b"connection: close\r\ncontent-length: 37\r\n\r\n"
-           b"too many connections; try again soon\n")
+
+
+def plain_answer(status: str, text: str) -> bytes:
+    """A whole HTTP/1.1 answer with a text body, the connection to be closed after it."""
+    body = text.encode() + b"\n"
+    return (f"HTTP/1.1 {status}\r\ncontent-type: text/plain\r\nconnection: close\r\n"
+            f"content-length: {len(body)}\r\n\r\n").encode() + body
+
+
+REFUSED = plain_answer("503 Service Unavailable", "too many connections; try again soon")
 
 
 class Gate:
     """Open connections by address, and the request heads still arriving."""
 
     def __init__(self, *, max_connections: int, per_address: int, head_timeout: float,
-                 now: Callable[[], float], per_second: float = 0.0) -> None:
+                 now: Callable[[], float], per_second: float = 0.0,
+                 max_head_bytes: int = 0, max_head_reads: int = 0) -> None:
         self.max_connections = max_connections  # 0: no cap
+        #: a first request head longer than this, or arriving in more pieces, is refused
+        #: with 431 (0: no cap)
+        self.max_head_bytes = max_head_bytes
+        self.max_head_reads = max_head_reads
+        self.too_large = plain_answer(
+            "431 Request Header Fields Too Large",
+            f"a request head may be at most {max_head_bytes} bytes in at most "
+            f"{max_head_reads} pieces")
+        self.oversized = 0  # connections closed for a head over the caps
+        self.head_reads = 0  # pieces of first request heads kept until whole
         self.per_address = per_address  # 0: no cap
         #: new connections per second from one address (0: no limit), bursts of 4 seconds'
         self.per_second = per_second
@@ -90,8 +114,7 @@ class Gate:
             del self.by_address[address]
 
     def head_started(self, conn: Gated) -> None:
-        if self.head_timeout:
-            self._heads[conn] = self._now() + self.head_timeout
+        self._heads[conn] = self._now() + self.head_timeout if self.head_timeout else math.inf
 
     def head_done(self, conn: Gated) -> None:
         self._heads.pop(conn, None)
@@ -104,6 +127,14 @@ class Gate:
             conn.time_out()
         self.timed_out += len(late)
         return len(late)
+
+    def close_pending(self) -> None:
+        """Close the connections whose request head is still arriving (the server stops:
+        uvicorn does not know them yet)."""
+        pending = list(self._heads)
+        self._heads.clear()
+        for conn in pending:
+            conn.time_out(quiet=True)
 
     async def run(self, clock: Clock) -> None:
         """Check the deadlines every quarter of the timeout (at most every second)."""
@@ -126,7 +157,10 @@ class Gated(asyncio.Protocol):
         self._gate: Gate | None = None
         self._transport: asyncio.Transport | None = None
         self._address = ""
-        self._in_head = True
+        #: the first request head while it arrives (None: it is whole, or not kept here)
+        self._head: bytearray | None = None
+        self._reads = 0
+        self._in_head = True  # a later head on a kept-alive connection is arriving
         self._tail = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -134,17 +168,28 @@ class Gated(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self._address = peer[0] if isinstance(peer, tuple) and peer else str(peer or "")
         gate = self._gate_of()
-        if gate is not None and not gate.admit(self._address):
+        if gate is None:  # no running app (yet): uvicorn's protocol as it is
+            self._start_inner(None)
+            return
+        if not gate.admit(self._address):
             self._transport.write(REFUSED)
             self._transport.close()
             return
         self._gate = gate
-        if gate is not None:
-            gate.head_started(self)
-        self._inner = self._make_inner()
-        self._inner.connection_made(transport)
+        gate.head_started(self)
+        self._head = bytearray()
+
+    def _start_inner(self, head: bytes | None) -> None:
+        inner = self._inner = self._make_inner()
+        inner.connection_made(cast(asyncio.Transport, self._transport))
+        if head:
+            inner.data_received(head)
 
     def data_received(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._first_head(head, data)
+            return
         inner = self._inner
         if inner is None:
             return
@@ -161,10 +206,34 @@ class Gated(asyncio.Protocol):
                 self._tail = (self._tail + data)[-3:]
         inner.data_received(data)
 
+    def _first_head(self, head: bytearray, data: bytes) -> None:
+        gate = self._gate
+        assert gate is not None
+        start = max(0, len(head) - 3)
+        head += data
+        self._reads += 1
+        gate.head_reads += 1
+        if head.find(HEAD_END, start) < 0:
+            if ((gate.max_head_bytes and len(head) > gate.max_head_bytes)
+                    or (gate.max_head_reads and self._reads >= gate.max_head_reads)):
+                self._head = None
+                gate.head_done(self)
+                gate.oversized += 1
+                transport = self._transport
+                if transport is not None and not transport.is_closing():
+                    transport.write(gate.too_large)
+                    transport.close()
+            return
+        self._head = None
+        self._in_head = False
+        gate.head_done(self)
+        self._start_inner(bytes(head))
+
     def eof_received(self) -> bool | None:
         return self._inner.eof_received() if self._inner is not None else None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._head = None
         gate = self._gate
         if gate is not None:
             gate.head_done(self)
@@ -180,14 +249,15 @@ class Gated(asyncio.Protocol):
         if self._inner is not None:
             self._inner.resume_writing()
 
-    def time_out(self) -> None:
+    def time_out(self, *, quiet: bool = False) -> None:
         transport = self._transport
         if transport is None or transport.is_closing():
             return
         if transport.get_protocol() is not self:  # upgraded meanwhile: not ours any more
             return
-        log.info("connection from %s closed: its request head took more than %g s",
-                 self._address, self._gate.head_timeout if self._gate else 0)
+        if not quiet:
+            log.info("connection from %s closed: its request head took more than %g s",
+                     self._address, self._gate.head_timeout if self._gate else 0)
         transport.abort()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gameserver.core.game import ExportInfo
 from gameserver.core.match import snapshot_view
@@ -37,19 +38,37 @@ async def index(request: Request) -> Response:
                              "protocol (docs/protocol.md)")
 
 
-def _too_fast(request: Request) -> JSONResponse | None:
-    """The JSON API's per-address rate limit: a 429 `rate_limited` past it."""
-    runtime = runtime_of(request)
-    settings = runtime.settings
-    if not settings.api_requests_per_second:
-        return None
-    address = request.client.host if request.client is not None else ""
-    if runtime.api_limits.take(address, runtime.sockets.net_now()):
-        return None
-    return JSONResponse({"code": "rate_limited",
-                         "message": f"at most {settings.api_requests_per_second:g} API "
-                                    "requests per second from one address"},
-                        status_code=429, headers={"Retry-After": "1"})
+class ApiRateLimit:
+    """ASGI middleware: the JSON API's per-address rate limit (`/api/games...`), checked
+    before routing, so a refused request costs a token bucket and two ready-made messages
+    (429 `rate_limited`, `Retry-After: 1`): no request object, no handler, no encoding."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.rate = settings.api_requests_per_second
+        body = orjson.dumps({"code": "rate_limited",
+                             "message": f"at most {self.rate:g} API requests per second "
+                                        "from one address"})
+        self._body: Message = {"type": "http.response.body", "body": body}
+        self._headers = [(b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode()),
+                         (b"retry-after", b"1")]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.rate and scope["type"] == "http":
+            path: str = scope["path"]
+            if path == "/api/games" or path.startswith("/api/games/"):
+                runtime: Runtime | None = getattr(scope["app"].state, "runtime", None)
+                client = scope.get("client")
+                address = client[0] if client else ""
+                if runtime is not None and not runtime.api_limits.take(
+                        address, runtime.sockets.net_now()):
+                    # a new header list each time: middleware outside adds to it
+                    await send({"type": "http.response.start", "status": 429,
+                                "headers": list(self._headers)})
+                    await send(self._body)
+                    return
+        await self.app(scope, receive, send)
 
 
 async def list_games(request: Request) -> Response:
@@ -57,9 +76,6 @@ async def list_games(request: Request) -> Response:
     `{"games": [GameSummary...], "next": cursor or null, "total": count, "kinds": [{"name",
     "title"}, ...]}` (`kinds`: the games this server serves, for a lobby's create form);
     without `phase`, the games that have not finished."""
-    refused = _too_fast(request)
-    if refused is not None:
-        return refused
     runtime = runtime_of(request)
     matches = runtime.matches
     try:
@@ -72,15 +88,19 @@ async def list_games(request: Request) -> Response:
         games, nxt, total = await matches.finished_page(query)
         return Response(orjson.dumps({"games": games, "next": nxt, "total": total,
                                       "kinds": kinds}), media_type="application/json")
-    hubs, nxt, total = matches.listing(query)
-    return JSONResponse({"games": [hub.summary() for hub in hubs], "next": nxt,
-                         "total": total, "kinds": kinds})
+
+    def page() -> bytes:
+        hubs, nxt, total = matches.listing(query)
+        return orjson.dumps({"games": [hub.summary() for hub in hubs], "next": nxt,
+                             "total": total, "kinds": kinds})
+
+    # the same page again, while no game it lists changed, is the same bytes
+    version = matches.lobby_version if query.phase == "open" else matches.version
+    return Response(runtime.api_answers.get(version, query, page),
+                    media_type="application/json")
 
 
 async def get_game(request: Request) -> JSONResponse:
-    refused = _too_fast(request)
-    if refused is not None:
-        return refused
     game_id = request.path_params["game_id"]
     try:
         match, game = await runtime_of(request).matches.stored_match(game_id)
@@ -90,9 +110,6 @@ async def get_game(request: Request) -> JSONResponse:
 
 
 async def get_sgf(request: Request) -> Response:
-    refused = _too_fast(request)
-    if refused is not None:
-        return refused
     game_id = request.path_params["game_id"]
     runtime = runtime_of(request)
     try:

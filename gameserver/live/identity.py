@@ -24,6 +24,7 @@ from flowstate import (
 from gameserver.live.follow import Kind
 from gameserver.live.ratelimit import AddressBuckets
 from gameserver.live.text import clean_name
+from gameserver.live.turns import Turns
 from gameserver.wire.errors import TooMany, Unauthorized
 
 #: the window `identities_per_address` counts over, in seconds
@@ -44,8 +45,10 @@ class Identities:
 
     def __init__(self, engine: Engine, max_name_length: int, *,
                  now: Callable[[], float] | None = None, per_address: int = 0,
-                 maximum: int = 0) -> None:
+                 maximum: int = 0, turns: Turns | None = None) -> None:
         self._engine = engine
+        #: new identities take turns with the games' creations (`gameserver.live.turns`)
+        self.turns = turns or Turns()
         self._max_name = max_name_length
         self._by_hash: dict[str, tuple[Player, StateCtx]] = {}
         self._now = now
@@ -136,6 +139,7 @@ class Identities:
         digest = token_hash(token)
         ctx = StateCtx.new("player:" + player_id, labels={"kind": "player", "token": digest},
                            annotations={"name": player.name})
-        await self._engine.do(commit(park(ctx)))
+        async with self.turns:  # many sockets saying hello at once: one per loop turn
+            await self._engine.do(commit(park(ctx)))
         self._by_hash[digest] = (player, ctx)
         return player, token

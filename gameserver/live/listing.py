@@ -15,7 +15,7 @@ import base64
 import binascii
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -135,3 +135,30 @@ class FinishedIndex:
         more = any(kind is None or self._kind[keys[j][1]] == kind for j in range(i)) \
             if out and len(out) == limit else False
         return out, encode_cursor((out[-1][1], out[-1][0])) if more else None
+
+
+class Answers:
+    """Encoded answers to listing queries, kept while the listing they read has not changed:
+    a client asking for the same page again and again (a lobby polling, or a flood of
+    `lobby_subscribe` or `GET /api/games?phase=open`) costs a lookup, not a sort, a summary
+    per game and an encoding. `version` is the listing's change counter (`Matches`); an
+    answer made at an older version is never given. At most `kept` answers are held."""
+
+    def __init__(self, kept: int = 64) -> None:
+        self.kept = kept
+        self._version = -1
+        self._answers: dict[Hashable, bytes] = {}
+        self.made = 0  # answers built (the rest were lookups)
+
+    def get(self, version: int, key: Hashable, make: Callable[[], bytes]) -> bytes:
+        if version != self._version:
+            self._version = version
+            self._answers.clear()
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = make()
+            self.made += 1
+            if len(self._answers) >= self.kept:
+                self._answers.clear()
+            self._answers[key] = answer
+        return answer

@@ -6,8 +6,6 @@ becomes one `lobby_update` or `lobby_remove` frame, encoded once for every subsc
 
 from __future__ import annotations
 
-from typing import Any
-
 from gameserver.core.plan import Plan
 from gameserver.live.connection import Connection
 from gameserver.live.matches import Hub, listed
@@ -18,13 +16,12 @@ class Lobby:
     def __init__(self) -> None:
         self.subscribers: set[Connection] = set()
 
-    def subscribe(self, conn: Connection, games: list[dict[str, Any]], total: int,
-                  nxt: str | None) -> None:
-        """`games` is the first page of `total` open games; `nxt` the cursor of the rest
-        (`GET /api/games?phase=open&cursor=...`)."""
+    def subscribe(self, conn: Connection, lobby: bytes) -> None:
+        """`lobby` is the `lobby` frame (`frames.lobby`): the first page of the open games,
+        their total and the cursor of the rest (`GET /api/games?phase=open&cursor=...`)."""
         self.subscribers.add(conn)
         conn.lobby = True
-        conn.send(frames.lobby(games, total, nxt))
+        conn.send(lobby)
 
     def unsubscribe(self, conn: Connection) -> None:
         self.subscribers.discard(conn)

@@ -89,6 +89,7 @@ from gameserver.live.follow import Kind
 from gameserver.live.identity import Player
 from gameserver.live.listing import FinishedIndex, Key, Query, page_after
 from gameserver.live.ratelimit import AddressBuckets
+from gameserver.live.turns import Turns
 from gameserver.wire import frames
 from gameserver.wire import requests as c
 from gameserver.wire.errors import (
@@ -186,6 +187,11 @@ class Matches:
         self.games_per_minute = games_per_address_per_minute
         self._created = AddressBuckets(games_per_address_per_minute / 60,
                                        min(10.0, games_per_address_per_minute))
+        #: change counters of the listings (`gameserver.live.listing.Answers` keys its
+        #: encoded pages by them): `version` moves with any game's change, `lobby_version`
+        #: only with a change of a game that is or was waiting (what the open listing shows)
+        self.version = 0
+        self.lobby_version = 0
         #: the waiting games, and those created from each address
         self.waiting: dict[str, Hub] = {}
         self._waiting_by_address: dict[str, set[str]] = {}
@@ -203,6 +209,9 @@ class Matches:
         self._by_player: dict[str, set[str]] = {}
         self.conflicts = 0  # commits that met a newer version (another writer) and retried
         self._rematches: dict[str, str] = {}  # finished game -> the rematch offered after it
+        #: players' creations and closed sockets' presence commits take turns, one per
+        #: loop turn (`gameserver.live.turns`); the runtime shares it with `Identities`
+        self.turns = Turns()
         self.adopted = 0  # versions written elsewhere and taken into a hub
         #: observers of every change (the lobby, metrics)
         self.observers: list[Observer] = []
@@ -288,8 +297,11 @@ class Matches:
 
     def _track(self, hub: Hub) -> None:
         """Keep the waiting-game counts the caps read, and the index of finished games, in
-        step with the hub's phase."""
+        step with the hub's phase, and the listings' change counters."""
         game_id = hub.match.id
+        self.version += 1
+        if hub.phase == "waiting" or game_id in self.waiting:
+            self.lobby_version += 1
         if hub.phase == "finished":
             if hub.finished_at is None:
                 hub.finished_at = self._now()
@@ -539,8 +551,9 @@ class Matches:
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
-        return await self.open(game, settings, Seat(player.id, player.name), seat, conn,
-                               opponents=() if opponent is None else (opponent,))
+        async with self.turns:  # many sockets creating at once: one game per loop turn
+            return await self.open(game, settings, Seat(player.id, player.name), seat, conn,
+                                   opponents=() if opponent is None else (opponent,))
 
     async def open(self, game: Game, settings: Mapping[str, Any], creator: Seat, seat: str,
                    conn: Connection | None, *, opponents: Sequence[Seat] = (),
@@ -566,10 +579,12 @@ class Matches:
             await self._commit(hub, outcome)
         except PersistenceError as error:
             self.hubs.pop(game_id, None)
+            self.version += 1
             raise Unavailable("the server could not save the new game to disk (its store is "
                               "failing to write); try again in a moment") from error
         except BaseException:
             self.hubs.pop(game_id, None)
+            self.version += 1
             raise
         self._install(hub)
         if conn is not None:
@@ -1041,7 +1056,8 @@ class Matches:
                 hub.present[player.id] = n
                 continue
             hub.present.pop(player.id, None)
-            await self._presence(hub, player, Disconnect(self.node))
+            async with self.turns:  # a client closing hundreds of sockets at once
+                await self._presence(hub, player, Disconnect(self.node))
         conn.watching.clear()
         conn.present.clear()
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flowstate import Clock, Driver, Engine, FlowRegistry, MemoryDriver, RealClock
 from gameserver.bots.seats import BotSeats
@@ -24,6 +24,7 @@ from gameserver.games import load_games
 from gameserver.live.chats import Chats
 from gameserver.live.follow import Follower
 from gameserver.live.identity import Identities
+from gameserver.live.listing import Answers
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.metrics import Metrics
@@ -56,6 +57,8 @@ class Runtime:
     node: str
     #: requests per second each address may make to the JSON API
     api_limits: AddressBuckets
+    #: the encoded pages of `GET /api/games` (not `finished`), while their games are unchanged
+    api_answers: Answers = field(default_factory=Answers)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -89,6 +92,7 @@ class Runtime:
                               waiting_per_address=settings.open_games_per_address,
                               max_waiting=settings.max_open_games,
                               games_per_address_per_minute=settings.games_per_address_per_minute)
+            matches.turns = identities.turns  # creations of both kinds take turns together
             chats = Chats(engine, matches.send_to)
             matches.chat_lines = chats.lines
             lobby = Lobby()

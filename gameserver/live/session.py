@@ -15,7 +15,7 @@ from typing import Any
 from gameserver.live.chats import Chats
 from gameserver.live.connection import Connection
 from gameserver.live.identity import Identities, Player
-from gameserver.live.listing import Query
+from gameserver.live.listing import Answers, Query
 from gameserver.live.lobby import Lobby
 from gameserver.live.matches import Matches
 from gameserver.live.quickmatch import QuickMatch
@@ -42,6 +42,7 @@ class Session:
         self._matches = matches
         self._lobby = lobby
         self._now = now
+        self._lobby_frames = Answers(kept=4)
         self.handlers: dict[type[Any], Handler] = {
             c.Hello: self.hello,
             c.Ping: self.ping,
@@ -88,8 +89,14 @@ class Session:
 
     async def lobby_subscribe(self, conn: Connection, cmd: c.LobbySubscribe, t0: float) -> Result:
         page = self._settings.lobby_page
-        hubs, nxt, total = self._matches.listing(Query("open", None, page, None))
-        self._lobby.subscribe(conn, [hub.summary() for hub in hubs], total, nxt)
+
+        def frame() -> bytes:
+            hubs, nxt, total = self._matches.listing(Query("open", None, page, None))
+            return frames.lobby([hub.summary() for hub in hubs], total, nxt)
+
+        # one encoding while the open games stay as they are, however many subscribe
+        self._lobby.subscribe(conn, self._lobby_frames.get(self._matches.lobby_version, page,
+                                                           frame))
         return {}
 
     async def lobby_unsubscribe(self, conn: Connection, cmd: c.LobbyUnsubscribe,

@@ -82,7 +82,9 @@ class SocketServer:
         self.gate = Gate(max_connections=settings.max_connections,
                          per_address=settings.connections_per_address,
                          head_timeout=settings.http_head_timeout, now=self._net_clock.now,
-                         per_second=settings.connections_per_address_per_second)
+                         per_second=settings.connections_per_address_per_second,
+                         max_head_bytes=settings.max_head_bytes,
+                         max_head_reads=settings.max_head_reads)
         self.send_buffer_bytes = settings.send_buffer_bytes
         self.inbox_messages = settings.inbox_messages
         self.now = clock.now
@@ -178,6 +180,7 @@ class SocketServer:
                 keepalive.cancel()
                 heads.cancel()
                 hellos.cancel()
+                self.gate.close_pending()
                 for conn in list(self.connections):
                     conn.close(CLOSE_RESTART, "the server is restarting")
 

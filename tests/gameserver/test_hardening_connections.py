@@ -158,3 +158,66 @@ async def test_a_socket_that_never_says_hello_is_closed() -> None:
         assert (silent.ws.close_code, silent.ws.close_reason) == (1008,
                                                                   "say hello within 30 s")
         await named.request("ping")
+
+
+async def until_read(server: RunningServer, n: int) -> None:
+    """Let the loop run (bounded) until the gate has read `n` pieces of first heads."""
+    gate = server.runtime.sockets.gate
+    for _ in range(100_000):
+        if gate.head_reads >= n:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"the gate read {gate.head_reads} pieces of heads, not {n}")
+
+
+async def test_a_head_in_a_few_pieces_is_answered_once_whole() -> None:
+    """The first head is kept until it is whole, then served as if sent at once; a kept-alive
+    connection's next request is served too."""
+    async with serve(memory_settings(max_head_reads=8)) as server:
+        async with raw(server) as (reader, writer):
+            for n, piece in enumerate((b"GET /healthz HT", b"TP/1.1\r\nHo", b"st: x\r\n\r")):
+                writer.write(piece)
+                await until_read(server, n + 1)
+            writer.write(b"\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            text = await answer(reader)
+        assert text.startswith(b"HTTP/1.1 200") and text.count(b"HTTP/1.1 200") == 2
+        assert server.runtime.sockets.gate.oversized == 0
+
+
+async def test_a_head_trickled_in_too_many_pieces_gets_431() -> None:
+    """A head still not whole after `max_head_reads` pieces (header lines trickled one by
+    one) is answered 431 and closed; other connections are served."""
+    async with serve(memory_settings(max_head_reads=4)) as server:
+        async with raw(server) as (reader, writer):
+            writer.write(b"GET /ws HTTP/1.1\r\n")
+            for n in range(1, 4):
+                await until_read(server, n)
+                writer.write(f"X-{n}: a\r\n".encode())
+            assert (await answer(reader)).startswith(b"HTTP/1.1 431")
+        assert server.runtime.sockets.gate.oversized == 1
+        await until_accepted(server, 0)
+        await server.client("Alice")
+
+
+async def test_a_head_over_max_head_bytes_gets_431() -> None:
+    async with serve(memory_settings(max_head_bytes=1024)) as server:
+        async with raw(server) as (reader, writer):
+            writer.write(b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 2000)
+            assert (await answer(reader)).startswith(b"HTTP/1.1 431")
+        async with raw(server) as (reader, writer):
+            writer.write(b"GET /healthz HTTP/1.1\r\nX-Fits: " + b"a" * 900
+                         + b"\r\nConnection: close\r\n\r\n")
+            assert (await answer(reader)).startswith(b"HTTP/1.1 200")
+
+
+async def test_heads_still_arriving_are_closed_when_the_server_stops() -> None:
+    """A connection whose first head never came whole (uvicorn never saw it) is closed with
+    the server, not left open."""
+    async with serve(memory_settings(http_head_timeout=0)) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /ws HTTP/1.1\r\nHost: x\r\n")
+        await until_read(server, 1)
+    try:
+        assert await answer(reader) == b""
+    finally:
+        writer.close()

@@ -132,6 +132,70 @@ async def test_the_json_api_is_rate_limited_per_address() -> None:
         assert (await get(server, "?phase=finished"))[0] == 200
 
 
+async def test_a_refused_api_request_is_answered_before_routing() -> None:
+    """The 429 is ready-made (the message, `Retry-After`, the security headers) and never
+    reaches a handler: a flood of refused requests builds no page."""
+    net = FakeClock()
+    settings = memory_settings(api_requests_per_second=1.0, api_request_burst=1.0)
+    async with serve(settings, clock=FakeClock(), net_clock=net) as server:
+        assert (await get(server, "?phase=open"))[0] == 200
+        answers = server.runtime.api_answers
+        made = answers.made
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            refused = [await http.get("/api/games?phase=open&limit=7") for _ in range(3)]
+        assert {r.status_code for r in refused} == {429}
+        assert refused[0].json() == {"code": "rate_limited", "message": "at most 1 API "
+                                     "requests per second from one address"}
+        assert refused[0].headers["retry-after"] == "1"
+        assert refused[0].headers["x-content-type-options"] == "nosniff"
+        assert refused[2].headers.get_list("x-frame-options") == ["DENY"]  # not piling up
+        assert answers.made == made
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            assert (await http.get("/api/nodes")).status_code == 200  # not the games API
+
+
+async def test_the_same_open_page_is_built_once_until_a_game_changes(
+        fake_clock: FakeClock) -> None:
+    """Asking for the open games again and again reads one encoded page; a new game, or one
+    leaving the lobby, makes the next answer new."""
+    async with serve(memory_settings(), clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        ids = await open_games(alice, fake_clock, 2)
+        answers = server.runtime.api_answers
+        made = answers.made
+        bodies = [await get(server, "?phase=open") for _ in range(5)]
+        assert answers.made == made + 1 and all(b == bodies[0] for b in bodies)
+        assert [g["id"] for g in bodies[0][1]["games"]] == ids
+        ids += await open_games(alice, fake_clock, 1)
+        _, body = await get(server, "?phase=open")
+        assert [g["id"] for g in body["games"]] == ids
+        bob = await server.client("Bob")
+        await bob.request("join", game_id=ids[0])
+        _, body = await get(server, "?phase=open")
+        assert [g["id"] for g in body["games"]] == ids[1:] and body["total"] == 2
+        _, playing = await get(server, "?phase=playing")
+        assert [g["id"] for g in playing["games"]] == ids[:1]
+
+
+async def test_the_lobby_frame_is_encoded_once_for_many_subscribers(
+        fake_clock: FakeClock) -> None:
+    """Sockets subscribing while the open games stay as they are get the same frame; after a
+    change a subscriber sees the change."""
+    async with serve(memory_settings(), clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        ids = await open_games(alice, fake_clock, 2)
+        watchers = [await server.client(f"W{i}") for i in range(3)]
+        for watcher in watchers:
+            await watcher.request("lobby_subscribe")
+        lobbies = [await watcher.next_push("lobby") for watcher in watchers]
+        assert all(lobby == lobbies[0] for lobby in lobbies)
+        assert [g["id"] for g in lobbies[0]["games"]] == ids
+        ids += await open_games(alice, fake_clock, 1)
+        late = await server.client("Late")
+        await late.request("lobby_subscribe")
+        assert [g["id"] for g in (await late.next_push("lobby"))["games"]] == ids
+
+
 async def test_lobby_subscribe_costs_five_messages() -> None:
     """A lobby page is a big frame: a socket asking for it over and over runs out of rate
     limit five times sooner than one sending pings."""
