@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
-from gameserver.core.evolve import evolve
+from gameserver.core.evolve import evolve, fast_init
 from gameserver.core.game import (
     Action,
     Deadline,
@@ -75,6 +75,7 @@ SCORING = "match.scoring_timeout"
 # -- actions ------------------------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Move:
     x: int
@@ -151,6 +152,7 @@ class PendingUndo:
     rev: int  # the game rev at which they asked
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ClockStack:
     """The clock as it was before each move still on the board, newest first (for undo)."""
