@@ -158,9 +158,9 @@ class Match:
 
     def seat_of(self, player_id: str) -> str | None:
         """The seat `player_id` holds (the first, if several), else None."""
-        for name, seat in zip(self.seat_names, self.seats, strict=True):
+        for i, seat in enumerate(self.seats):  # (not zip: its strict=True costs a move 0.3 us)
             if seat is not None and seat.player_id == player_id:
-                return name
+                return self.seat_names[i]
         return None
 
     # Go's clients call seats colours; these read well in Go code and tests
@@ -447,7 +447,9 @@ def game_view(match: Match, game: Game, now: float | None = None,
     extras = view.pop("players", {})
     players: dict[str, Json] = {}
     present = match.present  # connected: some server has the seat's player (`connected`)
-    for name, held in zip(match.seat_names, match.seats, strict=True):
+    names = match.seat_names
+    for i, held in enumerate(match.seats):
+        name = names[i]
         if held is None:
             players[name] = None
             continue
