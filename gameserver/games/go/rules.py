@@ -66,6 +66,8 @@ from gameserver.wire.requests import parse_time_control
 __all__ = ["FLAG", "SCORING", "GoRules", "GoState", "PendingUndo"]
 
 _COLOR = {"black": Color.BLACK, "white": Color.WHITE}
+_SEAT: dict[Color | None, str] = {color: seat for seat, color in _COLOR.items()}
+_CLOCK_PHASE = {phase: phase.value for phase in Phase}
 _OTHER = {"black": "white", "white": "black"}
 _RULESET_NAMES = ", ".join(f'"{name}"' for name in RULESETS)
 
@@ -204,8 +206,7 @@ def _color(seat: str) -> ClockColor:
 
 
 def _turn(game: GoGame) -> str | None:
-    to_move = game.to_move
-    return None if to_move is None else to_move.value
+    return _SEAT.get(game.to_move)  # (an enum's `.value` is a Python property: slow)
 
 
 def _lapsed(state: GoState, event: Event) -> Event:
@@ -544,7 +545,7 @@ class GoRules(GameBase):
             },
             "turn": self.turn(state) if phase == "playing" else None,
             "undo": None if undo is None else {"color": undo.color, "rev": undo.rev},
-            "clock": {"as_of": now, "phase": clock.phase.value, "running": clock.running,
+            "clock": {"as_of": now, "phase": _CLOCK_PHASE[clock.phase], "running": clock.running,
                       "flag_at": clock.flag_at()},
             "board": game.board_rows(),
             "handicap_left": game.handicap_left,
