@@ -22,7 +22,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-__all__ = ["evolve", "fast_init"]
+__all__ = ["evolve", "evolver", "fast_init"]
 
 T = TypeVar("T")
 
@@ -39,6 +39,18 @@ def evolve(value: T, **changes: Any) -> T:
         fn = _compiled[key] = _compile(*key)
     result: T = fn(value, **changes)
     return result
+
+
+def evolver(cls: type[T], *changed: str) -> Callable[..., T]:
+    """The copy `evolve` makes of a `cls` with the fields `changed`, as a function to keep:
+    `evolver(Match, "rev")(match, rev=2)` is `evolve(match, rev=2)` without finding the
+    compiled copy again (the keyword dict, its key and the lookup cost the move path more than
+    the copy itself)."""
+    key = (cls, changed)
+    fn = _compiled.get(key)
+    if fn is None:
+        fn = _compiled[key] = _compile(*key)
+    return fn
 
 
 def _compile(cls: type[Any], changed: tuple[str, ...]) -> Callable[..., Any]:

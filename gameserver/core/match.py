@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from gameserver.core.evolve import evolve
+from gameserver.core.evolve import evolve, evolver
 from gameserver.core.game import Action, Deadline, Event, Game, Json
 from gameserver.core.timecontrol import to_ms
 from gameserver.wire import requests as c
@@ -225,8 +225,11 @@ def act(match: Match, game: Game, seat: str | None, action: Action,
                      else f"[{item}]"), ""
     else:
         log, tail = match.log, f"{match.tail_json},{item}" if match.tail_json else item
-    return evolve(match, state=state, log=log, tail_json=tail, action_count=count,
-                  rev=match.rev if rev is None else rev), event
+    return _recorded(match, state=state, log=log, tail_json=tail, action_count=count,
+                     rev=match.rev if rev is None else rev), event
+
+
+_recorded = evolver(Match, "state", "log", "tail_json", "action_count", "rev")
 
 
 def _act(match: Match, game: Game, player_id: str, request: c.Act,

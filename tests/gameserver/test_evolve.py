@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from gameserver.core.evolve import evolve, fast_init
+from gameserver.core.evolve import evolve, evolver, fast_init
 from gameserver.core.match import Match, Seat
 
 
@@ -123,3 +123,10 @@ def test_fast_init_sets_fields_declared_by_a_base_class() -> None:
 
     assert Derived("a") == Derived(id="a", rev=1)
     assert Empty() == Empty()
+
+
+def test_an_evolver_is_the_copy_evolve_makes() -> None:
+    moved = evolver(Point, "x", "label")
+    assert moved(Point(1, 2, "a"), x=5, label="b") == evolve(Point(1, 2, "a"), x=5, label="b")
+    with pytest.raises(TypeError, match="'z'"):
+        evolver(Point, "z")
