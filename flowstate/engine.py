@@ -570,7 +570,9 @@ class Engine:
         except BaseException:
             _restore(undos, data_undo)
             raise
-        for ctx, stored in zip(ctxs, request.states, strict=True):
+        stored_states = request.states  # one per ctx, in order (zip(strict=True) costs 0.3 us)
+        for i, ctx in enumerate(ctxs):
+            stored = stored_states[i]
             cur = ctx.current
             cur.rev = stored.rev
             cur.committed_at = stored.committed_at
@@ -589,11 +591,13 @@ class Engine:
         """Crash-recovery bookkeeping of the versions this engine just committed."""
         tracker = self._recovery
         before = tracker.next_at()
-        for state, flight in zip(request.states, request.in_flight, strict=True):
-            tracker.observe(state, flight)
-        for entry, at in zip(request.delays, request.follows, strict=True):
-            if entry.commit and at < 0:
-                tracker.waiting(entry.state.id, entry.state.rev)
+        in_flight = request.in_flight  # one per state, in order
+        for i, state in enumerate(request.states):
+            tracker.observe(state, in_flight[i])
+        if request.delays:
+            for entry, at in zip(request.delays, request.follows, strict=True):
+                if entry.commit and at < 0:
+                    tracker.waiting(entry.state.id, entry.state.rev)
         after = tracker.next_at()
         if after is not None and after != before:
             self._arm(after)

@@ -485,9 +485,10 @@ class MemoryDriver:
         latest = self._latest
         states = request.states
         conflicts: list[str] | None = None
-        for state, expected in zip(states, request.expected, strict=True):
+        expected = request.expected  # one per state (zip(strict=True) costs 0.3 us)
+        for i, state in enumerate(states):
             stored = latest.get(state.id)
-            if (stored.rev if stored is not None else 0) != expected:
+            if (stored.rev if stored is not None else 0) != expected[i]:
                 if conflicts is None:
                     conflicts = []
                 conflicts.append(state.id)

@@ -126,11 +126,11 @@ class State:
         """A read-only copy (fields and maps): the form the store keeps and shares; with
         `transition`, that one in place of this state's (a delay's snapshot)."""
         frozen = object.__new__(_FrozenState)
-        _set(frozen, "id", self.id)
-        _set(frozen, "rev", self.rev)
-        _set(frozen, "labels", FrozenDict(self.labels) if self.labels else EMPTY)
-        _set(frozen, "annotations", FrozenDict(self.annotations) if self.annotations else EMPTY)
-        _set(frozen, "committed_at", self.committed_at)
+        _set_id(frozen, self.id)
+        _set_rev(frozen, self.rev)
+        _set_labels(frozen, FrozenDict(self.labels) if self.labels else EMPTY)
+        _set_annotations(frozen, FrozenDict(self.annotations) if self.annotations else EMPTY)
+        _set_committed_at(frozen, self.committed_at)
         if transition is None:
             transition = self.transition
         to, ann = transition.to, transition.annotations
@@ -138,7 +138,7 @@ class State:
             transition = Transition(to, FrozenDict(ann))
         else:  # most versions: parked, or bare; read-only, so one value serves them all
             transition = _PARKED if not to else Transition(to, EMPTY)
-        _set(frozen, "transition", transition)
+        _set_transition(frozen, transition)
         return frozen
 
     def to_json(self) -> dict[str, Any]:
@@ -164,6 +164,14 @@ class State:
 
 
 _set = object.__setattr__
+# the slots' own setters: a read-only version's fields are set through them (object.__setattr__
+# looks each field up on the class again: about twice the cost, six times per commit)
+_set_id = State.__dict__["id"].__set__
+_set_rev = State.__dict__["rev"].__set__
+_set_labels = State.__dict__["labels"].__set__
+_set_annotations = State.__dict__["annotations"].__set__
+_set_committed_at = State.__dict__["committed_at"].__set__
+_set_transition = State.__dict__["transition"].__set__
 
 
 class _FrozenState(State):
@@ -195,8 +203,8 @@ def seal(state: State, rev: int, committed_at: float) -> None:
     """Set the rev and commit time of a read-only version a commit is writing.
 
     Only a driver does this, while committing, before the version is shared with anyone."""
-    _set(state, "rev", rev)
-    _set(state, "committed_at", committed_at)
+    _set_rev(state, rev)
+    _set_committed_at(state, committed_at)
 
 
 def stored_version(

@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from gameserver.core.evolve import evolve
+from gameserver.core.evolve import evolve, evolver
 from gameserver.core.game import Action, Deadline, Event, Game, Json
 from gameserver.core.timecontrol import to_ms
 from gameserver.wire import requests as c
@@ -158,9 +158,9 @@ class Match:
 
     def seat_of(self, player_id: str) -> str | None:
         """The seat `player_id` holds (the first, if several), else None."""
-        for name, seat in zip(self.seat_names, self.seats, strict=True):
+        for i, seat in enumerate(self.seats):  # (not zip: its strict=True costs a move 0.3 us)
             if seat is not None and seat.player_id == player_id:
-                return name
+                return self.seat_names[i]
         return None
 
     # Go's clients call seats colours; these read well in Go code and tests
@@ -225,8 +225,11 @@ def act(match: Match, game: Game, seat: str | None, action: Action,
                      else f"[{item}]"), ""
     else:
         log, tail = match.log, f"{match.tail_json},{item}" if match.tail_json else item
-    return evolve(match, state=state, log=log, tail_json=tail, action_count=count,
-                  rev=match.rev if rev is None else rev), event
+    return _recorded(match, state=state, log=log, tail_json=tail, action_count=count,
+                     rev=match.rev if rev is None else rev), event
+
+
+_recorded = evolver(Match, "state", "log", "tail_json", "action_count", "rev")
 
 
 def _act(match: Match, game: Game, player_id: str, request: c.Act,
@@ -447,7 +450,9 @@ def game_view(match: Match, game: Game, now: float | None = None,
     extras = view.pop("players", {})
     players: dict[str, Json] = {}
     present = match.present  # connected: some server has the seat's player (`connected`)
-    for name, held in zip(match.seat_names, match.seats, strict=True):
+    names = match.seat_names
+    for i, held in enumerate(match.seats):
+        name = names[i]
         if held is None:
             players[name] = None
             continue

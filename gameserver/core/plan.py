@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from gameserver.core.evolve import fast_init
 from gameserver.core.game import Game
 from gameserver.core.match import (
     Deadline,
@@ -29,6 +30,7 @@ from gameserver.wire import frames
 __all__ = ["Plan", "plan"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Plan:
     match: Match  # the next value (its rev one above the committed one's)

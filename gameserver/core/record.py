@@ -34,6 +34,7 @@ RECORD_VERSION = 4
 
 
 def _head(match: Match, base: int) -> dict[str, Json]:
+    names = match.seat_names
     return {
         "v": RECORD_VERSION,
         "id": match.id,
@@ -41,8 +42,8 @@ def _head(match: Match, base: int) -> dict[str, Json]:
         "settings": match.settings,
         "created_at": match.created_at,
         "rev": match.rev,
-        "seats": {name: None if s is None else {"id": s.player_id, "name": s.name}
-                  for name, s in zip(match.seat_names, match.seats, strict=True)},
+        "seats": {names[i]: None if s is None else {"id": s.player_id, "name": s.name}
+                  for i, s in enumerate(match.seats)},
         "started_at": match.started_at,
         "away": dict(match.away),
         "present": {seat: list(nodes) for seat, nodes in match.present.items()},

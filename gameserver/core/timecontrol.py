@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
-from gameserver.core.evolve import evolve
+from gameserver.core.evolve import evolve, evolver
 
 __all__ = [
     "COLORS",
@@ -520,7 +520,7 @@ class GameClock:
     ) -> GameClock:
         black = pt if color == "black" else self.black
         white = pt if color == "white" else self.white
-        return evolve(
+        return _charged(
             self, black=black, white=white, phase=phase, running=running, started_ms=started_ms
         )
 
@@ -541,7 +541,7 @@ class GameClock:
             raise NotOnTurn(color, self.running)
         now_ms = to_ms(now)
         if self.control.system is System.NONE:  # no time to charge
-            return evolve(self, phase=phase, running=_other(color), started_ms=now_ms)
+            return _turned(self, phase=phase, running=_other(color), started_ms=now_ms)
         pt = self._charge(color, now_ms, Event.MOVED)
         return self._with(color, pt, phase=phase, running=_other(color), started_ms=now_ms)
 
@@ -651,3 +651,8 @@ class GameClock:
             running=cast(Color | None, running),
             started_ms=started,
         )
+
+
+# the copies a move makes of the clock, found once (see `evolver`)
+_turned = evolver(GameClock, "phase", "running", "started_ms")
+_charged = evolver(GameClock, "black", "white", "phase", "running", "started_ms")

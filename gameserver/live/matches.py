@@ -700,7 +700,9 @@ class Matches:
     async def command(self, player: Player, cmd: Any, t0: float) -> Hub:
         """Apply one game command from `player` (move, pass, resign, undo, scoring...)."""
         self.check_store()
-        hub = await self.find(cmd.game_id)
+        hub = self.hubs.get(cmd.game_id)
+        if hub is None:  # not in memory (finished and evicted, or another server's)
+            hub = await self.find(cmd.game_id)
         async with hub.lock:
             now = self._now()
             due = hub.deadline

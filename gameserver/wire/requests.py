@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from gameserver.core.evolve import fast_init
 from gameserver.core.timecontrol import InvalidTimeControl, System, TimeControl
 from gameserver.wire.errors import BadRequest, ProtocolError, RequestId, UnknownType
 
@@ -118,6 +119,7 @@ class Query(GameCommand):
     name: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Act(GameCommand):
     """A game action: `action` is the wire object (`{"type": ..., fields}`), decoded into the

@@ -15,8 +15,9 @@ across processes (useful in tests and logs) and there is no hidden state.
 from __future__ import annotations
 
 import functools
+import operator
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -102,13 +103,14 @@ def empty_board(size: int) -> bytes:
 def rows(board: bytes, size: int) -> list[str]:
     """Row 0 first; ``.`` empty, ``X`` black, ``O`` white."""
     text = board.translate(_ROW_TABLE).decode("ascii")
-    return list(map(text.__getitem__, _row_slices(size)))
+    return list(_row_cutter(size)(text))
 
 
 @functools.cache
-def _row_slices(size: int) -> tuple[slice, ...]:
-    """Where each row of a ``size`` board is in its text (every push shows the board)."""
-    return tuple(slice(i, i + size) for i in range(0, size * size, size))
+def _row_cutter(size: int) -> Callable[[str], tuple[str, ...]]:
+    """Cuts the text of a ``size`` board into its rows in one call (every push shows the
+    board; slicing row by row through ``text.__getitem__`` cost twice as much)."""
+    return operator.itemgetter(*(slice(i, i + size) for i in range(0, size * size, size)))
 
 
 class Placement(NamedTuple):

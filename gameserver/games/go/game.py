@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from gameserver.core.evolve import fast_init
 from gameserver.games.go.board import (
     BLACK,
     EMPTY,
@@ -163,6 +164,7 @@ class _Undo(NamedTuple):
     phase: Phase = "playing"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class GoGame:
     """An immutable game of Go. Build one with :meth:`new`; every command returns a new one."""

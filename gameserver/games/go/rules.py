@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
-from gameserver.core.evolve import evolve
+from gameserver.core.evolve import fast_init
 from gameserver.core.game import (
     Action,
     Deadline,
@@ -66,6 +66,8 @@ from gameserver.wire.requests import parse_time_control
 __all__ = ["FLAG", "SCORING", "GoRules", "GoState", "PendingUndo"]
 
 _COLOR = {"black": Color.BLACK, "white": Color.WHITE}
+_SEAT: dict[Color | None, str] = {color: seat for seat, color in _COLOR.items()}
+_CLOCK_PHASE = {phase: phase.value for phase in Phase}
 _OTHER = {"black": "white", "white": "black"}
 _RULESET_NAMES = ", ".join(f'"{name}"' for name in RULESETS)
 
@@ -75,6 +77,7 @@ SCORING = "match.scoring_timeout"
 # -- actions ------------------------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Move:
     x: int
@@ -151,6 +154,7 @@ class PendingUndo:
     rev: int  # the game rev at which they asked
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ClockStack:
     """The clock as it was before each move still on the board, newest first (for undo)."""
@@ -159,6 +163,7 @@ class ClockStack:
     below: ClockStack | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class GoState:
     game: GoGame
@@ -198,6 +203,10 @@ def _given(raw: Mapping[str, Json], key: str, default: Json) -> Json:
 def _color(seat: str) -> ClockColor:
     assert seat in _COLOR, seat
     return cast(ClockColor, seat)
+
+
+def _turn(game: GoGame) -> str | None:
+    return _SEAT.get(game.to_move)  # (an enum's `.value` is a Python property: slow)
 
 
 def _lapsed(state: GoState, event: Event) -> Event:
@@ -328,8 +337,7 @@ class GoRules(GameBase):
         return "playing" if phase == "placement" else phase
 
     def turn(self, state: GoState) -> str | None:
-        to_move = state.game.to_move
-        return None if to_move is None else to_move.value
+        return _turn(state.game)
 
     def last_mover(self, state: GoState) -> str | None:
         last = state.game.last_mover  # a handicap stone counts: undo takes it back
@@ -362,64 +370,64 @@ class GoRules(GameBase):
             return self._scoring_timeout(state, now)
         assert seat is not None
         try:
-            nxt, event = self._rules(state, seat, action)
+            game, undo, accepted, event = self._rules(state, seat, action)
         except GoError as error:
             raise _protocol_error(error) from None
-        return self._clocked(state, nxt, seat, action, now), event
+        return self._clocked(state, game, undo, accepted, seat, action, now), event
 
-    def _rules(self, state: GoState, color: str, action: Action) -> tuple[GoState, Event]:
-        """What the rules library says: the next position and the event (no clock yet)."""
+    def _rules(self, state: GoState, color: str,
+               action: Action) -> tuple[GoGame, PendingUndo | None, frozenset[str], Event]:
+        """What the rules library says: the next position, the pending undo request and the
+        score acceptances it leaves, and the event (no clock yet)."""
         game = state.game
         c = _COLOR[color]
         kind = type(action)
         if kind is Move:
             nxt = game.play(c, (action.x, action.y))
             if game.phase == "placement":
-                return (evolve(state, game=nxt, undo=None),
+                return (nxt, None, state.accepted,
                         _lapsed(state, {"kind": "handicap_stone", "color": color,
                                         "x": action.x, "y": action.y,
                                         "left": nxt.handicap_left}))
-            return (evolve(state, game=nxt, undo=None),
+            return (nxt, None, state.accepted,
                     _lapsed(state, {"kind": "move", "color": color, "x": action.x,
                                     "y": action.y}))
         if kind is Pass:
             nxt = game.pass_move(c)
-            return (evolve(state, game=nxt, undo=None),
+            return (nxt, None, state.accepted,
                     _lapsed(state, {"kind": "pass", "color": color, "phase": nxt.phase}))
         if kind is Resign:
             nxt = game.resign(c)
-            return (replace(state, game=nxt, undo=None, accepted=frozenset()),
+            return (nxt, None, frozenset(),
                     {"kind": "resign", "color": color, "result": nxt.result})
         if kind is Timeout:
             flag_at = state.clock.flag_at()
             nxt = game.timeout(c)
-            return (replace(state, game=nxt, undo=None, accepted=frozenset()),
+            return (nxt, None, frozenset(),
                     {"kind": "timeout", "color": color, "result": nxt.result,
                      "flag_at": flag_at})
         if kind is Forfeit:
             nxt = game.finish(f"{_OTHER[color][0].upper()}+F")
-            return (replace(state, game=nxt, undo=None, accepted=frozenset()),
+            return (nxt, None, frozenset(),
                     {"kind": "forfeit", "color": color, "result": nxt.result})
         if kind is Undo:
-            return (replace(state, game=game.undo(), undo=None),
-                    {"kind": "undo", "color": color})
+            return game.undo(), None, state.accepted, {"kind": "undo", "color": color}
         if kind is MarkDead:
             nxt = game.mark_dead((action.x, action.y), action.dead)
-            return (replace(state, game=nxt, accepted=frozenset()),
+            return (nxt, state.undo, frozenset(),
                     _withdrawn(state, {"kind": "dead_marked", "color": color, "x": action.x,
                                        "y": action.y, "dead": action.dead}))
         if kind is ResumePlay:
-            return (replace(state, game=game.resume(), accepted=frozenset()),
+            return (game.resume(), state.undo, frozenset(),
                     _withdrawn(state, {"kind": "play_resumed", "color": color}))
         if kind is AcceptScore:
             if game.phase != "scoring":
                 raise WrongPhase("accept_score", game.phase)
             accepted = state.accepted | {color}
             if len(accepted) < 2:
-                return (replace(state, accepted=accepted),
-                        {"kind": "score_accepted", "color": color})
+                return game, state.undo, accepted, {"kind": "score_accepted", "color": color}
             nxt = game.finish_by_score()
-            return (replace(state, game=nxt, accepted=frozenset()),
+            return (nxt, state.undo, frozenset(),
                     {"kind": "finished", "color": color, "result": nxt.result})
         raise AssertionError(f"unknown action {action!r}")  # pragma: no cover
 
@@ -446,21 +454,22 @@ class GoRules(GameBase):
 
     def _scoring_timeout(self, state: GoState, now: float) -> tuple[GoState, Event]:
         nxt = state.game.finish_by_score()
-        done = replace(state, game=nxt, accepted=frozenset())
-        return (self._clocked(state, done, "black", ScoringTimeout(), now),
+        return (self._clocked(state, nxt, state.undo, frozenset(), "black", ScoringTimeout(),
+                              now),
                 {"kind": "finished", "reason": "scoring_timeout", "result": nxt.result})
 
-    def _clocked(self, before: GoState, after: GoState, color: str, action: Action,
-                 now: float) -> GoState:
-        """`after` with the clock, the clocks kept for undo and the scoring start that
-        `action` at `now` leads to."""
+    def _clocked(self, before: GoState, game: GoGame, undo: PendingUndo | None,
+                 accepted: frozenset[str], color: str, action: Action, now: float) -> GoState:
+        """The state after `action` at `now` (the rules' `game`, `undo` and `accepted`): with
+        the clock, the clocks kept for undo and the scoring start it leads to. The one copy of
+        the state a change makes."""
         clock = before.clock
         stack = before.clocks
         kind = type(action)
         if kind is Move or kind is Pass:
             stack = ClockStack(clock, stack)
             try:
-                if self.turn(after) != color:
+                if _turn(game) != color:
                     clock = clock.moved(_color(color), now)
                 elif clock.flagged(now) == color:  # a play that keeps the turn (handicap)
                     raise FlagFell(color, clock.flag_at_ms() or 0, to_ms(now))
@@ -469,9 +478,9 @@ class GoRules(GameBase):
                                  f"too late: {flag}") from None
         elif kind is Undo and stack is not None:
             clock, stack = clock.undo(stack.clock), stack.below
-        phase = after.game.phase
+        phase = game.phase
         if phase in ("playing", "placement") and clock.phase is Phase.PAUSED:
-            turn = self.turn(after)
+            turn = _turn(game)
             assert turn is not None
             clock = clock.resume(_color(turn), now)
         elif phase == "scoring" and clock.phase is Phase.RUNNING:
@@ -483,7 +492,7 @@ class GoRules(GameBase):
             scoring_since = None
         elif before.game.phase != "scoring":
             scoring_since = now
-        return evolve(after, clock=clock, clocks=stack, scoring_since=scoring_since)
+        return GoState(game, clock, accepted, undo, stack, scoring_since)
 
     # -- deadlines and absence -----------------------------------------------------------------
 
@@ -536,7 +545,7 @@ class GoRules(GameBase):
             },
             "turn": self.turn(state) if phase == "playing" else None,
             "undo": None if undo is None else {"color": undo.color, "rev": undo.rev},
-            "clock": {"as_of": now, "phase": clock.phase.value, "running": clock.running,
+            "clock": {"as_of": now, "phase": _CLOCK_PHASE[clock.phase], "running": clock.running,
                       "flag_at": clock.flag_at()},
             "board": game.board_rows(),
             "handicap_left": game.handicap_left,
