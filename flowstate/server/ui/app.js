@@ -159,26 +159,39 @@ async function showBlob(alias, dataRev) {
 // -- delays and stats ------------------------------------------------------------------------
 
 let delaysBusy = null;
+let delaysAgain = false;
 
-async function refreshDelays() {
-  if (delaysBusy) return delaysBusy;  // one reload at a time; events meanwhile are covered
+// One reload at a time. An event that arrives while one is in flight may postdate the list
+// that reload already read, so it asks for one more reload when this one is done.
+function refreshDelays() {
+  if (delaysBusy) {
+    delaysAgain = true;
+    return delaysBusy;
+  }
   delaysBusy = (async () => {
-    const { delays, more, now } = await getJSON("api/v1/delays", { limit: 200 });
-    const body = $("#delays tbody");
-    clear(body);
-    delays.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    for (const d of delays) {
-      body.append(el("tr", { "data-seq": d.seq, "data-id": d.state.id },
-        el("td", {}, d.seq),
-        el("td", { class: "id" }, d.state.id),
-        el("td", {}, d.state.transition.to),
-        el("td", { class: "time", title: time(d.at) }, `${time(d.at)} (${relative(d.at - now)})`),
-        el("td", {}, d.commit ? "yes" : "no")));
-    }
-    if (!delays.length) body.append(el("tr", { class: "empty" }, el("td", { colspan: 5 }, "none")));
-    $("#delays-more").hidden = !more;
+    do {
+      delaysAgain = false;
+      await loadDelays();
+    } while (delaysAgain);
   })().finally(() => { delaysBusy = null; });
   return delaysBusy;
+}
+
+async function loadDelays() {
+  const { delays, more, now } = await getJSON("api/v1/delays", { limit: 200 });
+  const body = $("#delays tbody");
+  clear(body);
+  delays.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  for (const d of delays) {
+    body.append(el("tr", { "data-seq": d.seq, "data-id": d.state.id },
+      el("td", {}, d.seq),
+      el("td", { class: "id" }, d.state.id),
+      el("td", {}, d.state.transition.to),
+      el("td", { class: "time", title: time(d.at) }, `${time(d.at)} (${relative(d.at - now)})`),
+      el("td", {}, d.commit ? "yes" : "no")));
+  }
+  if (!delays.length) body.append(el("tr", { class: "empty" }, el("td", { colspan: 5 }, "none")));
+  $("#delays-more").hidden = !more;
 }
 
 let statsTimer = null;
