@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from .conftest import screenshot
 
@@ -207,3 +207,30 @@ def test_pending_delay_is_listed_then_gone_when_it_fires(
     expect(row).to_have_count(0, timeout=5000)
     states = page.get_by_role("table", name="States", exact=True)
     expect(states.locator("tr[data-id='reminder-1'][data-rev='3']")).to_contain_text("fired=yes")
+
+
+def test_a_delay_committed_while_the_list_loads_is_still_listed(
+    app: Proc, flowstate_server: str, new_page: object
+) -> None:
+    """The page's first load of the delays list is held in the network until a delay has been
+    committed and its `delays` event has reached the page, then answered with the list as it
+    was before the commit: the page must load the list once more, not drop the event."""
+    held: list[bool] = []
+
+    def hold_first(route: Route) -> None:
+        if held:
+            route.continue_()
+            return
+        held.append(True)
+        stale = route.fetch()  # the list before the delay
+        app.send("delay reminder-2 8")
+        time.sleep(1.0)  # the browser receives the `delays` event while this load is pending
+        route.fulfill(response=stale)
+
+    page = new_page()  # type: ignore[operator]
+    page.route("**/api/v1/delays*", hold_first)
+    page.goto(flowstate_server)
+    expect(page.get_by_role("status", name="Stream")).to_have_text("live")
+    delays = page.get_by_role("table", name="Delayed states")
+    expect(delays.locator("tr[data-id='reminder-2']")).to_have_count(1, timeout=4000)
+    assert held == [True]
