@@ -212,25 +212,26 @@ def test_pending_delay_is_listed_then_gone_when_it_fires(
 def test_a_delay_committed_while_the_list_loads_is_still_listed(
     app: Proc, flowstate_server: str, new_page: object
 ) -> None:
-    """The page's first load of the delays list is held in the network until a delay has been
-    committed and its `delays` event has reached the page, then answered with the list as it
-    was before the commit: the page must load the list once more, not drop the event."""
-    held: list[bool] = []
+    """The page's first load of the delays list is held in the network while a delay is
+    committed and its events reach the page, then answered with the list as it was before
+    the commit: the page must load the list once more, not drop the event."""
+    held: list[Route] = []
 
     def hold_first(route: Route) -> None:
         if held:
             route.continue_()
-            return
-        held.append(True)
-        stale = route.fetch()  # the list before the delay
-        app.send("delay reminder-2 8")
-        time.sleep(1.0)  # the browser receives the `delays` event while this load is pending
-        route.fulfill(response=stale)
+        else:
+            held.append(route)  # answered below
 
     page = new_page()  # type: ignore[operator]
     page.route("**/api/v1/delays*", hold_first)
-    page.goto(flowstate_server)
-    expect(page.get_by_role("status", name="Stream")).to_have_text("live")
+    with page.expect_request("**/api/v1/stats*"):  # the stream is open, the list load held
+        page.goto(flowstate_server)
+    assert len(held) == 1
+    stale = held[0].fetch()  # the list before the delay
+    # the page refreshes its stats on the commit's events: they have reached it
+    with page.expect_request("**/api/v1/stats*"):
+        app.send("delay reminder-2 8")
+    held[0].fulfill(response=stale)
     delays = page.get_by_role("table", name="Delayed states")
-    expect(delays.locator("tr[data-id='reminder-2']")).to_have_count(1, timeout=4000)
-    assert held == [True]
+    expect(delays.locator("tr[data-id='reminder-2']")).to_have_count(1)
