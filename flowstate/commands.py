@@ -13,6 +13,7 @@ from flowstate.snapshots import DelayedEntry
 from flowstate.state import State, StateCtx, _check_str_map
 
 __all__ = [
+    "ARCHIVE_ANNOTATION",
     "DEAD_LETTER",
     "DELAY_COMMIT_ANNOTATION",
     "DELAY_UNTIL_ANNOTATION",
@@ -41,6 +42,7 @@ __all__ = [
     "StoreDataCommand",
     "TransitCommand",
     "UnstackCommand",
+    "archived",
     "commit",
     "delay",
     "delay_until",
@@ -52,6 +54,7 @@ __all__ = [
     "get_state_by_id",
     "get_state_by_labels",
     "get_states",
+    "mark_archived",
     "noop",
     "park",
     "parked",
@@ -65,6 +68,8 @@ __all__ = [
 DELAY_UNTIL_ANNOTATION = "flowstate.delay.until"
 DELAY_COMMIT_ANNOTATION = "flowstate.delay.commit"
 RECOVERY_ENABLED_ANNOTATION = "flowstate.recovery.enabled"
+#: "true" on a version whose state is done with: a driver may keep it out of memory
+ARCHIVE_ANNOTATION = "flowstate.archive"
 RECOVERY_ATTEMPT_ANNOTATION = "flowstate.recovery.attempt"
 RECOVERY_MAX_ATTEMPTS_ANNOTATION = "flowstate.recovery.max_attempts"
 RECOVERY_RETRY_AFTER_ANNOTATION = "flowstate.recovery.retry_after"
@@ -487,6 +492,21 @@ def parked(state: State) -> bool:
 def delayed(state: State) -> bool:
     """True when this version was produced by a delay firing (or is a delayed snapshot)."""
     return bool(state.transition.annotations.get(DELAY_UNTIL_ANNOTATION))
+
+
+def mark_archived(ctx: StateCtx) -> None:
+    """Mark the next committed version of this state archived: the state is done with (a
+    finished game, a closed order). It stays stored and readable like any other version (by
+    id, by `get_states`, by watchers), but a driver may keep it out of memory: the memory
+    driver with a snapshot file drops it from memory once it is out of the retained history
+    and on disk, and does not load it at start. A later commit without the mark makes the
+    state an ordinary one again."""
+    ctx.current.annotations[ARCHIVE_ANNOTATION] = "true"
+
+
+def archived(state: State) -> bool:
+    """True when this version was committed with `mark_archived`."""
+    return state.annotations.get(ARCHIVE_ANNOTATION) == "true"
 
 
 def disable_recovery(ctx: StateCtx) -> None:

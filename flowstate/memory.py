@@ -10,6 +10,14 @@ Indexes (nothing scans the whole log):
 History is boundable: with `history_limit=N` only the newest N versions are kept, plus the
 latest version of every state. Queries that need older versions raise `HistoryTrimmedError`.
 
+Archived states (`mark_archived`) leave memory: with a bounded history and a snapshot backend
+that can read back (`ColdStore`, as `SqliteSnapshots`), a state whose latest version is
+archived, parked, references no data, is older than the retained history and is on disk is
+dropped from memory at the next commit; only its `(id, rev)` stays, for the rev check. Reads
+by id and `latest_only` queries over the trimmed history read it from the file; the
+synchronous twins (`get`, `query`, `latest_states`) see only what is in memory. A start loads
+archived states' `(id, rev)` only.
+
 It implements `Driver` (`flowstate/driver.py`) with coroutines that never suspend, and keeps
 synchronous twins of its reads (`get`, `query`, `latest_states`, ...) for tests and tools.
 One process owns it: with `snapshots`, the file is locked to this process while open.
@@ -28,12 +36,13 @@ from flowstate.commands import (
     GetDelayedStatesResult,
     GetStatesCommand,
     GetStatesResult,
+    archived,
     labels_match,
     recovery_enabled,
 )
 from flowstate.driver import CommitRequest, DriverEvents
 from flowstate.errors import HistoryTrimmedError, RevMismatchError, UsageError
-from flowstate.snapshots import CommitBatch, DelayedEntry, Loaded, Snapshots
+from flowstate.snapshots import ColdStore, CommitBatch, DelayedEntry, Loaded, Snapshots
 from flowstate.state import DATA_ANNOTATION_PREFIX as DATA_PREFIX
 from flowstate.state import FrozenDict, State, seal
 
@@ -95,6 +104,13 @@ class MemoryDriver:
         # due delays of flows at their concurrency limit: still pending, claimed later
         self._waiting: dict[str, deque[int]] = {}
         self._last_at = 0.0  # commit times never decrease
+        # archived states out of memory: id -> rev of the latest version (on disk only)
+        self._cold: dict[str, int] = {}
+        # archived latest versions waiting to leave memory: (snapshot ticket, rev, id)
+        self._archiving: deque[tuple[int, int, str]] = deque()
+        self._cold_store: ColdStore | None = (
+            snapshots if snapshots is not None and hasattr(snapshots, "read_cold") else None  # type: ignore[assignment]
+        )
         self._events: DriverEvents | None = None
         self._opened = False
         self._loaded = False
@@ -175,6 +191,11 @@ class MemoryDriver:
             if entry.commit:
                 self._commit_delays.setdefault(entry.state.id, set()).add(entry.seq)
         self._delay_seq = max([loaded.delay_seq, *self._delays.keys()])
+        self._cold.update(loaded.cold)  # left on disk by the backend
+        if self._cold_store is not None and self.history_limit is not None:
+            for state in sorted(self._latest.values(), key=lambda s: s.rev):
+                if archived(state):
+                    self._archiving.append((0, state.rev, state.id))
 
     # -- counters ----------------------------------------------------------------------------
 
@@ -203,7 +224,17 @@ class MemoryDriver:
 
     def latest_rev(self, id: str) -> int:
         state = self._latest.get(id)
-        return state.rev if state is not None else 0
+        return state.rev if state is not None else self._cold.get(id, 0)
+
+    @property
+    def resident_states(self) -> int:
+        """States whose latest version is in memory."""
+        return len(self._latest)
+
+    @property
+    def archived_states(self) -> int:
+        """Archived states out of memory (their latest version is on disk only)."""
+        return len(self._cold)
 
     def get(self, id: str, rev: int = 0) -> State | None:
         latest = self._latest.get(id)
@@ -366,7 +397,15 @@ class MemoryDriver:
     # -- the Driver reads (coroutines that never suspend) ----------------------------------------
 
     async def read_state(self, id: str, rev: int = 0) -> State | None:
-        return self.get(id, rev)
+        state = self.get(id, rev)
+        if state is None and self._cold:
+            cold = self._cold.get(id)
+            if cold is not None and (rev == 0 or rev == cold) and self._cold_store is not None:
+                found = await self._cold_store.read_cold([cold])
+                if found and found[0].id == id:
+                    return found[0]
+                return self.get(id, rev)  # committed again meanwhile (and superseded on disk)
+        return state
 
     async def read_latest(
         self, ors: tuple[dict[str, str], ...], max_rev: int | None = None
@@ -374,7 +413,45 @@ class MemoryDriver:
         return self.latest_by_labels_any(ors, max_rev)
 
     async def read_states(self, cmd: GetStatesCommand) -> GetStatesResult:
-        return self.query(cmd)
+        result = self.query(cmd)
+        if (self._cold and cmd.latest_only and not cmd.since_latest
+                and cmd.since_rev < self._first_rev - 1):
+            return await self._with_cold(cmd, result)
+        return result
+
+    async def _with_cold(self, cmd: GetStatesCommand, hot: GetStatesResult) -> GetStatesResult:
+        """A `latest_only` answer over the trimmed history with the archived states on disk
+        merged in: their labels are read in rev order and filtered first, then the matches'
+        bodies; reading stops once more than a page matched, so paging through N archived
+        states reads each about once."""
+        store = self._cold_store
+        assert store is not None
+        cold = self._cold
+        limit = cmd.limit
+        # hot answers past the page's last hot rev cannot be on this page: neither can cold
+        bound = self._first_rev
+        if hot.more and hot.states:
+            bound = min(bound, hot.states[-1].rev)
+        found: list[State] = []
+        after = cmd.since_rev
+        while len(found) <= limit:
+            want = limit + 1 - len(found)
+            rows = await store.read_cold_labels(after, bound, max(want, 100))
+            if not rows:
+                break
+            after = rows[-1][0]
+            revs = [rev for rev, id, labels in rows if cold.get(id) == rev
+                    and (not cmd.labels or labels_match(cmd.labels, labels))]
+            if len(revs) > want:  # read no more bodies than the page can take
+                revs = revs[:want]
+                after = revs[-1]
+            for state in await store.read_cold(revs):
+                if cold.get(state.id) == state.rev and cmd.matches(state):
+                    found.append(state)
+        if not found:
+            return hot
+        merged = sorted([*hot.states, *found], key=lambda s: s.rev)
+        return GetStatesResult(merged[:limit], hot.more or len(merged) > limit)
 
     async def read_data(self, rev: int) -> tuple[bytes, Mapping[str, str]] | None:
         return self._datas.get(rev)
@@ -486,9 +563,11 @@ class MemoryDriver:
         states = request.states
         conflicts: list[str] | None = None
         expected = request.expected  # one per state (zip(strict=True) costs 0.3 us)
+        cold = self._cold
         for i, state in enumerate(states):
             stored = latest.get(state.id)
-            if (stored.rev if stored is not None else 0) != expected[i]:
+            if (stored.rev if stored is not None else
+                    cold.get(state.id, 0) if cold else 0) != expected[i]:
                 if conflicts is None:
                     conflicts = []
                 conflicts.append(state.id)
@@ -536,6 +615,8 @@ class MemoryDriver:
             self._log.append(state)
             self._index(state)
             previous = self._latest.get(state.id)
+            if previous is None and self._cold:
+                self._cold.pop(state.id, None)
             self._latest[state.id] = state
             self._ref_datas(state, +1)
             if previous is not None and previous.rev < self._first_rev:
@@ -560,9 +641,33 @@ class MemoryDriver:
                     self._prune_delays(state, batch)
         if self.history_limit is not None:
             self._trim(self.history_limit)
-        if self.snapshots is not None:
-            return self.snapshots.record(batch)
-        return 0
+        if self.snapshots is None:
+            return 0
+        ticket = self.snapshots.record(batch)
+        if self._cold_store is not None and self.history_limit is not None:
+            for state in batch.states:
+                if archived(state):
+                    self._archiving.append((ticket, state.rev, state.id))
+            if self._archiving:
+                self._evict()
+        return ticket
+
+    def _evict(self) -> None:
+        """Let archived latest versions go that are older than the history and on disk."""
+        store = self._cold_store
+        assert store is not None
+        durable = store.durable_ticket
+        first = self._first_rev
+        queue = self._archiving
+        latest = self._latest
+        while queue and queue[0][0] <= durable and queue[0][1] < first:
+            _, rev, id = queue.popleft()
+            state = latest.get(id)
+            if (state is None or state.rev != rev or state.transition.to
+                    or any(key.startswith(DATA_PREFIX) for key in state.annotations)):
+                continue  # committed again, in flight, or holding data: it stays
+            del latest[id]
+            self._cold[id] = rev
 
     def _prune_delays(self, state: State, batch: CommitBatch) -> None:
         """Drop committing delays of `state` taken from another rev: their rev-checked commit

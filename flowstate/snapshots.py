@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from flowstate.state import State
 
-__all__ = ["CommitBatch", "DelayedEntry", "Loaded", "Snapshots"]
+__all__ = ["ColdStore", "CommitBatch", "DelayedEntry", "Loaded", "Snapshots"]
 
 
 @dataclass(slots=True)
@@ -42,6 +43,8 @@ class Loaded:
     head_rev: int = 0
     data_rev: int = 0
     delay_seq: int = 0
+    #: archived states older than the retained history, left on disk: (id, rev) of each
+    cold: list[tuple[str, int]] = field(default_factory=list)
 
 
 class Snapshots(Protocol):
@@ -73,3 +76,26 @@ class Snapshots(Protocol):
 
     @property
     def healthy(self) -> bool: ...
+
+
+class ColdStore(Protocol):
+    """What a backend offers to keep archived states out of memory (optional: the memory
+    driver keeps everything in memory with a backend that lacks it)."""
+
+    @property
+    def durable_ticket(self) -> int:
+        """Every batch with a ticket up to this one is on disk."""
+        ...
+
+    async def read_cold(self, revs: Sequence[int]) -> list[State]:
+        """The versions stored at `revs`, read from disk, ascending by rev (a rev that is
+        not there is left out)."""
+        ...
+
+    async def read_cold_labels(
+        self, after_rev: int, before_rev: int, limit: int = 2000
+    ) -> list[tuple[int, str, dict[str, str]]]:
+        """`(rev, id, labels)` of the first `limit` archived versions stored with after_rev
+        < rev < before_rev, ascending by rev (superseded ones included: the caller
+        filters)."""
+        ...

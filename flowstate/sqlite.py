@@ -86,7 +86,7 @@ log = logging.getLogger("flowstate.sqlite")
 
 DURABILITY_MODES = ("default", "strict")
 
-_INSERT_STATE = "INSERT OR REPLACE INTO states (rev, id, body) VALUES "
+_INSERT_STATE = "INSERT OR REPLACE INTO states (rev, id, body, cold) VALUES "
 _INSERT_DATA = "INSERT OR REPLACE INTO datas (rev, blob, annotations) VALUES "
 _INSERT_DELAY = "INSERT OR REPLACE INTO delays (seq, at, do_commit, id, rev, body) VALUES "
 _DELETE_DELAY = "DELETE FROM delays WHERE seq IN "
@@ -277,7 +277,16 @@ class SqliteSnapshots:
             str(name): int(value)
             for name, value in await db.execute_fetchall("SELECT name, value FROM counters")
         }
-        rows = await db.execute_fetchall("SELECT rev, id, body FROM states ORDER BY rev")
+        oldest = counters.get("oldest_rev", 1)
+        # archived versions older than the retained history stay on disk: only (id, rev)
+        rows = await db.execute_fetchall(
+            "SELECT rev, id, body FROM states WHERE cold IS NULL OR rev >= ? ORDER BY rev",
+            (oldest,),
+        )
+        cold_rows = list(await db.execute_fetchall(
+            "SELECT rev, id FROM states WHERE cold IS NOT NULL AND rev < ? ORDER BY rev",
+            (oldest,),
+        ))
         datas = decode_datas(
             await db.execute_fetchall("SELECT rev, blob, annotations FROM datas ORDER BY rev")
         )
@@ -291,8 +300,20 @@ class SqliteSnapshots:
         latest: dict[str, State] = {}
         for state in states:
             latest[state.id] = state
+        cold: dict[str, int] = {}
+        for rev, id in cold_rows:
+            hot = latest.get(id)
+            if hot is not None and hot.rev > rev:
+                self._supersede(rev, self._pending)  # a leftover below a newer version
+                continue
+            if id in cold:
+                self._supersede(cold[id], self._pending)  # ascending: this one is newer
+            cold[id] = rev
+        for id in [id for id in cold if id in latest]:
+            state = latest.pop(id)  # a leftover older version, not archived, below the cold one
+            states.remove(state)
+            self._supersede(state.rev, self._pending)
         # retained history: the contiguous run of revs ending at the newest, from oldest_rev
-        oldest = counters.get("oldest_rev", 1)
         start = len(states)
         while start > 0:
             state = states[start - 1]
@@ -300,12 +321,14 @@ class SqliteSnapshots:
                 break
             start -= 1
         history = states[start:]
-        head = max(counters.get("head_rev", 0), states[-1].rev if states else 0)
+        newest = max(states[-1].rev if states else 0, cold_rows[-1][0] if cold_rows else 0)
+        head = max(counters.get("head_rev", 0), newest)
         self._head_rev = head
         self._data_rev = max([counters.get("data_rev", 0), *(d[0] for d in datas)])
         self._delay_seq = max([counters.get("delay_seq", 0), *(d.seq for d in delays)])
         self._oldest_rev = history[0].rev if history else head + 1
         self._latest_rev = {id: s.rev for id, s in latest.items()}
+        self._latest_rev.update(cold)
         for state in states:
             if latest[state.id] is not state:
                 self._supersede(state.rev, self._pending)  # a leftover below: deleted next
@@ -317,6 +340,7 @@ class SqliteSnapshots:
             head_rev=head,
             data_rev=self._data_rev,
             delay_seq=self._delay_seq,
+            cold=list(cold.items()),
         )
 
     async def close(self) -> None:
@@ -426,6 +450,41 @@ class SqliteSnapshots:
         self._waiters.append((ticket, future))
         self._kick.set()
         await future
+
+    async def read_cold(self, revs: Sequence[int]) -> list[State]:
+        """The versions stored at `revs`, from the file (archived versions the driver let
+        go), ascending by rev; a rev that is not there is left out."""
+        db = self._db
+        if db is None:
+            raise UsageError(f"snapshot file {self.path!r} is not open")
+        found: list[Any] = []
+        try:
+            for i in range(0, len(revs), 500):
+                part = list(revs[i:i + 500])
+                found.extend(await db.execute_fetchall(
+                    f"SELECT rev, id, body FROM states WHERE rev IN {_values(1, len(part))}",
+                    part))
+        except sqlite3.Error as exc:
+            raise SnapshotWriteError(self.path, *describe(exc), self.queued_batches) from exc
+        found.sort(key=lambda row: row[0])
+        return [decode_state(id, rev, body) for rev, id, body in found]
+
+    async def read_cold_labels(
+        self, after_rev: int, before_rev: int, limit: int = 2000
+    ) -> list[tuple[int, str, dict[str, str]]]:
+        """`(rev, id, labels)` of the first `limit` archived versions stored with after_rev <
+        rev < before_rev, ascending (the labels column only: bodies are read for the
+        matches)."""
+        db = self._db
+        if db is None:
+            raise UsageError(f"snapshot file {self.path!r} is not open")
+        try:
+            rows = await db.execute_fetchall(
+                "SELECT rev, id, cold FROM states WHERE cold IS NOT NULL AND rev > ? AND rev < ?"
+                " ORDER BY rev LIMIT ?", (after_rev, before_rev, limit))
+        except sqlite3.Error as exc:
+            raise SnapshotWriteError(self.path, *describe(exc), self.queued_batches) from exc
+        return [(rev, id, orjson.loads(labels)) for rev, id, labels in rows]
 
     def trimmed(self, oldest_rev: int) -> None:
         """History before `oldest_rev` may go: the next flush deletes the versions below it
@@ -592,7 +651,7 @@ class SqliteSnapshots:
         await self._set_synchronous(db, "FULL" if strict else "NORMAL")
         await db.execute("BEGIN")
         try:
-            await _insert(db, _INSERT_STATE, 3, job.states)
+            await _insert(db, _INSERT_STATE, 4, job.states)
             await _insert(db, _INSERT_DATA, 3, job.datas)
             await _insert(db, _INSERT_DELAY, 6,
                           [encode_delay(entry) for entry in job.delays_added.values()])

@@ -2,15 +2,18 @@
 
 The only I/O here is `migrate`, through the aiosqlite connection `SqliteSnapshots` opened.
 
-Layout (schema version 3):
+Layout (schema version 4):
 
 - `flowstate_schema(version)`: one row, the schema version of the file;
 - `counters(name, value)`: `head_rev`, `data_rev`, `delay_seq` (so counters survive even when
   the rows that carried them were deleted), `oldest_rev` (the oldest retained history version)
   and `opens` (bumped at every start: it proves the file is writable before we run);
-- `states(rev, id, body)`: one row per committed version; `body` is orjson
+- `states(rev, id, body, cold)`: one row per committed version; `body` is orjson
   `[labels, annotations, committed_at, transition.to, transition.annotations]` (version 2
-  indexed it by `(id, rev)` for compaction; version 3 dropped that index again);
+  indexed it by `(id, rev)` for compaction; version 3 dropped that index again); `cold`
+  (version 4) is NULL, or the version's labels (orjson) when it was committed archived
+  (`mark_archived`): the memory driver keeps such a version out of memory once it is older
+  than the retained history, so a start reads only its `(id, rev)` and a query its labels;
 - `datas(rev, blob, annotations)`;
 - `delays(seq, at, do_commit, id, rev, body)`: pending delays, `body` encodes the frozen state
   snapshot the delay will commit.
@@ -25,6 +28,7 @@ from typing import Any
 import aiosqlite
 import orjson
 
+from flowstate.commands import archived
 from flowstate.errors import PersistenceError
 from flowstate.snapshots import DelayedEntry
 from flowstate.state import EMPTY, FrozenDict, State, Transition
@@ -45,7 +49,7 @@ __all__ = [
     "migrate",
 ]
 
-StateRow = tuple[int, str, bytes]
+StateRow = tuple[int, str, bytes, bytes | None]
 DataRow = tuple[int, bytes, bytes]
 DelayRow = tuple[int, float, int, str, int, bytes]
 
@@ -67,6 +71,8 @@ MIGRATIONS: list[Sequence[str]] = [
     ("CREATE INDEX states_by_id ON states (id, rev)",),
     # 2 -> 3: compaction tracks superseded revs in memory; the index cost 2.5x write speed
     ("DROP INDEX IF EXISTS states_by_id",),
+    # 3 -> 4: archived versions carry their labels beside the body (NULL: not archived)
+    ("ALTER TABLE states ADD COLUMN cold BLOB",),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -199,7 +205,8 @@ def _body(state: State) -> bytes:
 
 
 def encode_state(state: State) -> StateRow:
-    return (state.rev, state.id, _body(state))
+    cold = orjson.dumps(state.labels, default=_plain) if archived(state) else None
+    return (state.rev, state.id, _body(state), cold)
 
 
 def encode_delay(entry: DelayedEntry) -> DelayRow:

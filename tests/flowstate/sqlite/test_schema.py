@@ -100,8 +100,9 @@ def test_state_rows_round_trip(
     assert schema.decode_delay(schema.encode_delay(entry)) == entry
 
 
-def _reorder(row: tuple[int, str, bytes]) -> tuple[str, int, bytes]:
-    rev, id, body = row
+def _reorder(row: tuple[int, str, bytes, bytes | None]) -> tuple[str, int, bytes]:
+    rev, id, body, cold = row
+    assert cold is None  # not archived
     return id, rev, body
 
 
@@ -111,12 +112,13 @@ def _write_version_1_file(path: Path) -> None:
             conn.execute(sql)
         conn.execute("UPDATE flowstate_schema SET version = 1")
         state = State("old", 1, {"k": "v"}, {}, 7.0).frozen()
-        conn.execute("INSERT INTO states VALUES (?, ?, ?)", schema.encode_state(state))
+        conn.execute("INSERT INTO states VALUES (?, ?, ?)", schema.encode_state(state)[:3])
     conn.close()
 
 
 async def test_a_version_1_file_is_upgraded_to_the_current_schema(db_path: Path) -> None:
-    """The real migrations run in order: v1 rows load, the index of v2 is gone after v3."""
+    """The real migrations run in order: v1 rows load, the index of v2 is gone after v3, and
+    v4's `cold` column is there (NULL for the old rows: none of them is archived)."""
     _write_version_1_file(db_path)
     snapshots = SqliteSnapshots(db_path)
     loaded = await snapshots.open()
@@ -127,5 +129,6 @@ async def test_a_version_1_file_is_upgraded_to_the_current_schema(db_path: Path)
         indexes = conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'states_by_id'"
         ).fetchall()
+        cold = conn.execute("SELECT cold FROM states").fetchall()
     conn.close()
-    assert (version, indexes) == (schema.SCHEMA_VERSION, [])
+    assert (version, indexes, cold) == (schema.SCHEMA_VERSION, [], [(None,)])
