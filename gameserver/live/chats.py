@@ -18,7 +18,17 @@ from typing import Any
 
 import orjson
 
-from flowstate import Engine, RevMismatchError, State, StateCtx, commit, get_states, park
+from flowstate import (
+    Engine,
+    NotFoundError,
+    RevMismatchError,
+    State,
+    StateCtx,
+    commit,
+    get_state_by_id,
+    get_states,
+    park,
+)
 from gameserver.live.follow import Kind
 from gameserver.wire import frames
 
@@ -73,13 +83,20 @@ class Chats:
         """The lines of a game, from the store when they are not in memory."""
         if game_id in self._ctx:
             return self.lines(game_id)
-        cmd = get_states({"kind": KIND, "game": game_id}, latest_only=True, limit=1)
-        await self._engine.do(cmd)
-        assert cmd.result is not None
-        if not cmd.result.states:
+        state = await self._stored(game_id)
+        if state is None:
             return []
-        lines: list[Line] = orjson.loads(cmd.result.states[-1].annotation(LINES, "[]"))
+        lines: list[Line] = orjson.loads(state.annotation(LINES, "[]"))
         return lines
+
+    async def _stored(self, game_id: str) -> State | None:
+        """The game's chat as stored, by id (one lookup, in memory or on disk)."""
+        ctx = StateCtx.new(chat_id(game_id))
+        try:
+            await self._engine.do(get_state_by_id(ctx, ctx.current.id))
+        except NotFoundError:
+            return None
+        return ctx.committed
 
     def forget(self, game_id: str) -> None:
         """The game left memory: so does its chat (still in the store)."""
@@ -119,11 +136,9 @@ class Chats:
         self._publish(game_id, frames.chat(game_id, player_id, name, text, at))
 
     async def _reload(self, game_id: str) -> None:
-        cmd = get_states({"kind": KIND, "game": game_id}, latest_only=True, limit=1)
-        await self._engine.do(cmd)
-        assert cmd.result is not None
-        if cmd.result.states:
-            self._ctx[game_id] = StateCtx.from_state(cmd.result.states[-1])
+        state = await self._stored(game_id)
+        if state is not None:
+            self._ctx[game_id] = StateCtx.from_state(state)
 
     # -- lines said on other servers ---------------------------------------------------------
 

@@ -56,6 +56,7 @@ from flowstate import (
     commit,
     get_state_by_id,
     get_states,
+    mark_archived,
     park,
 )
 from gameserver.core.game import Game
@@ -236,27 +237,22 @@ class Matches:
                 self.finished.add(_finished_at(state), state.id, state.labels.get("game", ""))
             else:
                 live[state.id] = state
-        chunks: dict[str, dict[int, str]] = {}
-        async for state in self._latest({"kind": LOG_KIND}):
-            game_id, _, index = state.id.rpartition(".log.")
-            if game_id in live:
-                chunks.setdefault(game_id, {})[int(index)] = state.annotation(ACTIONS)
         for state in live.values():
-            own = chunks.get(state.id, {})
-            try:
-                match = from_record(state.annotation(RECORD), self.games,
-                                    [own[i] for i in range(len(own))])
-            except Exception:  # a record this server cannot replay must not stop the rest
-                log.exception("cannot rebuild game %s; it stays unavailable", state.id)
+            # the chunks of the live games only (archived: they may be on disk only)
+            match = await self._rebuild(state)
+            if match is None:  # a record this server cannot replay must not stop the rest
                 continue
             if not self.shared and match.present:  # nobody kept a socket across a restart
                 match = replace(match, present={})
             self._install(self._new_hub(match, StateCtx.from_state(state)))
-        async for state in self._latest({"kind": timers.KIND}):
-            hub = self.hubs.get(timers.game_of(state))
-            if hub is not None:
-                hub.timer = StateCtx.from_state(state)
-                hub.armed = timers.armed(state)
+        for hub in list(self.hubs.values()):  # the live games' timers (by id: see above)
+            ctx = StateCtx.new(timers.timer_id(hub.match.id))
+            try:
+                await self._engine.do(get_state_by_id(ctx, ctx.current.id))
+            except NotFoundError:
+                continue
+            hub.timer = StateCtx.from_state(ctx.committed)
+            hub.armed = timers.armed(ctx.committed)
         self.loaded.set()
         now = self._now()
         for hub in list(self.hubs.values()):
@@ -753,11 +749,13 @@ class Matches:
             current.annotations[SUMMARY] = orjson.dumps(
                 {**summary_view(match, hub.game, "finished"), "finished_at": finished_at}
             ).decode()
+            mark_archived(ctx)  # the store may keep it out of memory (docs/hardening.md)
         cmds: list[Command] = [park(ctx)]
         sealed = len(hub.match.log) if ctx.committed.rev else 0
         for index in range(sealed, len(match.log)):
             chunk = StateCtx.new(chunk_id(match.id, index), labels={"kind": LOG_KIND},
                                  annotations={ACTIONS: match.log[index]})
+            mark_archived(chunk)  # written once, read back only to rebuild the match
             cmds.append(park(chunk))
         armed = hub.armed
         due = outcome.deadline
@@ -766,6 +764,8 @@ class Matches:
                 hub.timer = StateCtx.new(timers.timer_id(match.id))
             if hub.timer is not None:
                 cmds.extend(timers.arm(hub.timer, match.id, due, outcome.at))
+                if due is None and finished_at is not None:
+                    mark_archived(hub.timer)
         hub.writing = match.rev
         try:
             await self._engine.do(commit(*cmds))
@@ -890,14 +890,14 @@ class Matches:
 
     async def _rebuild(self, state: State) -> Match | None:
         """A match from a version and its stored chunks (None, logged, if it cannot be)."""
-        data = record_data(state.annotation(RECORD))
-        chunks: list[str] = []
-        for index in range(data.get("base", 0) // CHUNK_ACTIONS):
-            ctx = StateCtx.new(chunk_id(state.id, index))
-            await self._engine.do(get_state_by_id(ctx, ctx.current.id))
-            chunks.append(ctx.committed.annotation(ACTIONS))
         try:
-            return from_record(data, self.games, chunks)
+            data = record_data(state.annotation(RECORD))
+            ctxs = [StateCtx.new(chunk_id(state.id, index))
+                    for index in range(data.get("base", 0) // CHUNK_ACTIONS)]
+            if ctxs:
+                await self._engine.do(*(get_state_by_id(ctx, ctx.current.id) for ctx in ctxs))
+            return from_record(data, self.games,
+                               [ctx.committed.annotation(ACTIONS) for ctx in ctxs])
         except Exception:
             log.exception("cannot rebuild game %s at rev %s", state.id, state.rev)
             return None

@@ -4,10 +4,13 @@ and `watch` from storage; a restart rebuilds only the live games."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 
+from flowstate import MemoryDriver
 from flowstate.testing import FakeClock
+from gameserver.core.match import CHUNK_ACTIONS
 from gameserver.settings import Settings
 from gameserver.testing import serve
 from tests.gameserver.helpers import memory_settings, play, start_game
@@ -73,3 +76,60 @@ async def test_a_restart_rebuilds_only_the_live_games(tmp_path: Path) -> None:
             game = (await http.get(f"/api/games/{done[0]}")).json()
         assert [g["id"] for g in listed["games"]] == done[::-1] and listed["total"] == 3
         assert game["result"] == "W+R"
+
+
+async def _passes(alice: Any, bob: Any, game_id: str, count: int) -> None:
+    """`count` passes-and-undo-free moves: alternate passes would end the game, so each
+    player plays a stone on its own row, left to right."""
+    rev = 2
+    for i in range(count):
+        mover, other = (alice, bob) if i % 2 == 0 else (bob, alice)
+        row = (i % 2) * 2 + (i // 18) * 4
+        await play(mover, [other], game_id, rev, (i // 2) % 9, row)
+        rev += 1
+
+
+async def test_finished_games_leave_the_store_memory_too(tmp_path: Path) -> None:
+    """A finished game's state, its timer and its sealed chunks are archived in the store:
+    once out of the store's history window and on disk they leave its memory as well (only
+    their id and rev stay), are read back from the file when asked for, and a restart does
+    not load them; the live game with chunks of its own is rebuilt whole."""
+    clock = FakeClock()
+    settings = Settings(db=str(tmp_path / "games.sqlite3"), loop="none", history_limit=20)
+    async with serve(settings, clock=clock) as server:
+        done = []
+        for _ in range(3):
+            alice, bob, game_id = await start_game(server, time_control={
+                "system": "fischer", "main": 600, "increment": 5, "max": 900})
+            await _passes(alice, bob, game_id, CHUNK_ACTIONS + 2)  # one chunk sealed
+            await alice.request("resign", game_id=game_id)
+            done.append(game_id)
+            await clock.advance(1)
+        alice, bob, live = await start_game(server)
+        await _passes(alice, bob, live, CHUNK_ACTIONS + 3)
+        driver = server.runtime.engine.driver
+        assert isinstance(driver, MemoryDriver)
+        await server.runtime.engine.driver.snapshots.flush()  # type: ignore[attr-defined]
+        await alice.request("chat", game_id=live, text="a commit after the flush")
+        # each finished game: its state, its timer and its chunk
+        assert driver.archived_states >= 3 * 3
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            game = (await http.get(f"/api/games/{done[0]}")).json()
+            before = (await http.get(f"/api/games/{live}")).json()
+        assert (game["result"], len(game["moves"])) == ("W+R", CHUNK_ACTIONS + 2)
+        assert len(before["moves"]) == CHUNK_ACTIONS + 3
+
+    async with serve(settings, clock=clock) as server:
+        driver = server.runtime.engine.driver
+        assert isinstance(driver, MemoryDriver)
+        assert driver.archived_states >= 3 * 3
+        for game_id in done:
+            assert driver.get(game_id) is None  # not loaded
+        assert list(server.runtime.matches.hubs) == [live]
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            after = (await http.get(f"/api/games/{live}")).json()
+            listed = (await http.get("/api/games?phase=finished")).json()
+            sgf = (await http.get(f"/api/games/{done[1]}/sgf")).text
+        assert [g["id"] for g in listed["games"]] == done[::-1]
+        assert "RE[W+R]" in sgf
+        assert after["moves"] == before["moves"]
