@@ -436,7 +436,7 @@ class MemoryDriver:
         after = cmd.since_rev
         while len(found) <= limit:
             want = limit + 1 - len(found)
-            rows = await store.read_cold_labels(after, bound, max(want, 100))
+            rows = await store.read_cold_labels(after, bound, max(want, 100), cmd.labels)
             if not rows:
                 break
             after = rows[-1][0]

@@ -93,9 +93,11 @@ class ColdStore(Protocol):
         ...
 
     async def read_cold_labels(
-        self, after_rev: int, before_rev: int, limit: int = 2000
+        self, after_rev: int, before_rev: int, limit: int = 2000,
+        labels: tuple[dict[str, str], ...] = (),
     ) -> list[tuple[int, str, dict[str, str]]]:
         """`(rev, id, labels)` of the first `limit` archived versions stored with after_rev
-        < rev < before_rev, ascending by rev (superseded ones included: the caller
-        filters)."""
+        < rev < before_rev, ascending by rev, that may match `labels` (an OR of ANDs; a
+        backend may filter less, the caller checks again; superseded ones included: the
+        caller filters)."""
         ...

@@ -470,18 +470,22 @@ class SqliteSnapshots:
         return [decode_state(id, rev, body) for rev, id, body in found]
 
     async def read_cold_labels(
-        self, after_rev: int, before_rev: int, limit: int = 2000
+        self, after_rev: int, before_rev: int, limit: int = 2000,
+        labels: tuple[dict[str, str], ...] = (),
     ) -> list[tuple[int, str, dict[str, str]]]:
         """`(rev, id, labels)` of the first `limit` archived versions stored with after_rev <
-        rev < before_rev, ascending (the labels column only: bodies are read for the
-        matches)."""
+        rev < before_rev, ascending, whose labels match `labels` (an OR of ANDs; () matches
+        all). Only the labels column is read, filtered in SQL (`json_extract`): bodies are
+        read for the matches alone. Superseded versions may be among them (the caller
+        filters)."""
         db = self._db
         if db is None:
             raise UsageError(f"snapshot file {self.path!r} is not open")
+        where, params = _labels_filter(labels)
         try:
             rows = await db.execute_fetchall(
                 "SELECT rev, id, cold FROM states WHERE cold IS NOT NULL AND rev > ? AND rev < ?"
-                " ORDER BY rev LIMIT ?", (after_rev, before_rev, limit))
+                f"{where} ORDER BY rev LIMIT ?", (after_rev, before_rev, *params, limit))
         except sqlite3.Error as exc:
             raise SnapshotWriteError(self.path, *describe(exc), self.queued_batches) from exc
         return [(rev, id, orjson.loads(labels)) for rev, id, labels in rows]
@@ -729,6 +733,24 @@ async def _insert(db: aiosqlite.Connection, sql: str, width: int, rows: Sequence
 async def _delete(db: aiosqlite.Connection, sql: str, keys: Sequence[int]) -> None:
     for size, params in _grouped(keys, 1):
         await db.executemany(sql + _values(1, size), params)
+
+
+def _labels_filter(ors: tuple[dict[str, str], ...]) -> tuple[str, list[str]]:
+    """An SQL condition on the `cold` labels column for an OR of ANDs ("" when it cannot or
+    need not filter: the caller checks the labels again either way)."""
+    if not ors or any(not ands for ands in ors):
+        return "", []
+    clauses = []
+    params: list[str] = []
+    for ands in ors:
+        parts = []
+        for key, value in ands.items():
+            if '"' in key or "\\" in key:
+                return "", []  # not expressible as a quoted JSON path: filter in Python
+            parts.append("json_extract(CAST(cold AS TEXT), ?) = ?")
+            params.extend((f'$."{key}"', value))
+        clauses.append("(" + " AND ".join(parts) + ")")
+    return " AND (" + " OR ".join(clauses) + ")", params
 
 
 def _lock_path(path: str) -> str | None:

@@ -11,7 +11,7 @@ Layout (schema version 4):
 - `states(rev, id, body, cold)`: one row per committed version; `body` is orjson
   `[labels, annotations, committed_at, transition.to, transition.annotations]` (version 2
   indexed it by `(id, rev)` for compaction; version 3 dropped that index again); `cold`
-  (version 4) is NULL, or the version's labels (orjson) when it was committed archived
+  (version 4) is NULL, or the version's labels (JSON text) when it was committed archived
   (`mark_archived`): the memory driver keeps such a version out of memory once it is older
   than the retained history, so a start reads only its `(id, rev)` and a query its labels;
 - `datas(rev, blob, annotations)`;
@@ -49,7 +49,7 @@ __all__ = [
     "migrate",
 ]
 
-StateRow = tuple[int, str, bytes, bytes | None]
+StateRow = tuple[int, str, bytes, str | None]
 DataRow = tuple[int, bytes, bytes]
 DelayRow = tuple[int, float, int, str, int, bytes]
 
@@ -205,7 +205,8 @@ def _body(state: State) -> bytes:
 
 
 def encode_state(state: State) -> StateRow:
-    cold = orjson.dumps(state.labels, default=_plain) if archived(state) else None
+    # text, so that SQLite's json_extract can filter on it
+    cold = orjson.dumps(state.labels, default=_plain).decode() if archived(state) else None
     return (state.rev, state.id, _body(state), cold)
 
 

@@ -180,3 +180,32 @@ async def test_archived_versions_within_the_history_are_loaded_and_evicted_later
         ctx = StateCtx()
         await engine.do(get_state_by_id(ctx, "g"))
         assert ctx.committed == game.committed
+
+
+@pytest.mark.parametrize("labels", [{"kind": "game"}, {"a.b": "x", "kind": "game"},
+                                    {'q"k': "y"}, {"back\\slash": "z"}, {"ü": "ß"}])
+async def test_queries_over_archived_states_filter_any_label(
+    open_engine: OpenEngine, labels: dict[str, str]
+) -> None:
+    """The labels of archived states are filtered in SQL where a JSON path can say them and
+    in Python where not: either way exactly the matching states come back."""
+    async with open_engine(history_limit=HISTORY, flush_interval=3600) as engine:
+        driver = _memory(engine)
+        wanted = []
+        for i in range(4):
+            for match in (True, False):
+                ctx = StateCtx.new(f"s{i}{match}", labels=labels if match else {"kind": "x"})
+                mark_archived(ctx)
+                await engine.do(commit(park(ctx)))
+                if match:
+                    wanted.append((ctx.committed.id, ctx.committed.rev))
+        await _ordinary(engine, HISTORY + 1, "pad")
+        await snapshots_of(engine).flush()
+        await _ordinary(engine, 1, "next")
+        assert driver.archived_states == 8
+        found = await _all_latest(engine, labels, 3)
+        assert [pair for pair in found if pair[0].startswith("s")] == wanted  # not pad-*
+        either = get_states([labels, {"kind": "x"}], latest_only=True, limit=100)
+        await engine.do(either)
+        assert either.result is not None
+        assert len([s for s in either.result.states if s.id.startswith("s")]) == 8

@@ -100,7 +100,7 @@ def test_state_rows_round_trip(
     assert schema.decode_delay(schema.encode_delay(entry)) == entry
 
 
-def _reorder(row: tuple[int, str, bytes, bytes | None]) -> tuple[str, int, bytes]:
+def _reorder(row: tuple[int, str, bytes, str | None]) -> tuple[str, int, bytes]:
     rev, id, body, cold = row
     assert cold is None  # not archived
     return id, rev, body
