@@ -206,6 +206,8 @@ class Matches:
         self.on_evict: list[Callable[[str], None]] = []
         self.limits = limits or Limits()
         self.loaded = asyncio.Event()  # timer flows wait for it after a restart
+        #: set once the finished games in the store are indexed (`index_finished`)
+        self.indexed = asyncio.Event()
         self.hubs: dict[str, Hub] = {}
         self._by_player: dict[str, set[str]] = {}
         self.conflicts = 0  # commits that met a newer version (another writer) and retried
@@ -229,30 +231,20 @@ class Matches:
 
     async def load(self) -> None:
         """Rebuild every unfinished match from its latest record and chunks, then its timer.
-        Finished games are only indexed (they are read from the store when asked for), so
-        start-up time and memory follow the live games."""
-        live: dict[str, State] = {}
-        async for state in self._latest({"kind": KIND}):
-            if state.labels.get("phase") == "finished":
-                self.finished.add(_finished_at(state), state.id, state.labels.get("game", ""))
-            else:
-                live[state.id] = state
-        for state in live.values():
-            # the chunks of the live games only (archived: they may be on disk only)
-            match = await self._rebuild(state)
-            if match is None:  # a record this server cannot replay must not stop the rest
-                continue
-            if not self.shared and match.present:  # nobody kept a socket across a restart
-                match = replace(match, present={})
-            self._install(self._new_hub(match, StateCtx.from_state(state)))
-        for hub in list(self.hubs.values()):  # the live games' timers (by id: see above)
-            ctx = StateCtx.new(timers.timer_id(hub.match.id))
-            try:
-                await self._engine.do(get_state_by_id(ctx, ctx.current.id))
-            except NotFoundError:
-                continue
-            hub.timer = StateCtx.from_state(ctx.committed)
-            hub.armed = timers.armed(ctx.committed)
+        Only the live games are read (by their phase labels): finished ones are indexed by
+        `index_finished`, which the runtime runs next to the server, so start-up time and
+        memory follow the live games."""
+        phases = {"waiting", *(p for g in self.games.values() for p in g.phases)} - {"finished"}
+        # the latest version in a live phase of each game: within the store's history window
+        # that may be an older version of a game that has finished since, so each is read
+        # again by id and kept only if it is the latest
+        seen = [StateCtx.new(state.id) async for state in
+                self._latest([{"kind": KIND, "phase": p} for p in sorted(phases)])]
+        for i in range(0, len(seen), 500):
+            await self._engine.do(*(get_state_by_id(ctx, ctx.current.id)
+                                    for ctx in seen[i:i + 500]))
+        await self._install_live([ctx.committed for ctx in seen
+                                  if ctx.committed.labels.get("phase") != "finished"])
         self.loaded.set()
         now = self._now()
         for hub in list(self.hubs.values()):
@@ -264,7 +256,48 @@ class Matches:
                 # a plain delay already spent): judge it now
                 await self.fire(hub.match.id, timer.committed)
 
-    async def _latest(self, labels: dict[str, str]) -> AsyncIterator[State]:
+    async def _install_live(self, states: Sequence[State]) -> None:
+        for state in states:
+            # the chunks of the live games only (archived: they may be on disk only)
+            match = await self._rebuild(state)
+            if match is None:  # a record this server cannot replay must not stop the rest
+                continue
+            if not self.shared and match.present:  # nobody kept a socket across a restart
+                match = replace(match, present={})
+            self._install(self._new_hub(match, StateCtx.from_state(state)))
+            hub = self.hubs[state.id]
+            ctx = StateCtx.new(timers.timer_id(state.id))  # its timer (by id: see above)
+            try:
+                await self._engine.do(get_state_by_id(ctx, ctx.current.id))
+            except NotFoundError:
+                continue
+            hub.timer = StateCtx.from_state(ctx.committed)
+            hub.armed = timers.armed(ctx.committed)
+
+    async def index_finished(self) -> None:
+        """Index the finished games in the store (the listing of finished games waits for
+        it; `find` reads the store meanwhile). A start reads each one's last version once;
+        the server is serving its live games while this runs. A stored game in a phase no
+        served game declares (not rebuilt by `load`) is rebuilt here, with a warning."""
+        try:
+            late: list[State] = []
+            async for state in self._latest({"kind": KIND}):
+                if state.labels.get("phase") == "finished":
+                    self.finished.add(_finished_at(state), state.id,
+                                      state.labels.get("game", ""))
+                elif state.id not in self.hubs and state.labels.get("game") in self.games:
+                    log.warning("game %s is in phase %r, which its game does not declare; "
+                                "rebuilt late", state.id, state.labels.get("phase"))
+                    late.append(state)
+            await self._install_live(late)
+        except Exception:  # the live games are served anyway: say so, list what was found
+            log.exception("indexing the finished games failed; %d are listed",
+                          len(self.finished))
+        finally:
+            self.indexed.set()
+
+    async def _latest(self, labels: dict[str, str] | list[dict[str, str]]
+                      ) -> AsyncIterator[State]:
         since = 0
         while True:
             cmd = get_states(labels, since_rev=since, latest_only=True, limit=500)
@@ -357,7 +390,7 @@ class Matches:
         hub = self.hubs.get(game_id)
         if hub is not None:
             return hub
-        if not self.shared and game_id not in self.finished:
+        if not self.shared and game_id not in self.finished and self.indexed.is_set():
             raise NotFound(game_id)
         state = await self._stored(game_id)
         hub = self.hubs.get(game_id)
@@ -417,6 +450,7 @@ class Matches:
         """A page of finished games, newest first, each a `GameSummary` with `finished_at`
         (read from the store for games no longer in memory, in one engine call; a kept
         summary is passed on as the JSON it was stored as, an `orjson.Fragment`)."""
+        await self.indexed.wait()  # (right after a start: until the index is built)
         entries, nxt = self.finished.page(query.game, query.cursor, query.limit)
         stored = [StateCtx.new(game_id) for game_id, _ in entries
                   if game_id not in self.hubs]

@@ -130,7 +130,9 @@ class Runtime:
                           AddressBuckets(settings.api_requests_per_second,
                                          settings.api_request_burst))
             async with bots.running(), asyncio.TaskGroup() as tg:
-                tasks = [tg.create_task(follower.run(), name="gameserver-follow")]
+                tasks = [tg.create_task(follower.run(), name="gameserver-follow"),
+                         tg.create_task(matches.index_finished(),
+                                        name="gameserver-index-finished")]
                 if nodes is not None:
                     tasks.append(tg.create_task(nodes.run(), name="gameserver-heartbeat"))
                 if settings.tune_gc:
