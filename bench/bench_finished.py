@@ -72,11 +72,14 @@ async def restart(settings: Settings, clock: FakeClock) -> None:
     t0 = time.perf_counter()
     async with Runtime.running(settings, clock=clock) as rt:
         ready = time.perf_counter() - t0
+        await rt.matches.indexed.wait()
+        indexed = time.perf_counter() - t0
         gc.collect()
         print("after restart (a new process):", {
             **store_counts(rt), "hubs": len(rt.matches.hubs),
-            "finished_indexed": len(rt.matches.finished), "restart_s": round(ready, 2),
-            "rss_mb": round(rss_mb()), "rss_growth_mb": round(rss_mb() - before)})
+            "finished_indexed": len(rt.matches.finished), "ready_s": round(ready, 2),
+            "indexed_s": round(indexed, 2), "rss_mb": round(rss_mb()),
+            "rss_growth_mb": round(rss_mb() - before)})
 
 
 async def main() -> None:
