@@ -4,6 +4,7 @@ every task it starts."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -554,6 +555,13 @@ class Engine:
                     in_flight[at] = False  # waiting on its delay, not in flight
         else:
             follows = []
+        firing = None
+        if not consume and states:
+            firing = _FIRING.get()
+            if firing is not None and firing.seq:
+                consume = firing.seq  # the plain delay this flow runs for goes with it
+            else:
+                firing = None
         request = CommitRequest(
             states,
             expected,
@@ -570,6 +578,8 @@ class Engine:
         except BaseException:
             _restore(undos, data_undo)
             raise
+        if firing is not None:
+            firing.seq = 0
         stored_states = request.states  # one per ctx, in order (zip(strict=True) costs 0.3 us)
         for i, ctx in enumerate(ctxs):
             stored = stored_states[i]
@@ -838,11 +848,26 @@ class Engine:
                 if type(command) is ParkCommand:
                     self._recovery.dropped += 1
                     return
-            else:
+            elif not getattr(self.driver, "delay_claims_final", False):
                 try:
                     await self._void(entry)
                 except DelayClaimLostError:
                     return
+            else:
+                # A claim nobody can take back (one process owns the store): the delay's
+                # removal rides on the first commit its flow makes (a tick is one store
+                # write, not two), or is written on its own if the flow commits nothing.
+                self._delays_fired += 1
+                firing = _Firing(entry.seq)
+                token = _FIRING.set(firing)
+                try:
+                    await self.execute(ctx)
+                finally:
+                    _FIRING.reset(token)
+                    if firing.seq:
+                        firing.seq = 0  # (a task the flow started must not take it again)
+                        await self._void(entry)
+                return
             self._delays_fired += 1
             await self.execute(ctx)
         finally:
@@ -854,6 +879,20 @@ class Engine:
     async def _void(self, entry: DelayedEntry) -> None:
         """Remove a claimed delay without firing it (or after it could not fire)."""
         await self.driver.commit(CommitRequest([], [], [], [], [], [], self._now(), entry.seq))
+
+
+class _Firing:
+    """The plain delay a flow is running for, until a commit of that flow takes its removal
+    along (`seq` 0 then)."""
+
+    __slots__ = ("seq",)
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+
+
+_FIRING: contextvars.ContextVar[_Firing | None] = contextvars.ContextVar(
+    "flowstate_firing", default=None)
 
 
 def _int(raw: str | None, default: int) -> int:

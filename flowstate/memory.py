@@ -143,6 +143,10 @@ class MemoryDriver:
             await self.snapshots.close()
         self._opened = False
 
+    #: a claimed delay is this engine's for good (one process owns the store): the engine
+    #: may write its removal with the commit its flow makes
+    delay_claims_final = True
+
     @property
     def busy(self) -> bool:
         return False
