@@ -55,11 +55,21 @@ def health(driver: Driver) -> dict[str, Any]:
 
 
 def flush_figures(driver: Driver) -> list[tuple[str, str, float]]:
-    """Snapshot writer counters for /metrics (none for a memory-only driver)."""
-    snapshots = driver.snapshots if isinstance(driver, MemoryDriver) else None
-    if not isinstance(snapshots, SqliteSnapshots):
+    """Snapshot writer counters and the store's residency for /metrics (none for a driver
+    that keeps nothing in memory)."""
+    if not isinstance(driver, MemoryDriver):
         return []
+    resident = [
+        ("flowstate_states_resident", "States whose latest version is in memory.",
+         float(driver.resident_states)),
+        ("flowstate_states_archived", "Archived states out of memory (on disk only).",
+         float(driver.archived_states)),
+    ]
+    snapshots = driver.snapshots
+    if not isinstance(snapshots, SqliteSnapshots):
+        return resident
     return [
+        *resident,
         ("flowstate_snapshot_flushes", "Batches written to SQLite.", float(snapshots.flushes)),
         ("flowstate_snapshot_rows_written", "Rows written to SQLite.",
          float(snapshots.rows_written)),

@@ -26,6 +26,7 @@ def test_healthz_and_metrics_report_sqlite_persistence(tmp_path: Path) -> None:
     assert persistence == {"driver": "SqliteSnapshots", "durable": True, "healthy": True,
                            "durability": "default"}
     assert "flowstate_snapshot_flushes" in metrics
+    assert "flowstate_states_resident " in metrics and "flowstate_states_archived 0" in metrics
     assert db.exists()
 
 
