@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
 
 from flowstate import (
     Engine,
+    FlowstateError,
     NotFoundError,
     RevMismatchError,
     State,
     StateCtx,
+    archived,
     commit,
     get_state_by_id,
     get_states,
+    mark_archived,
     park,
 )
 from gameserver.live.follow import Kind
@@ -56,6 +59,7 @@ class Chats:
         self._ctx: dict[str, StateCtx] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._writing: set[str] = set()  # games whose chat this server is committing now
+        self._retiring: dict[str, StateCtx] = {}  # chats of games that left memory
 
     async def load(self, keep: Callable[[str], bool] | None = None) -> None:
         """The chats of the games `keep` says are in memory (default: all); the others are
@@ -71,6 +75,14 @@ class Chats:
                     self._ctx[state.labels["game"]] = StateCtx.from_state(state)
             if not cmd.result.more:
                 return
+
+    async def load_games(self, game_ids: Iterable[str]) -> None:
+        """The chats of these games (the ones in memory after a start), read by id: the
+        chats of finished games are archived in the store and stay there."""
+        for game_id in game_ids:
+            state = await self._stored(game_id)
+            if state is not None:
+                self._ctx[game_id] = StateCtx.from_state(state)
 
     def lines(self, game_id: str) -> list[Line]:
         ctx = self._ctx.get(game_id)
@@ -99,11 +111,34 @@ class Chats:
         return ctx.committed
 
     def forget(self, game_id: str) -> None:
-        """The game left memory: so does its chat (still in the store)."""
-        self._ctx.pop(game_id, None)
+        """The game left memory: so does its chat (still in the store; `retire` archives it
+        there, so that it leaves the store's memory too)."""
+        ctx = self._ctx.pop(game_id, None)
+        if ctx is not None and ctx.committed.rev and not archived(ctx.committed):
+            self._retiring[game_id] = ctx
         lock = self._locks.get(game_id)
         if lock is not None and not lock.locked():
             del self._locks[game_id]
+
+    async def retire(self) -> None:
+        """Commit the chats of the games that left memory once more, archived (a game that
+        finished keeps its chat, but nobody adds to it): the store may then keep them out of
+        memory. A chat written meanwhile (a conflict) is left as it is."""
+        retiring, self._retiring = self._retiring, {}
+        for game_id, ctx in retiring.items():
+            if game_id in self._ctx:
+                continue  # a line was said since: it is live again
+            # the kept lines only: the last line is not said again (another server's
+            # follower would push it once more)
+            ctx.current.annotations = {LINES: ctx.committed.annotation(LINES, "[]")}
+            mark_archived(ctx)
+            self._writing.add(game_id)
+            try:
+                await self._engine.do(commit(park(ctx)))
+            except FlowstateError as error:
+                log.debug("chat of game %s not archived: %s", game_id, error)
+            finally:
+                self._writing.discard(game_id)
 
     async def say(self, game_id: str, player_id: str, name: str, text: str, at: float,
                   moves: int = 0) -> None:

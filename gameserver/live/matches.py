@@ -38,7 +38,15 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -204,6 +212,8 @@ class Matches:
         self.store_ok: Callable[[], bool] = lambda: True
         #: called with the id of every game that leaves memory (its chat goes too)
         self.on_evict: list[Callable[[str], None]] = []
+        #: awaited by `sweep` after each round that evicted games (the chats archive theirs)
+        self.on_evicted: list[Callable[[], Awaitable[None]]] = []
         self.limits = limits or Limits()
         self.loaded = asyncio.Event()  # timer flows wait for it after a restart
         #: set once the finished games in the store are indexed (`index_finished`)
@@ -533,7 +543,9 @@ class Matches:
         every = max(grace / 4, 1.0)
         while True:
             await clock.sleep_until(clock.now() + every)
-            self.evict_finished(clock.now(), grace)
+            if self.evict_finished(clock.now(), grace):
+                for after in self.on_evicted:
+                    await after()
 
     def games_of(self, player_id: str) -> Iterator[Hub]:
         for game_id in self._by_player.get(player_id, ()):

@@ -102,17 +102,20 @@ async def test_finished_games_leave_the_store_memory_too(tmp_path: Path) -> None
             alice, bob, game_id = await start_game(server, time_control={
                 "system": "fischer", "main": 600, "increment": 5, "max": 900})
             await _passes(alice, bob, game_id, CHUNK_ACTIONS + 2)  # one chunk sealed
+            await alice.request("chat", game_id=game_id, text="good luck")
             await alice.request("resign", game_id=game_id)
             done.append(game_id)
             await clock.advance(1)
+        await clock.advance(80)  # the grace: they leave the hubs, their chats are archived
+        assert not any(game_id in server.runtime.matches.hubs for game_id in done)
         alice, bob, live = await start_game(server)
         await _passes(alice, bob, live, CHUNK_ACTIONS + 3)
         driver = server.runtime.engine.driver
         assert isinstance(driver, MemoryDriver)
         await server.runtime.engine.driver.snapshots.flush()  # type: ignore[attr-defined]
         await alice.request("chat", game_id=live, text="a commit after the flush")
-        # each finished game: its state, its timer and its chunk
-        assert driver.archived_states >= 3 * 3
+        # each finished game: its state, its timer, its chunk and its chat
+        assert driver.archived_states == 3 * 4
         async with httpx.AsyncClient(base_url=server.url) as http:
             game = (await http.get(f"/api/games/{done[0]}")).json()
             before = (await http.get(f"/api/games/{live}")).json()
@@ -122,7 +125,7 @@ async def test_finished_games_leave_the_store_memory_too(tmp_path: Path) -> None
     async with serve(settings, clock=clock) as server:
         driver = server.runtime.engine.driver
         assert isinstance(driver, MemoryDriver)
-        assert driver.archived_states >= 3 * 3
+        assert driver.archived_states == 3 * 4
         for game_id in done:
             assert driver.get(game_id) is None  # not loaded
         assert list(server.runtime.matches.hubs) == [live]
@@ -131,5 +134,6 @@ async def test_finished_games_leave_the_store_memory_too(tmp_path: Path) -> None
             listed = (await http.get("/api/games?phase=finished")).json()
             sgf = (await http.get(f"/api/games/{done[1]}/sgf")).text
         assert [g["id"] for g in listed["games"]] == done[::-1]
-        assert "RE[W+R]" in sgf
+        assert "RE[W+R]" in sgf and "good luck" in sgf  # the chat, read back from the file
         assert after["moves"] == before["moves"]
+        assert server.runtime.chats.lines(live)[-1]["text"] == "a commit after the flush"
