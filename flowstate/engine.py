@@ -150,6 +150,7 @@ class Engine:
         self._stopping = False
         self._delays_added = 0
         self._delays_fired = 0
+        self._firing = 0  # plain delays whose flows run now (their removal rides a commit)
         self._delays_dropped = 0
         self._failed_executions = 0
         self._adopting = False
@@ -556,7 +557,7 @@ class Engine:
         else:
             follows = []
         firing = None
-        if not consume and states:
+        if self._firing and not consume and states:
             firing = _FIRING.get()
             if firing is not None and firing.seq:
                 consume = firing.seq  # the plain delay this flow runs for goes with it
@@ -860,9 +861,11 @@ class Engine:
                 self._delays_fired += 1
                 firing = _Firing(entry.seq)
                 token = _FIRING.set(firing)
+                self._firing += 1
                 try:
                     await self.execute(ctx)
                 finally:
+                    self._firing -= 1
                     _FIRING.reset(token)
                     if firing.seq:
                         firing.seq = 0  # (a task the flow started must not take it again)
