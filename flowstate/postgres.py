@@ -115,6 +115,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset: nothing. asyncpg's default runs four statements (a round trip and
+    the server's work) each time a connection goes back to the pool, to undo session state
+    (advisory locks, cursors, LISTENs, settings) that this driver never leaves on a pooled
+    connection: its locks and settings are transaction-scoped and it listens on a connection
+    of its own. asyncpg still rolls back a transaction left open before calling this."""
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec(
         "jsonb",
@@ -201,7 +209,7 @@ class PostgresDriver:
             await self._migrate()
             self._pool = await asyncpg.create_pool(
                 self.dsn, min_size=1, max_size=self.pool_size, init=_init_connection,
-                **self._connect_kwargs(),
+                reset=_keep_session, **self._connect_kwargs(),
             )
             self._writer = await self._connect()
             self._listener = await self._listen()

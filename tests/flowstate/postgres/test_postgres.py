@@ -258,3 +258,25 @@ async def test_a_commit_is_one_transaction(
         assert await raw.fetchval("SELECT count(*) FROM flowstate_delays") == 0
         assert await raw.fetchval("SELECT count(*) FROM flowstate_datas") == 0
 
+
+
+async def test_a_pooled_read_is_one_round_trip(postgres: TemporaryPostgres, schema: str) -> None:
+    """A read through the pool runs its statement and nothing else: no session reset (four
+    statements asyncpg runs by default when a connection goes back to its pool; the feed
+    reads every other engine's versions through the pool, so that was a round trip and the
+    server's work per read). A transaction left open is still rolled back on release."""
+    driver = PostgresDriver(postgres.dsn, schema=schema, pool_size=1)
+    async with Engine(driver, FlowRegistry()) as engine:
+        await engine.do(commit(park(StateCtx.new("a"))))
+        pool = driver._pool
+        assert pool is not None
+        seen: list[str] = []
+        async with pool.acquire() as conn:  # the pool's only connection
+            conn.add_query_logger(lambda record: seen.append(record.query))
+            await conn.execute("BEGIN")
+        assert await driver.read_state("a") is not None
+        async with pool.acquire() as conn:
+            assert not conn.is_in_transaction()
+        assert "ROLLBACK" in seen
+        assert any("flowstate_states" in query for query in seen), seen  # the read, logged
+        assert not any("RESET ALL" in query for query in seen), seen
