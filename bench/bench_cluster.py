@@ -12,8 +12,14 @@ does, not as what the cluster would do on its own machines.
 
 Latency: every player moves once per second (alternating turns), black on node i, white on
 node i+1; each move is timed from the mover's send to the opponent's socket receiving the
-update. Throughput: every game plays as fast as it can (each player moves as soon as it sees
-the opponent's move), and the moves committed per second are counted.
+update. With `--client node` the load is the peer rig's Node load generator instead (far
+cheaper than these Python clients, which take about 40 % of a core at 1,000 games): black on
+node 0, white on node 1, `--rate` moves a second per game (the rig's pacing: the player on
+turn waits 0.5-1.5 s / rate). Throughput: every game plays as fast as it can (each player
+moves as soon as it sees the opponent's move), and the moves committed per second are
+counted.
+
+    .venv/bin/python bench/bench_cluster.py latency --client node --rate 1 --games 1000
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -219,6 +226,51 @@ def worker(urls: list[str], games: int, seconds: float, mode: str, first: int,
     out.put(asyncio.run(drive(urls, games, seconds, mode, first)))
 
 
+PEER = ROOT / "bench" / "peer"
+
+
+def node_loadgen() -> Path:
+    """The peer rig's Node load generator in a writable folder with its packages (installed
+    on first use, as `bench/peer/run.sh` does)."""
+    work = Path(os.environ.get("PEER_WORK", Path.home() / ".cache" / "peer-rig"))
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json", "loadgen.mjs"):
+        (work / name).write_bytes((PEER / name).read_bytes())
+    if not (work / "node_modules" / "ws").is_dir():
+        subprocess.run(["npm", "ci", "--no-fund", "--no-audit", "--loglevel=error"], cwd=work,
+                       check=True, stdout=subprocess.DEVNULL)
+    return work
+
+
+def run_node(dsn: str, nodes: int, games: int, seconds: float, rate: float) -> dict[str, Any]:
+    """Latency under the peer rig's Node load generator: black on node 0, white on node 1
+    (other nodes idle), 19x19 with the server's default clock, `rate` moves a second per
+    game; a client far cheaper than the Python one, so the nodes and PostgreSQL get more of
+    the shared cores. Node 0's CPU is over the measuring window (node 1 carries the same
+    load)."""
+    work = node_loadgen()
+    running = start_nodes(dsn, max(nodes, 2))
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as out:
+            results = Path(out.name)
+        urls = [f"ws://127.0.0.1:{port}/ws" for _, port in running]
+        subprocess.run(
+            ["node", "loadgen.mjs", "--target", "ours", "--url", urls[0], "--url2", urls[1],
+             "--games", str(games), "--seconds", str(int(seconds)), "--rate", str(rate),
+             "--size", str(SIZE), "--time-control", "default", "--no-deflate",
+             "--pid", str(running[0][0].pid), "--label", f"cluster-{nodes}",
+             "--json-out", str(results)],
+            cwd=work, check=True)
+        row = orjson.loads(results.read_text().splitlines()[-1])
+        results.unlink()
+    finally:
+        stop_nodes(running)
+    return {"mode": "latency", "client": "node", "nodes": nodes, "games": games,
+            "rate": rate, "moves_per_s": row["moves_per_s"], "p50_ms": row["p50_ms"],
+            "p99_ms": row["p99_ms"], "p999_ms": row["p999_ms"], "errors": row["errors"],
+            "node0_cpu_pct": row["server_cpu_pct"], "loadgen_cpu_pct": row["loadgen_cpu_pct"]}
+
+
 def run(dsn: str, nodes: int, games: int, seconds: float, mode: str,
         procs: int) -> dict[str, Any]:
     running = start_nodes(dsn, nodes)
@@ -258,12 +310,19 @@ def main() -> None:
                         help="node counts to run (latency: 2; throughput: 1 2 4)")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--procs", type=int, default=2, help="load processes")
+    parser.add_argument("--client", choices=["python", "node"], default="python",
+                        help="latency only: node = the peer rig's load generator")
+    parser.add_argument("--rate", type=float, default=1.0,
+                        help="--client node: moves a second per game (the rig's rate)")
     args = parser.parse_args()
     counts = args.nodes or ([2] if args.mode == "latency" else [1, 2, 4])
     with TemporaryPostgres(durable=True) as pg:
         for i, n in enumerate(counts):
             dsn = f"{pg.dsn}?schema=bench{i}"
-            print(run(dsn, n, args.games, args.seconds, args.mode, args.procs), flush=True)
+            if args.client == "node" and args.mode == "latency":
+                print(run_node(dsn, n, args.games, args.seconds, args.rate), flush=True)
+            else:
+                print(run(dsn, n, args.games, args.seconds, args.mode, args.procs), flush=True)
 
 
 if __name__ == "__main__":
