@@ -259,7 +259,6 @@ async def test_a_commit_is_one_transaction(
         assert await raw.fetchval("SELECT count(*) FROM flowstate_datas") == 0
 
 
-
 async def test_a_pooled_read_is_one_round_trip(postgres: TemporaryPostgres, schema: str) -> None:
     """A read through the pool runs its statement and nothing else: no session reset (four
     statements asyncpg runs by default when a connection goes back to its pool; the feed
