@@ -123,12 +123,24 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     of its own. asyncpg still rolls back a transaction left open before calling this."""
 
 
+def _jsonb_out(value: Any) -> bytes:
+    return _JSONB_VERSION + orjson.dumps(value)
+
+
+def _jsonb_in(data: bytes) -> Any:
+    if data[:1] != _JSONB_VERSION:
+        raise ValueError(f"jsonb binary format version {data[:1]!r} is not 1")
+    return orjson.loads(memoryview(data)[1:])
+
+
+_JSONB_VERSION = b"\x01"
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb in its binary format (a version byte, then the JSON text): an array of jsonb then
+    # goes as a binary array too, which neither side has to quote, escape or parse as text
     await conn.set_type_codec(
-        "jsonb",
-        encoder=lambda value: orjson.dumps(value).decode(),
-        decoder=orjson.loads,
-        schema="pg_catalog",
+        "jsonb", encoder=_jsonb_out, decoder=_jsonb_in, schema="pg_catalog", format="binary"
     )
 
 

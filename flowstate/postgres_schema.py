@@ -221,5 +221,181 @@ MIGRATIONS: list[Sequence[str]] = [
         END
         $fn$""",
     ),
+    # 2: the same commit in fewer, cheaper statements (about a third less server CPU for a
+    # commit that goes alone): nothing runs for an empty part of the call, failed commits'
+    # rows are dropped up front so the writes need no filter or window, every statement runs
+    # a generic plan (a custom plan per call cost 20-70 us of planning), and the labels
+    # index is maintained at once instead of through a pending list that an insert must
+    # flush now and then (a latency spike on the commit path).
+    (
+        "ALTER INDEX flowstate_states_labels SET (fastupdate = off)",
+        """CREATE OR REPLACE FUNCTION flowstate_commit(
+            p_now double precision, p_owner text, p_channel text,
+            s_commit int[], s_id text[], s_expected bigint[], s_labels jsonb[],
+            s_annotations jsonb[], s_to text[], s_tr jsonb[], s_in_flight boolean[],
+            d_commit int[], d_rev bigint[], d_blob bytea[], d_annotations jsonb[],
+            l_commit int[], l_follows int[], l_at double precision[], l_do_commit boolean[],
+            l_flow text[], l_id text[], l_rev bigint[], l_labels jsonb[],
+            l_annotations jsonb[], l_committed_at double precision[], l_tr jsonb[],
+            c_commit int[], c_seq bigint[],
+            OUT r_first_rev bigint, OUT r_committed_at double precision,
+            OUT r_conflict_commits int[], OUT r_conflict_ids text[], OUT r_gone int[],
+            OUT r_delay_seqs bigint[], OUT r_pruned bigint, OUT r_pending bigint)
+        LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
+        DECLARE
+            v_rev bigint;
+            v_at double precision;
+            v_pending bigint;
+            v_failed int[];
+            v_keep int[];
+            v_consumed bigint[];
+            v_written bigint;
+            v_added bigint;
+            v_removed bigint := 0;
+            v_min_at double precision;
+        BEGIN
+            -- the commit lock: held until this transaction ends
+            SELECT h.rev, h.committed_at, h.pending INTO v_rev, v_at, v_pending
+              FROM flowstate_head h FOR UPDATE;
+            r_conflict_commits := '{}';
+            r_conflict_ids := '{}';
+            r_gone := '{}';
+            r_delay_seqs := '{}';
+            r_pruned := 0;
+            -- the rev check of every state, in SQL
+            IF EXISTS (
+                SELECT 1 FROM unnest(s_id, s_expected) AS s(id, expected)
+                  LEFT JOIN flowstate_latest l ON l.id = s.id
+                 WHERE coalesce(l.rev, 0) <> s.expected) THEN
+                SELECT array_agg(s.c ORDER BY s.ord), array_agg(s.id ORDER BY s.ord)
+                  INTO r_conflict_commits, r_conflict_ids
+                  FROM unnest(s_commit, s_id, s_expected)
+                       WITH ORDINALITY AS s(c, id, expected, ord)
+                  LEFT JOIN flowstate_latest l ON l.id = s.id
+                 WHERE coalesce(l.rev, 0) <> s.expected;
+            END IF;
+            -- a fired delay must still be claimed by the caller
+            IF cardinality(c_seq) > 0 THEN
+                SELECT coalesce(array_agg(c.c), '{}') INTO r_gone
+                  FROM unnest(c_commit, c_seq) AS c(c, seq)
+                 WHERE NOT EXISTS (
+                    SELECT 1 FROM flowstate_delays d
+                     WHERE d.seq = c.seq AND d.claimed_by = p_owner);
+            END IF;
+            v_failed := r_conflict_commits || r_gone;
+            IF cardinality(v_failed) > 0 THEN
+                -- drop the failed commits' rows; a delay that follows a state is given the
+                -- state's place among the rows kept
+                v_keep := ARRAY(SELECT t.o FROM unnest(s_commit) WITH ORDINALITY AS t(c, o)
+                                 WHERE t.c <> ALL (v_failed) ORDER BY t.o);
+                SELECT coalesce(array_agg(s_id[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(s_labels[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(s_annotations[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(s_to[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(s_tr[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(s_in_flight[k] ORDER BY k), '{}')
+                  INTO s_id, s_labels, s_annotations, s_to, s_tr, s_in_flight
+                  FROM unnest(v_keep) AS k;
+                SELECT coalesce(array_agg(d_rev[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(d_blob[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(d_annotations[k] ORDER BY k), '{}')
+                  INTO d_rev, d_blob, d_annotations
+                  FROM generate_subscripts(d_commit, 1) AS k
+                 WHERE d_commit[k] <> ALL (v_failed);
+                SELECT coalesce(array_agg(coalesce(array_position(v_keep, l_follows[k]), 0)
+                                          ORDER BY k), '{}'),
+                       coalesce(array_agg(l_at[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_do_commit[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_flow[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_id[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_rev[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_labels[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_annotations[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_committed_at[k] ORDER BY k), '{}'),
+                       coalesce(array_agg(l_tr[k] ORDER BY k), '{}')
+                  INTO l_follows, l_at, l_do_commit, l_flow, l_id, l_rev, l_labels,
+                       l_annotations, l_committed_at, l_tr
+                  FROM generate_subscripts(l_commit, 1) AS k
+                 WHERE l_commit[k] <> ALL (v_failed);
+                v_consumed := ARRAY(SELECT c_seq[k] FROM generate_subscripts(c_commit, 1) AS k
+                                     WHERE c_commit[k] <> ALL (v_failed) ORDER BY k);
+            ELSE
+                v_consumed := c_seq;
+            END IF;
+            r_first_rev := v_rev + 1;
+            v_at := greatest(p_now, v_at);
+            r_committed_at := v_at;
+            v_written := cardinality(s_id);
+            v_added := cardinality(l_at);
+
+            IF cardinality(d_rev) > 0 THEN
+                INSERT INTO flowstate_datas (rev, blob, annotations)
+                SELECT * FROM unnest(d_rev, d_blob, d_annotations);
+            END IF;
+            IF v_written > 0 THEN
+                -- committing delays taken from another rev of a written state can never
+                -- fire (this runs before the new delays are inserted, which it must not see)
+                DELETE FROM flowstate_delays d
+                 USING unnest(s_id) WITH ORDINALITY AS s(id, ord)
+                 WHERE d.state_id = s.id AND d.do_commit AND d.state_rev <> v_rev + s.ord
+                   AND d.seq <> ALL (v_consumed);
+                GET DIAGNOSTICS r_pruned = ROW_COUNT;
+                WITH s AS (
+                    SELECT * FROM unnest(s_id, s_labels, s_annotations, s_to, s_tr, s_in_flight)
+                           WITH ORDINALITY AS t(id, labels, annotations, to_, tr, in_flight, ord)
+                ), ins AS (
+                    INSERT INTO flowstate_states
+                    SELECT v_rev + s.ord, s.id, s.labels, s.annotations, v_at, s.to_, s.tr
+                      FROM s
+                )
+                INSERT INTO flowstate_latest (id, rev, owner, in_flight)
+                SELECT s.id, v_rev + s.ord, p_owner, s.in_flight FROM s
+                ON CONFLICT (id) DO UPDATE
+                   SET rev = excluded.rev, owner = excluded.owner, in_flight = excluded.in_flight;
+            END IF;
+            IF v_added > 0 THEN
+                -- seqs in the call's order: unnest yields its rows in order
+                WITH ins AS (
+                    INSERT INTO flowstate_delays (seq, at, do_commit, flow, state_id, state_rev,
+                                                  labels, annotations, committed_at,
+                                                  transition_annotations)
+                    SELECT nextval('flowstate_delay_seq'), z.at, z.do_commit, z.flow, z.id,
+                           CASE WHEN z.follows > 0 THEN v_rev + z.follows ELSE z.rev END,
+                           z.labels, z.annotations,
+                           CASE WHEN z.follows > 0 THEN v_at ELSE z.committed_at END, z.tr
+                      FROM unnest(l_follows, l_at, l_do_commit, l_flow, l_id, l_rev, l_labels,
+                                  l_annotations, l_committed_at, l_tr)
+                           AS z(follows, at, do_commit, flow, id, rev, labels, annotations,
+                                committed_at, tr)
+                    RETURNING seq, at
+                )
+                SELECT array_agg(ins.seq ORDER BY ins.seq), min(ins.at)
+                  INTO r_delay_seqs, v_min_at
+                  FROM ins;
+                IF 0 = ANY (l_follows) THEN
+                    -- a committing delay taken from a state's latest version: it waits on it
+                    UPDATE flowstate_latest l SET in_flight = false
+                      FROM unnest(l_follows, l_do_commit, l_id, l_rev)
+                           AS z(follows, do_commit, id, rev)
+                     WHERE z.follows = 0 AND z.do_commit
+                       AND l.id = z.id AND l.rev = z.rev AND l.in_flight;
+                END IF;
+            END IF;
+            IF cardinality(v_consumed) > 0 THEN
+                DELETE FROM flowstate_delays WHERE seq = ANY (v_consumed);
+                GET DIAGNOSTICS v_removed = ROW_COUNT;
+            END IF;
+            r_pending := v_pending + v_added - r_pruned - v_removed;
+            UPDATE flowstate_head
+               SET rev = v_rev + v_written,
+                   committed_at = CASE WHEN v_written > 0 THEN v_at ELSE committed_at END,
+                   pending = r_pending;
+            IF v_written > 0 OR v_added > 0 THEN
+                PERFORM pg_notify(
+                    p_channel, (v_rev + v_written)::text || ' ' || coalesce(v_min_at::text, ''));
+            END IF;
+        END
+        $fn$""",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
