@@ -245,13 +245,15 @@ def node_loadgen() -> Path:
     return work
 
 
-def run_node(dsn: str, nodes: int, games: int, seconds: float, rate: float) -> dict[str, Any]:
+def run_node(dsn: str, data_dir: str, nodes: int, games: int, seconds: float,
+             rate: float) -> dict[str, Any]:
     """Latency under the peer rig's Node load generator: black on node 0, white on node 1
     (other nodes idle), 19x19 with the server's default clock, `rate` moves a second per
     game; a client far cheaper than the Python one, so the nodes and PostgreSQL get more of
-    the shared cores. Node 0's CPU is over the measuring window (node 1 carries the same
-    load)."""
+    the shared cores. CPU of node 0, node 1 and PostgreSQL (all its processes) over the
+    measuring window."""
     work = node_loadgen()
+    postmaster = int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
     running = start_nodes(dsn, max(nodes, 2))
     try:
         with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as out:
@@ -262,6 +264,7 @@ def run_node(dsn: str, nodes: int, games: int, seconds: float, rate: float) -> d
              "--games", str(games), "--seconds", str(int(seconds)), "--rate", str(rate),
              "--size", str(SIZE), "--time-control", "default", "--no-deflate",
              "--pid", str(running[0][0].pid), "--label", f"cluster-{nodes}",
+             "--watch", f"node1={running[1][0].pid},postgres={postmaster}",
              "--json-out", str(results)],
             cwd=work, check=True)
         row = orjson.loads(results.read_text().splitlines()[-1])
@@ -271,7 +274,10 @@ def run_node(dsn: str, nodes: int, games: int, seconds: float, rate: float) -> d
     return {"mode": "latency", "client": "node", "nodes": nodes, "games": games,
             "rate": rate, "moves_per_s": row["moves_per_s"], "p50_ms": row["p50_ms"],
             "p99_ms": row["p99_ms"], "p999_ms": row["p999_ms"], "errors": row["errors"],
-            "node0_cpu_pct": row["server_cpu_pct"], "loadgen_cpu_pct": row["loadgen_cpu_pct"]}
+            "node0_cpu_pct": row["server_cpu_pct"],
+            "node1_cpu_pct": row["watched_cpu_pct"]["node1"],
+            "postgres_cpu_pct": row["watched_cpu_pct"]["postgres"],
+            "loadgen_cpu_pct": row["loadgen_cpu_pct"]}
 
 
 def run(dsn: str, nodes: int, games: int, seconds: float, mode: str,
@@ -323,7 +329,8 @@ def main() -> None:
         for i, n in enumerate(counts):
             dsn = f"{pg.dsn}?schema=bench{i}"
             if args.client == "node" and args.mode == "latency":
-                print(run_node(dsn, n, args.games, args.seconds, args.rate), flush=True)
+                print(run_node(dsn, os.path.join(pg.dir, "data"), n, args.games, args.seconds,
+                               args.rate), flush=True)
             else:
                 print(run(dsn, n, args.games, args.seconds, args.mode, args.procs), flush=True)
 
