@@ -91,7 +91,8 @@ def random_call(rng: random.Random, latest: dict[str, int], delays: list[int], n
             else:
                 continue
             row = [n, follows, now + rng.randrange(1, 60), rng.random() < 0.7,
-                   rng.choice(["tick", "flag"]), state_id, latest.get(state_id, 0),
+                   rng.choice(["tick", "flag"]), state_id,
+                   latest.get(state_id, 0) - rng.choice([0, 0, 1]),  # its latest, or not
                    js({"kind": "timer"}), js({"t": str(n)}), now - 1.0, js({})]
             for column, value in zip(ls, row, strict=True):
                 column.append(value)
@@ -120,11 +121,13 @@ async def test_the_rewritten_commit_function_does_what_the_shipped_one_did(
         latest = {row["id"]: row["rev"] for row in await old.fetch(
             "SELECT id, rev FROM flowstate_latest")}
         delays = [row["seq"] for row in await old.fetch("SELECT seq FROM flowstate_delays")]
-        if delays and rng.random() < 0.5:  # claim some delays, as the timer would
+        if delays and rng.random() < 0.5:  # claim some delays, as timers would
             claim = rng.sample(delays, k=rng.randint(1, len(delays)))
+            owner = rng.choice(["me", "me", "another engine"])
             for conn in pair:
                 await conn.execute(
-                    "UPDATE flowstate_delays SET claimed_by = 'me' WHERE seq = ANY ($1)", claim)
+                    "UPDATE flowstate_delays SET claimed_by = $2 WHERE seq = ANY ($1)",
+                    claim, owner)
         args = random_call(rng, latest, delays, 1000.0 + step, data_rev)
         results = [dict(await conn.fetchrow(COMMIT_SQL, *args)) for conn in pair]
         assert results[1] == results[0], f"step {step}"
@@ -133,3 +136,58 @@ async def test_the_rewritten_commit_function_does_what_the_shipped_one_did(
     assert failures > 5  # the failure paths ran too
     tables = await dump(old)
     assert tables["flowstate_datas"] and tables["flowstate_delays"] and tables["flowstate_states"]
+
+
+async def test_a_commit_looks_rows_up_through_the_indexes(postgres: TemporaryPostgres) -> None:
+    """With hundreds of states and delays (analyzed), commits of every kind (rev checks,
+    a delay that follows a state and one that waits on a latest version, a fired delay, a
+    failed commit) scan no table whole: the function's plans are generic, so a lookup must
+    not depend on the planner guessing a call's size (a hash join over a whole table would
+    cost every commit a scan of it)."""
+    conn = await make_schema(postgres.dsn, len(MIGRATIONS))
+    try:
+        schema = await conn.fetchval("SELECT current_schema()")
+        await conn.execute("""
+            INSERT INTO flowstate_latest SELECT 'x' || i, i, 'me', true
+              FROM generate_series(1, 300) AS i;
+            INSERT INTO flowstate_delays
+            SELECT i, 2000 + i, true, 'flag', 'x' || i, i, '{}', '{}', 1000, '{}', 'me', NULL
+              FROM generate_series(1, 300) AS i;
+            SELECT setval('flowstate_delay_seq', 300);
+            UPDATE flowstate_head SET rev = 300, pending = 300;
+            ANALYZE""")
+
+        async def scans() -> dict[str, int]:
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+            rows = await conn.fetch(
+                "SELECT relname, seq_scan FROM pg_stat_user_tables WHERE schemaname = $1 "
+                "AND relname <> 'flowstate_head'", schema)
+            return {row["relname"]: row["seq_scan"] for row in rows}
+
+        await scans()  # once to flush what came before
+        before = await scans()
+        latest = {"a": 0, "b": 0}
+        for n in range(20):
+            fire = 1 + n  # a delay claimed by this engine, fired by this commit
+            stale = n % 4 == 3  # and now and then a commit that fails its rev check
+            # commit 0 writes a and b, stores a data, adds a delay that follows a and one
+            # that waits on x<100+n>'s latest version, fires a delay; commit 1 writes y<n>
+            states = [[0, 0, 1], ["a", "b", f"y{n}"],
+                      [latest["a"], latest["b"], 7 if stale else 0],
+                      ['{"kind": "game"}'] * 3, ["{}"] * 3, [""] * 3, ["{}"] * 3, [False] * 3]
+            datas = [[0], [n + 1], [b"blob"], ["{}"]]
+            delays = [[0, 0], [1, 0], [3000.0 + n, 3000.0], [True, True], ["flag", "flag"],
+                      ["a", f"x{100 + n}"], [0, 100 + n], ["{}"] * 2, ["{}"] * 2,
+                      [1000.0, 1000.0], ["{}"] * 2]
+            args = (1000.0 + n, "me", "chan", *states, *datas, *delays, [0], [fire])
+            result = await conn.fetchrow(COMMIT_SQL, *args)
+            assert list(result["r_conflict_commits"]) == ([1] if stale else [])
+            assert list(result["r_gone"]) == []
+            latest = {"a": result["r_first_rev"], "b": result["r_first_rev"] + 1}
+        after = await scans()
+        assert after == before, {table: after[table] - before.get(table, 0) for table in after}
+        waiting = await conn.fetchval(
+            "SELECT count(*) FROM flowstate_latest WHERE id LIKE 'x1__' AND NOT in_flight")
+        assert waiting == 20
+    finally:
+        await conn.close()
