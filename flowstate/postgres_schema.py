@@ -263,6 +263,8 @@ MIGRATIONS: list[Sequence[str]] = [
             v_added bigint;
             v_removed bigint := 0;
             v_min_at double precision;
+            v_versions text;
+            v_note text;
         BEGIN
             -- the commit lock: held until this transaction ends
             SELECT h.rev, h.committed_at, h.pending INTO v_rev, v_at, v_pending
@@ -356,11 +358,17 @@ MIGRATIONS: list[Sequence[str]] = [
                     INSERT INTO flowstate_states
                     SELECT v_rev + s.ord, s.id, s.labels, s.annotations, v_at, s.to_, s.tr
                       FROM s
+                ), up AS (
+                    INSERT INTO flowstate_latest (id, rev, owner, in_flight)
+                    SELECT s.id, v_rev + s.ord, p_owner, s.in_flight FROM s
+                    ON CONFLICT (id) DO UPDATE
+                       SET rev = excluded.rev, owner = excluded.owner,
+                           in_flight = excluded.in_flight
                 )
-                INSERT INTO flowstate_latest (id, rev, owner, in_flight)
-                SELECT s.id, v_rev + s.ord, p_owner, s.in_flight FROM s
-                ON CONFLICT (id) DO UPDATE
-                   SET rev = excluded.rev, owner = excluded.owner, in_flight = excluded.in_flight;
+                SELECT json_agg(json_build_array(v_rev + s.ord, s.id, s.labels, s.annotations,
+                                                 v_at, s.to_, s.tr) ORDER BY s.ord)::text
+                  INTO v_versions
+                  FROM s;
             END IF;
             IF v_added > 0 THEN
                 -- seqs in the call's order: unnest yields its rows in order
@@ -400,8 +408,15 @@ MIGRATIONS: list[Sequence[str]] = [
                    committed_at = CASE WHEN v_written > 0 THEN v_at ELSE committed_at END,
                    pending = r_pending;
             IF v_written > 0 OR v_added > 0 THEN
-                PERFORM pg_notify(
-                    p_channel, (v_rev + v_written)::text || ' ' || coalesce(v_min_at::text, ''));
+                -- "head earliest-delay first-rev owner", then the versions written if the
+                -- whole fits in a notification (8000 bytes): the other engines publish them
+                -- without reading them back (they read what did not fit)
+                v_note := (v_rev + v_written)::text || ' ' || coalesce(v_min_at::text, '')
+                          || ' ' || (v_rev + 1)::text || ' ' || p_owner;
+                IF octet_length(v_note) + octet_length(v_versions) < 7990 THEN
+                    v_note := v_note || chr(10) || v_versions;
+                END IF;
+                PERFORM pg_notify(p_channel, v_note);
             END IF;
         END
         $fn$""",
