@@ -12,8 +12,9 @@ How it works (the schema and the commit function are in `postgres_schema.py`):
   first: revs are contiguous and become visible in rev order, so no reader ever sees rev N+1
   while rev N may still commit. An acknowledged commit is durable (PostgreSQL's own
   `synchronous_commit`).
-- **Watchers.** Every commit NOTIFYs the schema's channel with the new head rev and, when
-  they fit in a notification (8000 bytes), the versions it wrote. Each engine LISTENs on a
+- **Watchers.** Every commit NOTIFYs the schema's channel with the new head rev and the
+  versions it wrote (in notifications of up to 8000 bytes; one too big to go alone is not
+  sent). Each engine LISTENs on a
   connection of its own and, while it has watchers, publishes other engines' versions in rev
   order, each once: those the notifications carried as they are, the others read by rev
   (`rev > last published`); its own commits are published at once. After a lost
