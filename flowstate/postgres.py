@@ -14,12 +14,11 @@ How it works (the schema and the commit function are in `postgres_schema.py`):
   `synchronous_commit`).
 - **Watchers.** Every commit NOTIFYs the schema's channel with the new head rev and the
   versions it wrote (in notifications of up to 8000 bytes; one too big to go alone is not
-  sent). Each engine LISTENs on a
-  connection of its own and, while it has watchers, publishes other engines' versions in rev
-  order, each once: those the notifications carried as they are, the others read by rev
-  (`rev > last published`); its own commits are published at once. After a lost
-  connection it reconnects, LISTENs again and catches up by rev, so a missed notification
-  never loses a version.
+  sent). Each engine LISTENs on a connection of its own and, while it has watchers,
+  publishes other engines' versions in rev order, each once: those the notifications
+  carried as they are, the others read by rev (`rev > last published`); its own commits are
+  published at once. After a lost connection it reconnects, LISTENs again and catches up by
+  rev, so a missed notification never loses a version.
 - **Delays.** Due delays are claimed with `FOR UPDATE SKIP LOCKED` (each by one engine,
   `claimed_by`, for `lease` seconds) and fired by the commit that removes them, which checks
   the claim: a delay fires exactly once across all engines. A commit adding delays NOTIFYs
@@ -496,7 +495,8 @@ class PostgresDriver:
         at, _, rest = rest.partition(" ")
         first, _, owner = rest.partition(" ")
         if versions and owner != self.engine_id:
-            self._notified(int(first), versions)
+            with contextlib.suppress(ValueError):  # not ours to parse: read it by rev
+                self._notified(int(first), versions)
         with contextlib.suppress(ValueError):
             rev = int(head)
             if rev > self._target:
