@@ -2,7 +2,9 @@
 the same random batches of commits (rev checks that pass and fail, data, delays that follow
 a written state or not, fired delays still claimed or not) give the same result rows and
 leave every table the same. Both run on the session's private PostgreSQL, each in a schema
-of its own, called directly with the driver's call (`commit_call`'s SQL)."""
+of its own, called directly with the driver's call (`commit_call`'s SQL). Also: step 2's
+lookups go through the indexes, its notifications carry the versions written, and a schema
+at step 1 upgrades in place."""
 
 from __future__ import annotations
 
@@ -16,6 +18,16 @@ import asyncpg
 import orjson
 import pytest
 
+from flowstate import (
+    Engine,
+    FlowRegistry,
+    PostgresDriver,
+    RevMismatchError,
+    StateCtx,
+    commit,
+    get_state_by_id,
+    park,
+)
 from flowstate.postgres_batch import COMMIT_SQL
 from flowstate.postgres_schema import MIGRATIONS
 from flowstate.postgres_server import TemporaryPostgres
@@ -234,5 +246,39 @@ async def test_notifications_carry_the_versions_in_rev_order_as_many_as_fit(
             carried += [row[0] for row in rows]
         assert len(heard) > 2
         assert carried == [first_rev + i for i in range(n) if i != 7]
+    finally:
+        await conn.close()
+
+
+async def test_a_schema_at_step_1_upgrades_in_place_and_goes_on(
+    postgres: TemporaryPostgres,
+) -> None:
+    """A database that went through step 1 only (with states, a pending delay) is migrated
+    by the next engine that opens it: its states read back, a stale commit on one of them is
+    refused, a fresh one commits and prunes the delay that followed the old version."""
+    conn = await make_schema(postgres.dsn, 1)
+    try:
+        schema = await conn.fetchval("SELECT current_schema()")
+        await conn.execute("CREATE TABLE flowstate_schema (version integer NOT NULL);"
+                           "INSERT INTO flowstate_schema VALUES (1)")
+        args = (1000.0, "old engine", "chan", [0], ["a"], [0], [js({"k": "v"})],
+                [js({"n": "1"})], [""], ["{}"], [False], [], [], [], [],
+                [0], [1], [2000.0], [True], ["flag"], ["a"], [0], ["{}"], ["{}"], [0.0],
+                ["{}"], [], [])
+        await conn.fetchrow(COMMIT_SQL, *args)
+        driver = PostgresDriver(postgres.dsn, schema=schema)
+        async with Engine(driver, FlowRegistry()) as engine:
+            assert await conn.fetchval("SELECT version FROM flowstate_schema") == len(MIGRATIONS)
+            a = StateCtx.new("a")
+            await engine.do(get_state_by_id(a, "a"))
+            assert (a.committed.rev, a.committed.annotations) == (1, {"n": "1"})
+            stale = StateCtx.new("a")  # as if it were new: expects no version yet
+            with pytest.raises(RevMismatchError):
+                await engine.do(commit(park(stale)))
+            a.current.annotations = {"n": "2"}
+            await engine.do(commit(park(a)))
+            assert a.committed.rev == 2
+            # the new commit superseded the step-1 delay that followed version 1
+            assert await conn.fetchval("SELECT count(*) FROM flowstate_delays") == 0
     finally:
         await conn.close()
