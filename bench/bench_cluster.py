@@ -245,14 +245,6 @@ def node_loadgen() -> Path:
     return work
 
 
-def node_figures(port: int, prefix: str) -> dict[str, float]:
-    """The node's /metrics lines whose names start with `prefix`."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    return {name: float(value) for name, _, value in
-            (line.rpartition(" ") for line in text.splitlines() if line.startswith(prefix))}
-
-
 def run_node(dsn: str, data_dir: str, nodes: int, games: int, seconds: float,
              rate: float) -> dict[str, Any]:
     """Latency under the peer rig's Node load generator: black on node 0, white on node 1
@@ -277,7 +269,6 @@ def run_node(dsn: str, data_dir: str, nodes: int, games: int, seconds: float,
             cwd=work, check=True)
         row = orjson.loads(results.read_text().splitlines()[-1])
         results.unlink()
-        feed = node_figures(running[1][1], "flowstate_versions_")
     finally:
         stop_nodes(running)
     return {"mode": "latency", "client": "node", "nodes": nodes, "games": games,
@@ -286,10 +277,7 @@ def run_node(dsn: str, data_dir: str, nodes: int, games: int, seconds: float,
             "node0_cpu_pct": row["server_cpu_pct"],
             "node1_cpu_pct": row["watched_cpu_pct"]["node1"],
             "postgres_cpu_pct": row["watched_cpu_pct"]["postgres"],
-            "loadgen_cpu_pct": row["loadgen_cpu_pct"],
-            # how node 1 got node 0's versions: from their notifications, or read back
-            "node1_versions_notified": feed.get("flowstate_versions_notified"),
-            "node1_versions_read": feed.get("flowstate_versions_read")}
+            "loadgen_cpu_pct": row["loadgen_cpu_pct"]}
 
 
 def run(dsn: str, nodes: int, games: int, seconds: float, mode: str,

@@ -12,11 +12,9 @@ How it works (the schema and the commit function are in `postgres_schema.py`):
   first: revs are contiguous and become visible in rev order, so no reader ever sees rev N+1
   while rev N may still commit. An acknowledged commit is durable (PostgreSQL's own
   `synchronous_commit`).
-- **Watchers.** Every commit NOTIFYs the schema's channel with the new head rev and the
-  versions it wrote (in notifications of up to 8000 bytes; one too big to go alone is not
-  sent). Each engine LISTENs on a connection of its own and, while it has watchers,
-  publishes other engines' versions in rev order, each once: those the notifications
-  carried as they are, the others read by rev (`rev > last published`); its own commits are
+- **Watchers.** Every commit NOTIFYs the schema's channel with the new head rev. Each engine
+  LISTENs on a connection of its own and, while it has watchers, reads the new versions by
+  rev (`rev > last published`) and publishes them in order, each once; its own commits are
   published at once. After a lost connection it reconnects, LISTENs again and catches up by
   rev, so a missed notification never loses a version.
 - **Delays.** Due delays are claimed with `FOR UPDATE SKIP LOCKED` (each by one engine,
@@ -190,13 +188,10 @@ class PostgresDriver:
         self._busy = 0
         self._closing = False
         self._healthy = True
-        # the feed: what was published, what is known committed, versions held to publish in
-        # their turn (our commits', and other engines' their notifications carried)
+        # the feed: what was published, what is known committed, our commits not yet published
         self._published = 0
         self._target = 0
         self._locals: dict[int, list[State]] = {}
-        self.versions_notified = 0  # other engines' versions published from notifications
-        self.versions_read = 0  # ... and read back by rev
         # delays
         self._next_at: float | None = None
         self._pending = 0
@@ -486,17 +481,10 @@ class PostgresDriver:
             self._events.published(fresh)
 
     def _on_notify(self, conn: Any, pid: int, channel: str, payload: str) -> None:
-        # "head earliest-delay first-rev owner", then (if they fitted) the versions written
-        header, _, versions = payload.partition("\n")
-        head, _, rest = header.partition(" ")
+        head, _, at = payload.partition(" ")
         if head == "left":
             self._check_orphans.set()
             return
-        at, _, rest = rest.partition(" ")
-        first, _, owner = rest.partition(" ")
-        if versions and owner != self.engine_id:
-            with contextlib.suppress(ValueError):  # not ours to parse: read it by rev
-                self._notified(int(first), versions)
         with contextlib.suppress(ValueError):
             rev = int(head)
             if rev > self._target:
@@ -505,20 +493,6 @@ class PostgresDriver:
         if at:
             with contextlib.suppress(ValueError):
                 self._events_delays_changed(float(at))
-
-    def _notified(self, first: int, versions: str) -> None:
-        """Another engine's versions, carried by its notification: published in their turn
-        by the feed like this engine's own, with no read (what the feed does not hold it
-        reads by rev, so a notification lost or too big to carry them loses nothing)."""
-        if (first <= self._published or first in self._locals or self._events is None
-                or not self._events.watching()):
-            return
-        self._locals[first] = [
-            stored_version(row[1], row[0], row[2], row[3], row[4], row[5], row[6])
-            for row in orjson.loads(versions)
-        ]
-        self.versions_notified += len(self._locals[first])
-        self._feed_kick.set()
 
     def _events_delays_changed(self, at: float) -> None:
         for seen in self._refreshing:
@@ -583,7 +557,6 @@ class PostgresDriver:
         )
         if not rows:
             return  # the notification came before our snapshot saw it: the next kick reads it
-        self.versions_read += len(rows)
         self._publish([_version(row) for row in rows])
 
     # -- reads ---------------------------------------------------------------------------------

@@ -56,14 +56,7 @@ def health(driver: Driver) -> dict[str, Any]:
 
 def flush_figures(driver: Driver) -> list[tuple[str, str, float]]:
     """Snapshot writer counters and the store's residency for /metrics (none for a driver
-    that keeps nothing in memory); for PostgreSQL, how other nodes' versions arrived."""
-    if isinstance(driver, PostgresDriver):
-        return [
-            ("flowstate_versions_notified", "Versions of other nodes published from their "
-             "notifications (no read).", float(driver.versions_notified)),
-            ("flowstate_versions_read", "Versions of other nodes read back by rev (too big "
-             "for a notification, or missed).", float(driver.versions_read)),
-        ]
+    that keeps nothing in memory)."""
     if not isinstance(driver, MemoryDriver):
         return []
     resident = [

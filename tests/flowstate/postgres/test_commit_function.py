@@ -3,12 +3,10 @@ the same random batches of commits (rev checks that pass and fail, data, delays 
 a written state or not, fired delays still claimed or not) give the same result rows and
 leave every table the same. Both run on the session's private PostgreSQL, each in a schema
 of its own, called directly with the driver's call (`commit_call`'s SQL). Also: step 2's
-lookups go through the indexes, its notifications carry the versions written, and a schema
-at step 1 upgrades in place."""
+lookups go through the indexes, and a schema at step 1 upgrades in place."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -202,50 +200,6 @@ async def test_a_commit_looks_rows_up_through_the_indexes(postgres: TemporaryPos
         waiting = await conn.fetchval(
             "SELECT count(*) FROM flowstate_latest WHERE id LIKE 'x1__' AND NOT in_flight")
         assert waiting == 20
-    finally:
-        await conn.close()
-
-
-async def test_notifications_carry_the_versions_in_rev_order_as_many_as_fit(
-    postgres: TemporaryPostgres,
-) -> None:
-    """One call writing 40 versions, one of them too big to go in a notification: they go
-    in notifications of at most 8000 bytes, in rev order, each a run of consecutive revs
-    after its header's first rev; every version but the big one is carried, and the last
-    notification carries the head."""
-    conn = await make_schema(postgres.dsn, len(MIGRATIONS))
-    n = 40
-    sizes = [500] * n
-    heard: list[str] = []
-    last = asyncio.Event()  # set by the notification that carries the last version
-
-    def hear(*args: Any) -> None:
-        heard.append(args[3])
-        if f'"s{n - 1}"' in args[3]:
-            last.set()
-
-    try:
-        await conn.add_listener("chan", hear)
-        sizes[7] = 9_000
-        states = [list(range(n)), [f"s{i}" for i in range(n)], [0] * n,
-                  ['{"k": "v"}'] * n, [js({"blob": "x" * size}) for size in sizes], [""] * n,
-                  ["{}"] * n, [False] * n]
-        args = (1000.0, "me", "chan", *states, *([[]] * 4), *([[]] * 11), [], [])
-        result = await conn.fetchrow(COMMIT_SQL, *args)
-        first_rev = result["r_first_rev"]
-        async with asyncio.timeout(5):
-            await last.wait()
-        carried = []
-        for payload in heard:
-            assert len(payload.encode()) <= 8000
-            header, _, body = payload.partition("\n")
-            head, _, first, owner = header.split(" ")
-            assert (int(head), owner) == (first_rev + n - 1, "me")
-            rows = orjson.loads(body) if body else []
-            assert [row[0] for row in rows] == list(range(int(first), int(first) + len(rows)))
-            carried += [row[0] for row in rows]
-        assert len(heard) > 2
-        assert carried == [first_rev + i for i in range(n) if i != 7]
     finally:
         await conn.close()
 

@@ -7,7 +7,6 @@ PostgreSQL (the session's `postgres` fixture), each test in a schema of its own.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 import uuid
@@ -135,36 +134,6 @@ async def test_watcher_catches_up_after_losing_its_connection(
                 got = [(await anext(watcher)).id for _ in range(3)]
             assert got == ["b", "c", "d"]
         assert reader_driver.healthy
-
-
-async def test_notifications_carry_the_versions_that_fit(
-    postgres: TemporaryPostgres, schema: str, raw: asyncpg.Connection,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """Another engine's versions come with its notification when they fit (published with no
-    read) and are read by rev when they do not (8000 bytes); either way in rev order and
-    equal to what a read returns. A notification whose versions cannot be parsed is only a
-    wake-up."""
-    writer = Engine(PostgresDriver(postgres.dsn, schema=schema), FlowRegistry())
-    reader_driver = PostgresDriver(postgres.dsn, schema=schema)
-    async with writer, Engine(reader_driver, FlowRegistry()) as reader:
-        async with reader.watch(get_states({"k": "v"})) as watcher:
-            sizes = [10, 20_000, 10, 10, 9_000, 10]
-            ctxs = [StateCtx.new(f"s{n}", labels={"k": "v"}) for n in range(len(sizes))]
-            for ctx, size in zip(ctxs, sizes, strict=True):
-                ctx.current.annotations = {"blob": "é" * size, "quote": '"\\\n'}
-            await raw.execute("SELECT pg_notify($1, $2)", reader_driver.channel,
-                              "1 2.0 1 someone\n[[1, not json")
-            for ctx in ctxs:
-                await writer.do(commit(park(ctx)))
-            async with asyncio.timeout(10):
-                got = [await anext(watcher) for _ in ctxs]
-        assert [state.id for state in got] == [ctx.current.id for ctx in ctxs]
-        for state in got:
-            assert state == await reader_driver.read_state(state.id)
-        assert reader_driver.versions_notified == 4
-        assert reader_driver.versions_read == 2
-    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
 
 async def test_each_due_delay_fires_once_across_engines(

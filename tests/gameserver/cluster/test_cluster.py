@@ -92,11 +92,6 @@ async def test_players_on_two_nodes_play_to_a_scored_result_watched_from_a_third
         for node in (a, b, c):
             game = (await http.get(f"{node.url}/api/games/{gid}")).json()
             assert (game["phase"], game["result"], game["rev"]) == ("finished", result, rev + 2)
-        # node C took the game's versions from the other nodes' notifications, reading none
-        figures = dict(line.rsplit(" ", 1) for line in
-                       (await http.get(f"{c.url}/metrics")).text.splitlines()
-                       if line.startswith("flowstate_versions_"))
-        assert float(figures["flowstate_versions_notified"]) > 0
 
 
 async def test_a_token_from_one_node_works_on_every_node(cluster: Cluster) -> None:
