@@ -344,9 +344,11 @@ MIGRATIONS: list[Sequence[str]] = [
             IF v_written > 0 THEN
                 -- committing delays taken from another rev of a written state can never
                 -- fire (this runs before the new delays are inserted, which it must not see)
+                -- (a nested loop over the call's ids: array_position per row would be
+                -- quadratic in a batch of hundreds)
                 DELETE FROM flowstate_delays d
-                 WHERE d.do_commit AND d.state_id = ANY (s_id)
-                   AND d.state_rev <> v_rev + array_position(s_id, d.state_id)
+                 USING unnest(s_id) WITH ORDINALITY AS s(id, ord)
+                 WHERE d.state_id = s.id AND d.do_commit AND d.state_rev <> v_rev + s.ord
                    AND d.seq <> ALL (v_consumed);
                 GET DIAGNOSTICS r_pruned = ROW_COUNT;
                 WITH s AS (
