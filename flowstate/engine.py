@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from types import TracebackType
@@ -786,7 +787,7 @@ class Engine:
             sleeper: asyncio.Future[None] | None = None
             if due is not None:
                 if real:
-                    handle = loop.call_later(max(0.0, due - clock.now()), _resolve, fut)
+                    handle = loop.call_later(timer_wait(due - clock.now()), _resolve, fut)
                 else:
                     sleeper = asyncio.ensure_future(clock.sleep_until(due))
                     sleeper.add_done_callback(lambda _, f=fut: _resolve(f))  # type: ignore[misc]
@@ -903,6 +904,16 @@ def _int(raw: str | None, default: int) -> int:
         return int(raw) if raw else default
     except ValueError:
         return default
+
+
+def timer_wait(seconds: float) -> float:
+    """A wall-clock wait for the timer loop, rounded up to whole milliseconds: event-loop
+    timers count milliseconds (uvloop's libuv rounds a wait to the nearest one), so a wait of
+    under half a millisecond would come back at once, over and over until the deadline: a
+    busy loop. Rounded up, a delay fires at most a millisecond late, never early."""
+    if seconds <= 0.0:
+        return 0.0
+    return math.ceil(seconds * 1000.0) / 1000.0
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

@@ -348,3 +348,14 @@ async def test_must_result_says_when_the_query_has_not_run(engine: Engine) -> No
     await committed(engine, "a")
     await engine.do(cmd)
     assert [s.id for s in cmd.must_result().states] == ["a"]
+
+
+def test_the_wall_clock_timer_waits_whole_milliseconds_never_less() -> None:
+    """Loop timers count milliseconds (uvloop rounds a wait to the nearest one): a wait of a
+    fraction of one would return at once and spin until the deadline, so it is rounded up."""
+    from flowstate.engine import timer_wait
+
+    assert timer_wait(-0.5) == 0.0 and timer_wait(0.0) == 0.0
+    assert timer_wait(0.0003) == 0.001 and timer_wait(0.0004999) == 0.001
+    assert timer_wait(0.001) == 0.001 and timer_wait(0.0012) == 0.002
+    assert timer_wait(2.5) == 2.5
