@@ -110,6 +110,8 @@ class Game(Protocol):
 
     def deadline(self, state: Any) -> Deadline | None: ...
 
+    def tick_period(self, settings: Mapping[str, Json]) -> int | None: ...
+
     def expire(self, state: Any, kind: str,
                now: float) -> Sequence[tuple[str | None, Action]]: ...
 
@@ -157,6 +159,12 @@ class GameBase:
         return state
 
     def deadline(self, state: Any) -> Deadline | None:
+        return None
+
+    def tick_period(self, settings: Mapping[str, Json]) -> int | None:
+        """The period (ms) of the game's fixed-rate tick with these settings, or None (no
+        tick). A game that has one gets `settings["tick_phase"]` from the server: the
+        millisecond of the period its ticks should fall on (`gameserver.core.phases`)."""
         return None
 
     def expire(self, state: Any, kind: str,

@@ -89,6 +89,7 @@ from gameserver.core.match import (
     step,
     summary_view,
 )
+from gameserver.core.phases import TickPhases
 from gameserver.core.plan import Plan, plan
 from gameserver.core.record import catch_up, from_record, record_data, to_record
 from gameserver.core.timecontrol import to_ms
@@ -206,6 +207,8 @@ class Matches:
         self._waiting_by_address: dict[str, set[str]] = {}
         #: every finished game, in memory or not (listed newest first)
         self.finished = FinishedIndex()
+        #: the tick phases of the live games that tick (`gameserver.core.phases`)
+        self.tick_phases = TickPhases()
         self.evicted = 0  # finished games that left memory
         #: whether the store takes writes now (set by the runtime: the driver's `healthy`);
         #: while it does not, players' changes are refused with `unavailable`
@@ -326,6 +329,8 @@ class Matches:
 
     def _install(self, hub: Hub) -> None:
         self.hubs[hub.match.id] = hub
+        if hub.phase != "finished":
+            self._hold_phase(hub)
         hub.in_lobby = listed(hub)
         self._track(hub)
         self._index(hub)
@@ -333,6 +338,15 @@ class Matches:
             self._rematches[hub.match.rematch_of] = hub.match.id
         for installer in self.installers:
             installer(hub)
+
+    def _hold_phase(self, hub: Hub) -> None:
+        """Count a live game's tick phase, if its game ticks (see `open`)."""
+        settings = hub.match.settings
+        phase = settings.get("tick_phase")
+        if type(phase) is int:
+            period = hub.game.tick_period(settings)
+            if period is not None:
+                self.tick_phases.hold(hub.match.id, period, phase)
 
     def _track(self, hub: Hub) -> None:
         """Keep the waiting-game counts the caps read, and the index of finished games, in
@@ -345,6 +359,7 @@ class Matches:
             if hub.finished_at is None:
                 hub.finished_at = self._now()
             self.finished.add(hub.finished_at, game_id, hub.match.game)
+            self.tick_phases.release(game_id)
         if hub.phase == "waiting" and game_id in self.hubs:
             self.waiting[game_id] = hub
             if hub.address:
@@ -606,6 +621,9 @@ class Matches:
         t0 = time.perf_counter()
         game_id = game_id or "g" + secrets.token_hex(5)
         now = self._now()
+        period = game.tick_period(settings)
+        if period is not None:  # where in its period it ticks: spread (`core.phases`)
+            settings = {**settings, "tick_phase": self.tick_phases.pick(period)}
         match = new_match(game, game_id, settings, creator, seat, now)
         if reserved or rematch_of:
             match = replace(match, reserved=dict(reserved or {}), rematch_of=rematch_of)

@@ -91,10 +91,16 @@ class Cycles(GameBase):
     def seat_names(self, settings: Mapping[str, Json]) -> Sequence[str]:
         return SEATS[:settings["players"]]
 
+    def tick_period(self, settings: Mapping[str, Json]) -> int:
+        rate: int = settings["tick_rate"]
+        return round(1000 / rate)
+
     def new(self, settings: Mapping[str, Json]) -> Arena:
-        return rules.new_arena(settings["size"], SEATS[:settings["players"]],
-                               round(1000 / settings["tick_rate"]),
-                               round(settings["countdown"] * 1000))
+        period = self.tick_period(settings)
+        phase = settings.get("tick_phase")  # the server's pick; absent in older records
+        return rules.new_arena(settings["size"], SEATS[:settings["players"]], period,
+                               round(settings["countdown"] * 1000),
+                               phase if type(phase) is int and 0 <= phase < period else None)
 
     def start(self, state: Arena, seats: Sequence[str], now: float) -> Arena:
         return rules.start(state, to_ms(now))

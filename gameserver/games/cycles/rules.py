@@ -19,11 +19,14 @@ Steering (`steer`): a turn is queued for the next tick; at most one turn per rid
 later `steer` before that tick replaces the queued one); a turn back onto the rider's own
 trail (the reverse of its heading as of the last tick) is refused (`Reversal`).
 
-The schedule: ticks fall every `period_ms` from the end of the countdown. A tick judged late
-(the server was busy) moves as usual and the next one falls due on the schedule, or a whole
-period after the late one if the schedule is already past (no burst of catch-up ticks). A tick
-more than `RESUME_AFTER_MS` late means the server was stopped (a restart): nobody moves, and
-the game counts down again from the tick it had reached.
+The schedule: ticks fall every `period_ms` from the end of the countdown. With a `phase_ms`
+(the server spreads games' phases: `gameserver.core.phases`) every tick falls on an instant
+whose offset in the period is that phase: the countdown ends on the first such instant after
+its length. A tick judged late (the server was busy) moves as usual and the next one falls due
+on the schedule, or, if the schedule is already past, a whole period after the late one (on
+its phase: the first instant of it at or after the late tick, plus a period); never a burst of
+catch-up ticks. A tick more than `RESUME_AFTER_MS` late means the server was stopped (a
+restart): nobody moves, and the game counts down again from the tick it had reached.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gameserver.core.evolve import evolve
+from gameserver.core.phases import on_grid
 
 __all__ = ["DIRECTIONS", "OPPOSITE", "RESUME_AFTER_MS", "SEATS", "Arena", "Crashed",
            "CyclesError", "Dir", "Reversal", "Rider", "Tick", "advance", "new_arena",
@@ -106,6 +110,8 @@ class Arena:
     base_tick: int = 0
     counting_down: bool = True
     winner: str | None = None  # a seat, "draw", or None while riding
+    #: ticks fall on unix-ms instants `t` with `t % period_ms == phase_ms` (None: anywhere)
+    phase_ms: int | None = None
 
     @property
     def next_ms(self) -> int | None:
@@ -130,19 +136,30 @@ def _starts(size: int, count: int) -> list[tuple[int, int, str]]:
     return spots[:count]
 
 
-def new_arena(size: int, seats: Sequence[str], period_ms: int, countdown_ms: int) -> Arena:
+def new_arena(size: int, seats: Sequence[str], period_ms: int, countdown_ms: int,
+              phase_ms: int | None = None) -> Arena:
     grid = bytearray(size * size)
     riders = []
     for i, (x, y, heading) in enumerate(_starts(size, len(seats))):
         grid[y * size + x] = i + 1
         riders.append(Rider(x, y, heading))
-    return Arena(size, period_ms, countdown_ms, tuple(seats), tuple(riders), bytes(grid))
+    if phase_ms is not None and not 0 <= phase_ms < period_ms:
+        raise ValueError(f"phase {phase_ms} ms is not within the period of {period_ms} ms")
+    return Arena(size, period_ms, countdown_ms, tuple(seats), tuple(riders), bytes(grid),
+                 phase_ms=phase_ms)
+
+
+def _countdown_end(arena: Arena, now_ms: int) -> int:
+    """When a countdown begun at `now_ms` ends: its length (at least a period) on, on the
+    arena's phase."""
+    return on_grid(now_ms + max(arena.countdown_ms, arena.period_ms), arena.period_ms,
+                   arena.phase_ms)
 
 
 def start(arena: Arena, now_ms: int) -> Arena:
     """Every seat is taken: the countdown runs; the first tick falls due at its end."""
-    return evolve(arena, base_ms=now_ms + max(arena.countdown_ms, arena.period_ms),
-                  base_tick=arena.tick, counting_down=True)
+    return evolve(arena, base_ms=_countdown_end(arena, now_ms), base_tick=arena.tick,
+                  counting_down=True)
 
 
 def steer(arena: Arena, seat: str, wanted: str) -> Arena:
@@ -178,8 +195,8 @@ def advance(arena: Arena, now_ms: int) -> tuple[Arena, Tick]:
     due = arena.next_ms
     assert due is not None, "advance: no tick is due"
     if now_ms - due > RESUME_AFTER_MS:
-        return (evolve(arena, base_ms=now_ms + max(arena.countdown_ms, arena.period_ms),
-                       base_tick=arena.tick, counting_down=True),
+        return (evolve(arena, base_ms=_countdown_end(arena, now_ms), base_tick=arena.tick,
+                       counting_down=True),
                 Tick(arena.tick, {}, (), resumed=True))
     size = arena.size
     grid = arena.grid
@@ -218,8 +235,9 @@ def advance(arena: Arena, now_ms: int) -> tuple[Arena, Tick]:
     late = due + arena.period_ms <= now_ms
     if arena.counting_down or late:
         # the countdown's end, or a tick late past the next one's instant: the schedule
-        # starts again from this tick (no burst of catch-up ticks)
-        base_ms, base_tick = now_ms if late else due, tick
+        # starts again from this tick, on the arena's phase (no burst of catch-up ticks)
+        base_ms = on_grid(now_ms, arena.period_ms, arena.phase_ms) if late else due
+        base_tick = tick
     return (evolve(arena, riders=tuple(moved), grid=bytes(cells), tick=tick, base_ms=base_ms,
                    base_tick=base_tick, counting_down=False,
                    winner=_winner(seats, moved) if crashed else None),

@@ -145,3 +145,30 @@ def test_settings_have_defaults_and_bad_ones_are_bad_requests() -> None:
     with pytest.raises(ProtocolError, match="must be one of") as info:
         game.action({"type": "steer", "dir": "north"})
     assert info.value.code == "bad_request"
+
+
+def test_with_a_phase_every_tick_falls_on_it_also_after_a_late_tick_and_a_resume() -> None:
+    """The server's phase (ms into the period): the countdown ends on it, a late tick past
+    the next one starts the schedule again on it, and so does a resume's countdown."""
+    a = rules.start(rules.new_arena(20, ("red", "blue"), 50, 3000, phase_ms=7), 10_000)
+    assert a.next_ms == 13_007  # 3 s on, then the first instant on the phase
+    a, _ = rules.advance(a, 13_007)
+    assert a.next_ms == 13_057
+    a, _ = rules.advance(a, 13_070)  # 13 ms late: the schedule holds
+    assert a.next_ms == 13_107
+    a, _ = rules.advance(a, 13_180)  # late past the next one: a period on, on the phase
+    assert a.tick == 3 and a.next_ms == 13_257
+    a, t = rules.advance(a, 13_257 + RESUME_AFTER_MS + 1)
+    assert t.resumed and a.next_ms == 17_307  # 14_258 + 3 s, on to the phase
+    with pytest.raises(ValueError):
+        rules.new_arena(20, ("red", "blue"), 50, 3000, phase_ms=50)
+
+
+def test_the_server_gives_a_phase_and_a_record_without_one_keeps_the_old_schedule() -> None:
+    game = Cycles()
+    settings = game.settings({"tick_rate": 20})
+    assert game.tick_period(settings) == 50
+    assert game.new({**settings, "tick_phase": 12}).phase_ms == 12
+    assert game.new(settings).phase_ms is None  # a game recorded before phases
+    assert game.new({**settings, "tick_phase": 99}).phase_ms is None  # out of the period
+    assert game.settings({"tick_phase": 3}) == settings | {"tick_rate": 10}  # not a client's
