@@ -287,14 +287,15 @@ async def test_a_tick_writes_one_version_and_keeps_one_delay_pending() -> None:
 async def test_races_tick_on_spread_phases_and_keep_them_across_a_restart(
         tmp_path: Path) -> None:
     """The server spreads races' ticks over the period (`core.phases`): a second race at 20
-    ticks a second ticks 30 ms into the period, the first on it; a finished race gives its
-    phase back, and a restart counts the live races' phases again from their records."""
+    ticks a second ticks 30 ms into the period, the first on it (a client's own `tick_phase`
+    is not taken); a finished race gives its phase back, and a restart counts the live
+    races' phases again from their records."""
     clock = FakeClock(T0)  # T0 is on every period: the first race's phase 0 is the countdown's end
     db = str(tmp_path / "games.sqlite3")
     async with server(clock, db) as srv:
         phases = srv.runtime.matches.tick_phases
         alice, _bob, first = await start_race(srv, tick_rate=20)
-        carol, _dave, second = await start_race(srv, tick_rate=20)
+        carol, _dave, second = await start_race(srv, tick_rate=20, tick_phase=5)
         await carol.request("watch", game_id=second)
         game = (await carol.next_push("game"))["game"]
         assert game["settings"]["tick_phase"] == 30 and game["next_tick_at"] == T0 + 1.03
