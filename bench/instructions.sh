@@ -17,6 +17,8 @@ what=${1:-move}
 games=${GAMES:-50}
 python=${PYTHON:-.venv/bin/python}
 export PYTHONHASHSEED=0
+# this checkout's code, also when the virtualenv's editable install points at another one
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 "$python" -m compileall -q gameserver flowstate bench > /dev/null  # no compiling in a run
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
