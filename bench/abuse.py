@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -486,8 +486,10 @@ runpy.run_module("gameserver", run_name="__main__", alter_sys=True)
 """
 
 
-def start_server(db: str, port: int, lag_file: str = "") -> subprocess.Popen[bytes]:
-    options = ["--port", str(port), "--db", db, "--log-level", "warning", "--bot", "builtin"]
+def start_server(db: str, port: int, lag_file: str = "",
+                 extra: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    options = ["--port", str(port), "--db", db, "--log-level", "warning", "--bot", "builtin",
+               *extra]
     if lag_file:
         return subprocess.Popen([sys.executable, "-c", LAG_PROBE, *options], cwd=ROOT,
                                 env={**os.environ, "ABUSE_LAG_FILE": lag_file})
@@ -542,7 +544,7 @@ async def run(args: argparse.Namespace) -> None:
         port = free_port()
         base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
         args.lag_file = os.path.join(tmp, "lag.txt") if args.loop_lag else ""
-        proc = start_server(db, port, args.lag_file)
+        proc = start_server(db, port, args.lag_file, args.server_args.split())
         try:
             await asyncio.to_thread(wait_ready, base, proc)
             await measure(args, proc, base, url)
@@ -552,7 +554,7 @@ async def run(args: argparse.Namespace) -> None:
         if args.finished:
             await fill_finished(args.finished, db, port)
         finished = None
-        restart = start_server(db, port)
+        restart = start_server(db, port, extra=args.server_args.split())
         try:
             ready = await asyncio.to_thread(wait_ready, base, restart)
             finished = get_json(base, "/api/games?phase=finished&limit=1")["total"]
@@ -705,6 +707,9 @@ def main() -> None:
                              "is the server's own loop being busy or not scheduled")
     parser.add_argument("--timeline", action="store_true",
                         help="print the worst ordinary move latency in each second of a phase")
+    parser.add_argument("--server-args", default="", metavar="ARGS",
+                        help="more `python -m gameserver` options, e.g. a cap turned off "
+                             "('--bot-games-per-address 0') to see what it defends against")
     parser.add_argument("--only", type=lambda s: [a for a in s.split(",") if a],
                         default=list(ATTACKS), help=f"attacks, comma-separated: {ATTACKS}")
     args = parser.parse_args()

@@ -107,6 +107,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                       default=d.games_per_address_per_minute,
                       help="new games (bot games too) one address may create a minute, 10 at "
                            "once")
+    caps.add_argument("--bot-games-per-address", type=_count, default=d.bot_games_per_address,
+                      help="unfinished games against a bot created from one address at a time")
     caps.add_argument("--max-open-games", type=_count, default=d.max_open_games,
                       help="games waiting for players in total")
     caps.add_argument("--api-requests-per-second", type=_seconds,
@@ -178,6 +180,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         identities_per_address=ns.identities_per_address, max_identities=ns.max_identities,
         open_games_per_address=ns.open_games_per_address, max_open_games=ns.max_open_games,
         games_per_address_per_minute=ns.games_per_address_per_minute,
+        bot_games_per_address=ns.bot_games_per_address,
         lobby_page=ns.lobby_page, page_max=ns.page_max, finished_grace=ns.finished_grace,
         max_connections=ns.max_connections, connections_per_address=ns.connections_per_address,
         connections_per_address_per_second=ns.connections_per_address_per_second,

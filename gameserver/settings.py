@@ -54,6 +54,9 @@ class Settings:
     max_open_games: int = 5_000  # waiting games in total
     #: new games (bot games too) one address may create a minute (10 at once)
     games_per_address_per_minute: float = 30.0
+    #: unfinished games against a bot created from one address at a time: the bot's search
+    #: and the moves it answers are the server's own work, shared by everyone
+    bot_games_per_address: int = 3
     #: GET /api/games* requests per second per address (bursts of api_request_burst)
     api_requests_per_second: float = 10.0
     api_request_burst: float = 40.0
@@ -128,6 +131,7 @@ class Settings:
         clients all come from one address, and for a server behind a proxy that limits per
         client itself (every client then has the proxy's address)."""
         return replace(self, identities_per_address=0, open_games_per_address=0,
-                       games_per_address_per_minute=0.0, connections_per_address=0,
+                       games_per_address_per_minute=0.0, bot_games_per_address=0,
+                       connections_per_address=0,
                        connections_per_address_per_second=0.0, api_requests_per_second=0.0,
                        flood_cooldown=0.0)

@@ -159,6 +159,8 @@ class Hub:
     observers: list[Observer] = field(default_factory=list)
     #: the address of the socket that created it ("" when unknown: loaded, adopted, a bot's)
     address: str = ""
+    #: the address whose `bot_games_per_address` count this bot game holds ("": none)
+    bot_address: str = ""
     #: when this server saw it finish (None: not finished); it leaves memory after the grace
     finished_at: float | None = None
 
@@ -180,7 +182,8 @@ class Matches:
     def __init__(self, engine: Engine, games: Mapping[str, Game], *, now: Callable[[], float],
                  history: int, max_open_games: int, limits: Limits | None = None,
                  node: str = "local", shared: bool = False, waiting_per_address: int = 0,
-                 max_waiting: int = 0, games_per_address_per_minute: float = 0.0) -> None:
+                 max_waiting: int = 0, games_per_address_per_minute: float = 0.0,
+                 bot_games_per_address: int = 0) -> None:
         self._engine = engine
         #: this server's name among the servers on one store (presence is per server)
         self.node = node
@@ -197,6 +200,9 @@ class Matches:
         self.games_per_minute = games_per_address_per_minute
         self._created = AddressBuckets(games_per_address_per_minute / 60,
                                        min(10.0, games_per_address_per_minute))
+        #: unfinished bot games one address may hold (0: no cap), and how many each holds
+        self.bot_games_per_address = bot_games_per_address
+        self._bot_games: dict[str, int] = {}
         #: change counters of the listings (`gameserver.live.listing.Answers` keys its
         #: encoded pages by them): `version` moves with any game's change, `lobby_version`
         #: only with a change of a game that is or was waiting (what the open listing shows)
@@ -360,6 +366,9 @@ class Matches:
                 hub.finished_at = self._now()
             self.finished.add(hub.finished_at, game_id, hub.match.game)
             self.tick_phases.release(game_id)
+            if hub.bot_address:
+                self._release_bot_game(hub.bot_address)
+                hub.bot_address = ""
         if hub.phase == "waiting" and game_id in self.hubs:
             self.waiting[game_id] = hub
             if hub.address:
@@ -390,6 +399,27 @@ class Matches:
                 raise TooMany("open_games_per_address", self.waiting_per_address,
                               f"{n} games created from your address are waiting for players "
                               f"(the limit is {self.waiting_per_address})")
+
+    def _hold_bot_game(self, address: str) -> bool:
+        """Count one more unfinished bot game for `address`, or refuse it over the cap; False
+        when nothing is counted (no cap, no address)."""
+        cap = self.bot_games_per_address
+        if not cap or not address:
+            return False
+        held = self._bot_games.get(address, 0)
+        if held >= cap:
+            raise TooMany("bot_games_per_address", cap,
+                          f"{held} unfinished games against the bot were created from your "
+                          f"address (the limit is {cap}); finish or resign one first")
+        self._bot_games[address] = held + 1
+        return True
+
+    def _release_bot_game(self, address: str) -> None:
+        held = self._bot_games.get(address, 0) - 1
+        if held > 0:
+            self._bot_games[address] = held
+        else:
+            self._bot_games.pop(address, None)
 
     def check_store(self) -> None:
         """Refuse a player's change while the store cannot write (docs/persistence.md)."""
@@ -604,13 +634,25 @@ class Matches:
         address = conn.peer if conn is not None else ""
         if opponent is None:
             self._check_waiting(address)
-        self._check_rate(address)
         settings = game.settings(cmd.options)
         names = tuple(game.seat_names(settings))
         seat = secrets.choice(names) if cmd.seat == "random" else cmd.seat
-        async with self.turns:  # many sockets creating at once: one game per loop turn
-            return await self.open(game, settings, Seat(player.id, player.name), seat, conn,
-                                   opponents=() if opponent is None else (opponent,))
+        held = cmd.opponent == "bot" and self._hold_bot_game(address)
+        try:
+            self._check_rate(address)
+            async with self.turns:  # many sockets creating at once: one game per loop turn
+                hub = await self.open(game, settings, Seat(player.id, player.name), seat, conn,
+                                      opponents=() if opponent is None else (opponent,))
+        except BaseException:
+            if held:
+                self._release_bot_game(address)
+            raise
+        if held:
+            if hub.phase == "finished":  # (ended already: nothing more to count)
+                self._release_bot_game(address)
+            else:
+                hub.bot_address = address
+        return hub
 
     async def open(self, game: Game, settings: Mapping[str, Any], creator: Seat, seat: str,
                    conn: Connection | None, *, opponents: Sequence[Seat] = (),

@@ -91,7 +91,8 @@ class Runtime:
                               limits=limits(settings), node=node, shared=shared,
                               waiting_per_address=settings.open_games_per_address,
                               max_waiting=settings.max_open_games,
-                              games_per_address_per_minute=settings.games_per_address_per_minute)
+                              games_per_address_per_minute=settings.games_per_address_per_minute,
+                              bot_games_per_address=settings.bot_games_per_address)
             matches.turns = identities.turns  # creations of both kinds take turns together
             chats = Chats(engine, matches.send_to)
             matches.chat_lines = chats.lines

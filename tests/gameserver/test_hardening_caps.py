@@ -120,3 +120,33 @@ def test_no_address_limits_turns_every_per_address_limit_off() -> None:
             settings.flood_cooldown) == (0, 0, 0.0, 0, 0.0, 0.0, 0.0)
     assert (settings.max_identities, settings.max_open_games, settings.max_connections) == (
         1_000_000, 5_000, 10_000)
+
+
+async def test_bot_games_per_address_are_capped(fake_clock: FakeClock) -> None:
+    """An address holds at most `bot_games_per_address` unfinished bot games (the bot's work
+    is the server's own); a finished one frees its place, and games between people do not
+    count."""
+    settings = memory_settings(bot="builtin", bot_games_per_address=2)
+    async with serve(settings, clock=fake_clock) as server:
+        alice = await server.client("Alice")
+        bob = await server.client("Bob")
+        first = (await alice.request("create", size=9, opponent="bot"))["game_id"]
+        await bob.request("create", size=9, opponent="bot")
+        with pytest.raises(ProtocolError) as refused:
+            await alice.request("create", size=9, opponent="bot")
+        frame = refused.value.frame
+        assert (frame["code"], frame["limit"], frame["max"]) == (
+            "too_many", "bot_games_per_address", 2)
+        await alice.request("create", size=9)  # a game for people is not a bot game
+        await alice.request("resign", game_id=first)
+        await alice.request("create", size=9, opponent="bot")
+        with pytest.raises(ProtocolError):
+            await bob.request("create", size=9, opponent="bot")
+
+
+def test_bot_games_per_address_is_a_server_option() -> None:
+    from gameserver.__main__ import parse_args
+
+    assert parse_args(["--bot-games-per-address", "5"]).bot_games_per_address == 5
+    assert parse_args([]).bot_games_per_address == 3
+    assert parse_args(["--no-address-limits"]).bot_games_per_address == 0
