@@ -4,6 +4,7 @@ node (its endpoint list comes from GET /api/nodes), with the game exactly where 
 
 from __future__ import annotations
 
+import re
 import secrets
 import signal
 from collections.abc import Callable, Iterator
@@ -57,6 +58,10 @@ def test_page_fails_over_to_the_other_node(nodes: list[ServerProcess],
     before = board_names(alice)
 
     node_a.stop(signal.SIGKILL)
+    # on node B: until her page has noticed the loss, a click would go to the dead socket
+    expect(alice.locator("body")).to_have_attribute(
+        "data-endpoint", re.compile(rf":{node_b.port}/"), timeout=SLOW)
+    expect(alice.locator("body")).to_have_attribute("data-net", "open")
     expect(alice.get_by_role("button", name="Pass")).to_be_enabled(timeout=SLOW)
     assert board_names(alice) == before
     expect(announce(alice)).to_contain_text("Your move.")

@@ -125,6 +125,8 @@ let countdown = null;
 conn.addEventListener("status", (e) => {
   const { state } = e.detail;
   document.body.dataset.net = state;
+  // Which server the page is on (a cluster's node after a failover): for operators and tests.
+  if (state === "open") document.body.dataset.endpoint = conn.url;
   netDot.className = `net-dot ${state}`;
   netDot.setAttribute("aria-label", state === "open" ? "Online" : state === "connecting" ? "Connecting" : "Offline");
   clearInterval(countdown);

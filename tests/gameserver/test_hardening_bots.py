@@ -30,11 +30,16 @@ async def test_the_builtin_bot_answers_from_a_worker_process(fake_clock: FakeClo
         game_id = reply["game_id"]
         await alice.next_push("game")
         rev = 1
-        for x in range(3):
-            await alice.request("move", game_id=game_id, rev=rev, x=x, y=0)
+        taken: set[tuple[int, int]] = set()
+        for _ in range(3):  # the bot's search is randomized: play where it has not
+            x, y = next((x, y) for y in range(9) for x in range(9) if (x, y) not in taken)
+            taken.add((x, y))
+            await alice.request("move", game_id=game_id, rev=rev, x=x, y=y)
             await alice.next_push("update", rev=rev + 1)
             bot_move = await alice.next_push("update", rev=rev + 2)
             assert bot_move["event"]["color"] == "white"
+            if bot_move["event"]["kind"] == "move":
+                taken.add((bot_move["event"]["x"], bot_move["event"]["y"]))
             rev += 2
         bots = server.runtime.bots._makers["go"]
         assert isinstance(bots, GoBots)
