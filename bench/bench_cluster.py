@@ -91,6 +91,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of process `root` and its live children (PostgreSQL: the postmaster and
+    its backends)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(stat.parent.name) == root or int(fields[1]) == root:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, all cores (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
 async def hello(url: str) -> ClientConnection:
     ws = await connect(url, compression=None, max_size=None)
     await ws.send('{"type":"hello","id":1}')
@@ -280,12 +301,17 @@ def run_node(dsn: str, data_dir: str, nodes: int, games: int, seconds: float,
             "loadgen_cpu_pct": row["loadgen_cpu_pct"]}
 
 
-def run(dsn: str, nodes: int, games: int, seconds: float, mode: str,
+def run(dsn: str, data_dir: str, nodes: int, games: int, seconds: float, mode: str,
         procs: int) -> dict[str, Any]:
+    """The Python load processes against `nodes` nodes; the CPU of the nodes, of PostgreSQL
+    and of the whole machine (every core: nodes, PostgreSQL and the load together) over the
+    run, so that a run that does not scale names what it ran out of."""
+    postmaster = int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
     running = start_nodes(dsn, nodes)
     try:
         urls = [f"ws://127.0.0.1:{port}/ws" for _, port in running]
         cpu0 = [cpu_seconds(p.pid) for p, _ in running]
+        pg0, machine0 = tree_cpu_seconds(postmaster), machine_ticks()
         out: Any = mp.Queue()
         share = games // procs
         workers = [mp.Process(target=worker, args=(urls, share, seconds, mode, i * share, out))
@@ -298,6 +324,8 @@ def run(dsn: str, nodes: int, games: int, seconds: float, mode: str,
             w.join()
         wall = time.perf_counter() - t0
         cpu = [cpu_seconds(p.pid) - c for (p, _), c in zip(running, cpu0, strict=True)]
+        pg = tree_cpu_seconds(postmaster) - pg0
+        machine1 = machine_ticks()
     finally:
         stop_nodes(running)
     lat = sorted(x for r in results for x in r["latencies"])
@@ -308,7 +336,11 @@ def run(dsn: str, nodes: int, games: int, seconds: float, mode: str,
     return {"mode": mode, "nodes": nodes, "games": games, "moves_per_s":
             round(sum(r["moves_per_s"] for r in results)), "p50_ms": pct(50),
             "p99_ms": pct(99), "p999_ms": pct(99.9),
-            "node_cpu_pct": [round(c / wall * 100) for c in cpu]}
+            "node_cpu_pct": [round(c / wall * 100) for c in cpu],
+            "postgres_cpu_pct": round(pg / wall * 100),
+            # of all cores together: 100 % is every core busy the whole run
+            "machine_busy_pct": round((machine1[0] - machine0[0])
+                                      / max(1, machine1[1] - machine0[1]) * 100)}
 
 
 def main() -> None:
@@ -332,7 +364,8 @@ def main() -> None:
                 print(run_node(dsn, os.path.join(pg.dir, "data"), n, args.games, args.seconds,
                                args.rate), flush=True)
             else:
-                print(run(dsn, n, args.games, args.seconds, args.mode, args.procs), flush=True)
+                print(run(dsn, os.path.join(pg.dir, "data"), n, args.games, args.seconds,
+                          args.mode, args.procs), flush=True)
 
 
 if __name__ == "__main__":
