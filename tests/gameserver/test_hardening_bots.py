@@ -5,9 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from flowstate.testing import FakeClock
+from gameserver.games.go.bots import pool as pool_module
 from gameserver.games.go.bots.brain import GoBots
 from gameserver.games.go.bots.pool import ThinkPool
 from gameserver.testing import GameClient, serve
@@ -55,11 +61,78 @@ async def test_a_pool_without_workers_thinks_on_the_loop() -> None:
     assert await pool.run(worker_pid) == os.getpid()
 
 
+class WatchedPool(ProcessPoolExecutor):
+    """The real process pool, noting the thread that made it and each that submitted to it."""
+
+    made: list[WatchedPool] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.threads = {threading.get_ident()}
+        WatchedPool.made.append(self)
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._processes:  # type: ignore[attr-defined]  # (the stdlib's, tests only)
+            self.spawned_on = threading.get_ident()  # this submit starts the first worker
+        return super().submit(*args, **kwargs)
+
+
+@pytest.fixture
+def watched(monkeypatch: pytest.MonkeyPatch) -> list[WatchedPool]:
+    WatchedPool.made = []
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", WatchedPool)
+    return WatchedPool.made
+
+
+async def test_the_workers_start_off_the_event_loop(watched: list[WatchedPool]) -> None:
+    """Starting a worker process blocks its caller for milliseconds: the pool is made and its
+    processes started on a helper thread, and searches that arrive meanwhile share that one
+    start."""
+    pool = ThinkPool(1)
+    try:
+        pids = await asyncio.gather(*(pool.run(worker_pid) for _ in range(3)))
+        assert len(watched) == 1
+        loop_thread = threading.get_ident()
+        assert watched[0].spawned_on != loop_thread
+        assert loop_thread not in watched[0].threads
+        assert len(set(pids)) == 1 and pids[0] != os.getpid()
+        assert await pool.run(worker_pid) == pids[0]  # later searches reuse the workers
+    finally:
+        pool.close()
+
+
+async def test_a_pool_closed_while_starting_stops_the_workers_it_started(
+    watched: list[WatchedPool],
+) -> None:
+    """A search waiting for the start fails when the pool closes, and the pool that start
+    made is shut down as soon as it exists: no worker outlives the bot service."""
+    pool = ThinkPool(1)
+    search = asyncio.create_task(pool.run(worker_pid))
+    await asyncio.sleep(0)  # the start is under way on its thread
+    pool.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await search
+    assert not pool.started
+    for _ in range(100):  # a worker that was spawned exits once the pool shut down
+        await asyncio.sleep(0.05)
+        if watched and not worker_pids(os.getpid()):
+            break
+    assert watched and not worker_pids(os.getpid())
+
+
 def worker_pids(pid: int) -> list[int]:
-    """The multiprocessing children of process `pid` (the bot workers)."""
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    return [int(p) for p in text.split()
-            if b"multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    """The multiprocessing children of process `pid` (the bot workers), whichever of its
+    threads started them."""
+    children = [int(p) for task in Path(f"/proc/{pid}/task").iterdir()
+                for p in _read(task / "children").split()]
+    return [p for p in children if "spawn_main" in _read(Path(f"/proc/{p}/cmdline"))]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""  # a thread or a process that ended meanwhile
 
 
 def alive(pid: int) -> bool:
