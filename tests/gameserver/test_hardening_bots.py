@@ -113,11 +113,35 @@ async def test_a_pool_closed_while_starting_stops_the_workers_it_started(
     with pytest.raises(RuntimeError, match="closed"):
         await search
     assert not pool.started
-    for _ in range(100):  # a worker that was spawned exits once the pool shut down
-        await asyncio.sleep(0.05)
-        if watched and not worker_pids(os.getpid()):
-            break
-    assert watched and not worker_pids(os.getpid())
+    assert watched and watched[0].spawned_on  # the start did spawn a worker
+    assert await exited(worker_pids(os.getpid()))  # and it ends: the pool was shut down
+
+
+async def exited(pids: list[int], within: float = 10.0) -> bool:
+    """Whether every process in `pids` ends within `within` seconds, woken by each exit (a
+    process's pidfd turns readable when it ends), not by polling."""
+    loop = asyncio.get_running_loop()
+    fds: list[int] = []
+    ends: list[asyncio.Future[None]] = []
+    try:
+        for pid in pids:
+            try:
+                fd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                continue  # gone already
+            fds.append(fd)
+            end: asyncio.Future[None] = loop.create_future()
+            loop.add_reader(fd, lambda end=end: end.done() or end.set_result(None))
+            ends.append(end)
+        async with asyncio.timeout(within):
+            await asyncio.gather(*ends)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        for fd in fds:
+            loop.remove_reader(fd)
+            os.close(fd)
 
 
 def worker_pids(pid: int) -> list[int]:
@@ -133,14 +157,6 @@ def _read(path: Path) -> str:
         return path.read_bytes().decode(errors="replace")
     except (FileNotFoundError, ProcessLookupError):
         return ""  # a thread or a process that ended meanwhile
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 async def test_the_bot_workers_go_when_the_server_is_killed() -> None:
@@ -167,11 +183,8 @@ async def test_the_bot_workers_go_when_the_server_is_killed() -> None:
             await client.close()
             proc.kill()
             await proc.wait()
-            for _ in range(100):  # each worker checks every second; wait at most 10 s
-                if not any(alive(pid) for pid in workers):
-                    break
-                await asyncio.sleep(0.1)
-            assert not any(alive(pid) for pid in workers)
+            # each worker checks every second whether the server is still there
+            assert await exited(workers, within=10.0)
     finally:
         if proc.returncode is None:
             proc.kill()
