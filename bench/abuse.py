@@ -40,6 +40,7 @@ import multiprocessing as mp
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,13 +168,22 @@ def point(color: str, n: int) -> tuple[int, int]:
 async def ordinary_pair(url: str, meter: Meter, interval: float, stop: asyncio.Event,
                         offset: float, source: str) -> None:
     """Two players (a household: one address) on 19x19, one move per `interval` in turn, a
-    new game every 300 moves."""
+    new game every 300 moves.
+
+    Each pair's moves keep to a fixed schedule (`offset`, then every `interval`), not a sleep
+    after each move: with sleeps, the pairs' moves drift into step with one another (the
+    client's loop wakes several timers at once, and those pairs then sleep from the same
+    instant), and within a minute half the moves were sent within 1 ms of another, in
+    bursts the server and this client work through one after the other. The ordinary p50
+    doubled over the run from that alone, with no attack, which inflated the ratio of every
+    attack measured later."""
     black, white = await Client.open(url, source), await Client.open(url, source)
     for client in (black, white):
         welcome = await client.request("hello", name="Ordinary")
         if welcome["type"] != "welcome":
             raise SystemExit(f"an ordinary player was refused: {welcome}")
-    await asyncio.sleep(offset)
+    loop = asyncio.get_running_loop()
+    due = loop.time() + offset
     while not stop.is_set():
         created = await black.request("create", size=SIZE, color="black")
         if created["type"] != "ok":
@@ -199,6 +209,8 @@ async def ordinary_pair(url: str, meter: Meter, interval: float, stop: asyncio.E
         black.on_push, white.on_push = pushed("black"), pushed("white")
         rev = 2
         for n in range(300):
+            due += interval
+            await asyncio.sleep(max(0.0, due - loop.time()))
             if stop.is_set():
                 break
             turn = black if n % 2 == 0 else white
@@ -211,7 +223,8 @@ async def ordinary_pair(url: str, meter: Meter, interval: float, stop: asyncio.E
                 async with asyncio.timeout(10):
                     await seen.setdefault(rev + 1, asyncio.Event()).wait()
             rev += 1
-            await asyncio.sleep(interval)
+            if loop.time() > due + interval:
+                due = loop.time()  # a move later than a whole interval: start again from now
         with contextlib.suppress(Exception):
             await black.request("resign", game_id=game_id)
     await black.close()
@@ -242,7 +255,7 @@ async def probe(url: str, source: str) -> tuple[bool, float, str]:
 
 
 def attack_process(name: str, url: str, base: str, seconds: float, out: Any, nice: int,
-                   ready: Any, go: Any) -> None:
+                   ready: Any, go: Any, net: str = "127.0") -> None:
     """One attack, started when the measuring process says `go` (this process's start, and
     the imports, are over by then: they are not part of the phase)."""
     if nice:
@@ -255,27 +268,30 @@ def attack_process(name: str, url: str, base: str, seconds: float, out: Any, nic
         spin(seconds)
     else:
         with contextlib.suppress(Exception):
-            asyncio.run(_attack(name, url, base, seconds, stats))
+            asyncio.run(_attack(name, url, base, seconds, stats, net))
     stats["attacker_cpu_s"] = round(time.process_time() - started, 2)
     out.put(stats)
 
 
-async def _attack(name: str, url: str, base: str, seconds: float, stats: dict[str, Any]) -> None:
+async def _attack(name: str, url: str, base: str, seconds: float, stats: dict[str, Any],
+                  net: str) -> None:
+    """`net`: the first two parts of the attack's source addresses (each round of
+    `--rounds` attacks from new ones, so it meets the per-address caps afresh)."""
     stop_at = time.perf_counter() + seconds
     runners: dict[str, Callable[[], list[Coroutine[Any, Any, None]]]] = {
-        "lobby": lambda: [lobby_flood(url, f"127.0.2.{i + 1}", stop_at, stats) for i in range(20)]
-        + [lobby_subscriber(url, stop_at, stats, read=True)]
-        + [lobby_subscriber(url, stop_at, stats, read=False) for _ in range(2)]
-        + [http_loop(base, "/api/games?phase=open", f"127.0.2.{30 + i}", stop_at, stats)
+        "lobby": lambda: [lobby_flood(url, f"{net}.2.{i + 1}", stop_at, stats) for i in range(20)]
+        + [lobby_subscriber(url, net, stop_at, stats, read=True)]
+        + [lobby_subscriber(url, net, stop_at, stats, read=False) for _ in range(2)]
+        + [http_loop(base, "/api/games?phase=open", f"{net}.2.{30 + i}", stop_at, stats)
            for i in range(2)],
-        "ping": lambda: [ping_flood(url, f"127.0.3.{i + 1}", stop_at, stats, read=i != 0)
+        "ping": lambda: [ping_flood(url, f"{net}.3.{i + 1}", stop_at, stats, read=i != 0)
                          for i in range(4)],
-        "slowloris": lambda: [slowloris(base, f"127.0.4.{i + 1}", stop_at, stats)
+        "slowloris": lambda: [slowloris(base, f"{net}.4.{i + 1}", stop_at, stats)
                               for i in range(4)],
-        "churn": lambda: [churn(url, f"127.0.5.{i + 1}", stop_at, stats) for i in range(4)],
+        "churn": lambda: [churn(url, f"{net}.5.{i + 1}", stop_at, stats) for i in range(4)],
         "api": lambda: [http_loop(base, "/api/games?phase=finished&limit=200",
-                                  f"127.0.6.{i + 1}", stop_at, stats) for i in range(2)],
-        "bot": lambda: [bot_player(url, f"127.0.7.{i // 25 + 1}", stop_at, stats)
+                                  f"{net}.6.{i + 1}", stop_at, stats) for i in range(2)],
+        "bot": lambda: [bot_player(url, f"{net}.7.{i // 25 + 1}", stop_at, stats)
                         for i in range(50)],
     }
     tasks = [asyncio.ensure_future(a) for a in runners[name]()]
@@ -323,12 +339,12 @@ async def lobby_flood(url: str, source: str, stop_at: float, stats: dict[str, An
             await client.close()
 
 
-async def lobby_subscriber(url: str, stop_at: float, stats: dict[str, Any], *,
+async def lobby_subscriber(url: str, net: str, stop_at: float, stats: dict[str, Any], *,
                            read: bool) -> None:
     """`lobby_subscribe` 10 times a second; with `read=False` the socket never reads."""
     while time.perf_counter() < stop_at:
         try:
-            client = await Client.open(url, "127.0.2.40" if read else "127.0.2.41")
+            client = await Client.open(url, f"{net}.2.40" if read else f"{net}.2.41")
             await client.request("hello")
             if not read:
                 client.ws.transport.pause_reading()
@@ -613,9 +629,12 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
              for i in range(args.games)]
     await asyncio.sleep(3)  # warm-up
     rows = []
-    phases = ["baseline", *args.only]
+    # each round is the baseline and then each attack, so an attack is judged against the
+    # baseline measured just before it, and several rounds pool what one run cannot show
+    phases = [(r, phase) for r in range(args.rounds) for phase in ["baseline", *args.only]]
     ctx = mp.get_context("spawn")
-    for index, phase in enumerate(phases):
+    for index, (round_, phase) in enumerate(phases):
+        key = phase if args.rounds == 1 else f"{phase}#{round_ + 1}"
         out = ctx.Queue()
         attacker = None
         go = ctx.Event()
@@ -625,11 +644,12 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
             ready = ctx.Event()
             attacker = ctx.Process(target=attack_process,
                                    args=(phase, url, base, args.seconds, out,
-                                         args.attacker_nice, ready, go))
+                                         args.attacker_nice, ready, go,
+                                         "127.0" if round_ == 0 else f"127.{20 + round_}"))
             attacker.start()
             await asyncio.to_thread(ready.wait, 30)
             await asyncio.sleep(0.5)
-        meter.phase = phase
+        meter.phase = key
         rss0 = peak = rss_mib(proc.pid)
         cpu0, wall0, own0 = cpu_seconds(proc.pid), time.perf_counter(), time.process_time()
         load0 = os.getloadavg()[0]
@@ -654,17 +674,17 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         attacker_cpu = stats.pop("attacker_cpu_s", 0.0) / wall * 100
         if profiler is not None:
             profiler.wait(30)
-        meter.phase = f"settle-{phase}"
+        meter.phase = f"settle-{key}"
         await asyncio.sleep(1.0)
-        lat = meter.latencies.get(phase, [])
+        lat = meter.latencies.get(key, [])
         if args.timeline:
-            print(f"{phase:10} worst ms by second: {meter.by_second(phase, wall0)}")
+            print(f"{key:10} worst ms by second: {meter.by_second(key, wall0)}")
         if args.loop_lag:
-            print(f"{phase:10} {server_stalls(args.lag_file, unix0, time.time())}")
+            print(f"{key:10} {server_stalls(args.lag_file, unix0, time.time())}")
         assert probed is not None
-        rows.append((phase, len(lat), percentile(lat, 50) * 1000, percentile(lat, 99) * 1000,
+        rows.append((key, len(lat), percentile(lat, 50) * 1000, percentile(lat, 99) * 1000,
                      rss0, peak, probed, stats, cpu, server_s, attacker_cpu))
-        print(f"{phase:10} moves {len(lat):5}  p50 {rows[-1][2]:7.1f} ms  p99 "
+        print(f"{key:10} moves {len(lat):5}  p50 {rows[-1][2]:7.1f} ms  p99 "
               f"{rows[-1][3]:7.1f} ms  server CPU {cpu:3.0f} % ({server_s:.2f} s)  attacker "
               f"CPU {attacker_cpu:3.0f} %  measuring client CPU {own:3.0f} %  load "
               f"{load0:.1f}  RSS {rss0:6.0f} -> peak "
@@ -673,6 +693,9 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
               f"{stats}", flush=True)
     stop.set()
     await asyncio.gather(*pairs, return_exceptions=True)
+    if args.rounds > 1:
+        pooled(args.rounds, ["baseline", *args.only], rows, meter)
+        return
     base_p99 = rows[0][3]
     print("\n| attack | ordinary moves | p50 ms | p99 ms | p99 vs baseline | server CPU "
           "(s) | attacker CPU | RSS start -> peak MiB | newcomer served (s) | attacker saw |")
@@ -682,6 +705,33 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         print(f"| {phase} | {n} | {p50:.1f} | {p99:.1f} | {p99 / base_p99:.2f}x | {cpu:.0f} % "
               f"({server_s:.2f}) | {attacker_cpu:.0f} % | {rss0:.0f} -> {peak:.0f} | "
               f"{'yes' if probed[0] else 'NO'} ({probed[1]:.2f}) | {seen} |")
+
+
+def pooled(rounds: int, phases: list[str], rows: list[Any], meter: Meter) -> None:
+    """The table of `--rounds`: each phase's moves of every round pooled, the pooled p99
+    against the pooled baseline's, and each round's own ratio (against its own baseline)."""
+    by_key = {row[0]: row for row in rows}
+
+    def lat(phase: str) -> list[float]:
+        return [x for r in range(rounds) for x in meter.latencies.get(f"{phase}#{r + 1}", [])]
+
+    base_p99 = percentile(lat("baseline"), 99) * 1000
+    print(f"\npooled over {rounds} rounds (a round: the baseline, then each attack)")
+    print("\n| attack | ordinary moves | p50 ms | p99 ms | p99 vs baseline | p99 vs baseline, "
+          "each round | server CPU, median | RSS growth, worst MiB | newcomer served |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for phase in phases:
+        moves = lat(phase)
+        p99 = percentile(moves, 99) * 1000
+        own = [by_key[f"{phase}#{r + 1}"] for r in range(rounds)]
+        each = ", ".join(f"{row[3] / by_key[f'baseline#{r + 1}'][3]:.2f}"
+                         for r, row in enumerate(own))
+        cpu = statistics.median(row[8] for row in own)
+        growth = max(row[5] - row[4] for row in own)
+        served = sum(1 for row in own if row[6][0])
+        print(f"| {phase} | {len(moves)} | {percentile(moves, 50) * 1000:.1f} | {p99:.1f} | "
+              f"{p99 / base_p99:.2f}x | {each} | {cpu:.0f} % | {growth:.0f} | "
+              f"{served} of {rounds} |")
 
 
 def main() -> None:
@@ -710,6 +760,10 @@ def main() -> None:
     parser.add_argument("--server-args", default="", metavar="ARGS",
                         help="more `python -m gameserver` options, e.g. a cap turned off "
                              "('--bot-games-per-address 0') to see what it defends against")
+    parser.add_argument("--rounds", type=int, default=1, metavar="N",
+                        help="run the baseline and the attacks N times over, in turn, and "
+                             "report each phase's moves pooled (one 8 s phase's p99 is a "
+                             "handful of moves); each round attacks from new addresses")
     parser.add_argument("--only", type=lambda s: [a for a in s.split(",") if a],
                         default=list(ATTACKS), help=f"attacks, comma-separated: {ATTACKS}")
     args = parser.parse_args()
