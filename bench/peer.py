@@ -7,6 +7,7 @@ Colyseus for p50, p99 and server CPU.
 
     .venv/bin/python bench/peer.py --games 1000 --seconds 15 --rate 1
     .venv/bin/python bench/peer.py --games 1000 --seconds 15 --rate 4 --targets null-relay ours
+    .venv/bin/python bench/peer.py --games 1000 --seconds 15 --rate 1 --runs 5   # medians
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -37,16 +39,42 @@ def run(games: int, seconds: int, rate: float, targets: list[str],
     return {row["label"]: row for row in rows}
 
 
-def ratios(rows: dict[str, dict[str, Any]]) -> list[str]:
+PEERS = ("null-relay", "colyseus-immediate")
+
+
+def _name(field: str) -> str:
+    return field.removesuffix("_ms").removesuffix("_pct")
+
+
+def ratio_values(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """peer -> field -> ours / peer, for the peers this run measured beside ours."""
     ours = rows.get("ours")
-    lines = []
-    for peer in ("null-relay", "colyseus-immediate"):
+    found: dict[str, dict[str, float]] = {}
+    for peer in PEERS:
         other = rows.get(peer)
-        if ours is None or other is None:
+        if ours is not None and other is not None:
+            found[peer] = {field: ours[field] / max(other[field], 1e-9) for field in FIELDS}
+    return found
+
+
+def ratios(rows: dict[str, dict[str, Any]]) -> list[str]:
+    return [f"ours / {peer}: " + ", ".join(f"{_name(f)} {v:.2f}x" for f, v in values.items())
+            for peer, values in ratio_values(rows).items()]
+
+
+def summary(runs: list[dict[str, dict[str, float]]]) -> list[str]:
+    """Each ratio's median over the runs, with its lowest and highest."""
+    lines = []
+    for peer in PEERS:
+        per_run = [run[peer] for run in runs if peer in run]
+        if not per_run:
             continue
-        parts = [f"{field.removesuffix('_ms').removesuffix('_pct')} "
-                 f"{ours[field] / max(other[field], 1e-9):.2f}x" for field in FIELDS]
-        lines.append(f"ours / {peer}: " + ", ".join(parts))
+        parts = []
+        for field in FIELDS:
+            values = sorted(run[field] for run in per_run)
+            parts.append(f"{_name(field)} {statistics.median(values):.2f}x "
+                         f"({values[0]:.2f}-{values[-1]:.2f})")
+        lines.append(f"ours / {peer}, median of {len(per_run)} runs: " + ", ".join(parts))
     return lines
 
 
@@ -61,10 +89,21 @@ def main() -> None:
     # identities, games per address) would refuse the 1,000 games, so the rig turns them off.
     parser.add_argument("--ours-args", default="--no-address-limits",
                         help="extra `python -m gameserver` options")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="run the rig this many times (the targets' order rotated each "
+                             "run) and print each ratio's median: one run's p99 moves a lot")
     args = parser.parse_args()
-    rows = run(args.games, args.seconds, args.rate, args.targets, args.ours_args)
-    for line in ratios(rows):
-        print(line)
+    runs = []
+    for index in range(args.runs):
+        turn = index % len(args.targets)
+        order = args.targets[turn:] + args.targets[:turn]
+        rows = run(args.games, args.seconds, args.rate, order, args.ours_args)
+        for line in ratios(rows):
+            print(line, flush=True)
+        runs.append(ratio_values(rows))
+    if args.runs > 1:
+        for line in summary(runs):
+            print(line)
 
 
 if __name__ == "__main__":
