@@ -770,6 +770,9 @@ def main() -> None:
     unknown = [a for a in args.only if a not in ATTACKS]
     if unknown:
         parser.error(f"no attack {unknown}; they are {', '.join(ATTACKS)}")
+    if not 1 <= args.rounds <= 200 // (len(args.only) + 1):
+        parser.error("--rounds: 1 or more, and each phase's newcomer needs its own address "
+                     f"(at most {200 // (len(args.only) + 1)} rounds of these phases)")
     asyncio.run(run(args))
 
 
