@@ -653,7 +653,7 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         rss0 = peak = rss_mib(proc.pid)
         cpu0, wall0, own0 = cpu_seconds(proc.pid), time.perf_counter(), time.process_time()
         load0 = os.getloadavg()[0]
-        profiler = profile(args.profile, proc.pid, phase, args.seconds)
+        profiler = profile(args.profile, proc.pid, key, args.seconds)
         go.set()
         unix0 = time.time()
         t_end = time.perf_counter() + args.seconds
