@@ -12,6 +12,7 @@ what it holds in memory follow the live games, not every game ever finished.
     .venv/bin/python bench/abuse.py                 # every attack, 8 s each
     .venv/bin/python bench/abuse.py --only ping,slowloris --seconds 5
     .venv/bin/python bench/abuse.py --only churn --finished 10000   # restart after 10,000
+    .venv/bin/python bench/abuse.py --rounds 3      # every phase 3 times over, moves pooled
 
 Each attack runs in its own process (so the attackers' Python does not slow the measuring
 client) and gets the same length of time:
