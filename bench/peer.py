@@ -93,6 +93,8 @@ def main() -> None:
                         help="run the rig this many times (the targets' order rotated each "
                              "run) and print each ratio's median: one run's p99 moves a lot")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs: 1 or more")
     runs = []
     for index in range(args.runs):
         turn = index % len(args.targets)
