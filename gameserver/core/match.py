@@ -124,6 +124,9 @@ class Match:
     seat_names: tuple[str, ...] = ()
     seats: tuple[Seat | None, ...] = ()
     rev: int = 1
+    #: the rev of the last commit that changed the game, not only who is connected or what
+    #: a player is called: a rev-checked action that saw this rev or a later one is current
+    position_rev: int = 1
     #: the recorded actions (JSON list items `[seat, ...action, ms]`). The newest are in
     #: `tail_json`, comma-separated; every `CHUNK_ACTIONS` of them are sealed into `log` as one
     #: JSON list text, which is stored once and never rewritten (see gameserver.core.record)
@@ -225,11 +228,12 @@ def act(match: Match, game: Game, seat: str | None, action: Action,
                      else f"[{item}]"), ""
     else:
         log, tail = match.log, f"{match.tail_json},{item}" if match.tail_json else item
+    rev = match.rev if rev is None else rev
     return _recorded(match, state=state, log=log, tail_json=tail, action_count=count,
-                     rev=match.rev if rev is None else rev), event
+                     rev=rev, position_rev=rev), event
 
 
-_recorded = evolver(Match, "state", "log", "tail_json", "action_count", "rev")
+_recorded = evolver(Match, "state", "log", "tail_json", "action_count", "rev", "position_rev")
 
 
 def _act(match: Match, game: Game, player_id: str, request: c.Act,
@@ -241,7 +245,7 @@ def _act(match: Match, game: Game, player_id: str, request: c.Act,
     if getattr(action, "checks_rev", False):
         if request.rev is None:
             raise BadRequest("field 'rev' is missing")
-        if request.rev != match.rev:
+        if not match.position_rev <= request.rev <= match.rev:
             raise StaleRev(request.rev, match.rev)
         if "rev" in getattr(action, "__dataclass_fields__", ()):
             action = replace(action, rev=request.rev)  # an action that keeps the rev it had
@@ -355,11 +359,12 @@ def step(match: Match, game: Game, player_id: str, request: Any,
         raise WrongPhase(_NAMES[kind], phase)
     nxt, event = handler(match, game, player_id, request,
                          match.created_at if now is None else now)
-    return evolve(nxt, rev=match.rev + 1), event
+    return evolve(nxt, rev=match.rev + 1), event  # presence: the game itself did not change
 
 
 def bump(match: Match) -> Match:
-    return replace(match, rev=match.rev + 1)
+    """`match` one rev on, as a change to the game (a join, a cancel, another writer's)."""
+    return replace(match, rev=match.rev + 1, position_rev=match.rev + 1)
 
 
 # -- deadlines: what falls due when nobody acts ---------------------------------------------------
@@ -418,7 +423,7 @@ def expire(match: Match, game: Game, limits: Limits, now: float) -> tuple[Match,
         nxt, event = match, {}
         for seat, action in actions:
             nxt, event = act(nxt, game, seat, action, now)
-    return evolve(nxt, rev=match.rev + 1), event
+    return evolve(nxt, rev=match.rev + 1, position_rev=match.rev + 1), event
 
 
 # -- views ---------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ def _head(match: Match, base: int) -> dict[str, Json]:
         "settings": match.settings,
         "created_at": match.created_at,
         "rev": match.rev,
+        "position_rev": match.position_rev,
         "seats": {names[i]: None if s is None else {"id": s.player_id, "name": s.name}
                   for i, s in enumerate(match.seats)},
         "started_at": match.started_at,
@@ -140,7 +141,8 @@ def _advance(match: Match, data: Mapping[str, Json], items: Sequence[Json],
     present = {seat: tuple(nodes) for seat, nodes in data.get("present", {}).items()}
     held = data["seats"]
     seats = tuple(_seat(held.get(n)) for n in match.seat_names)  # renames
-    return replace(match, rev=data["rev"], away=data.get("away", {}), present=present,
+    return replace(match, rev=data["rev"], position_rev=data.get("position_rev", data["rev"]),
+                   away=data.get("away", {}), present=present,
                    seats=seats, dormant=data.get("dormant", False),
                    reserved=data.get("reserved", {}), rematch_of=data.get("rematch_of"))
 

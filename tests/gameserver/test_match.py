@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from gameserver.core.match import (
     Connect,
+    Disconnect,
     Match,
+    Rename,
     Seat,
     game_view,
     join,
@@ -55,6 +57,26 @@ def test_each_step_bumps_the_rev_by_one() -> None:
     assert error.value.current == moved.rev
     connected, event = step(moved, GO, "pb", Connect())
     assert connected.connected == {"white"} and event["kind"] == "player_connected"
+
+
+def test_a_presence_change_does_not_make_a_rev_stale() -> None:
+    """A rev-checked action is judged against the game, not the presence around it: any rev
+    from the last change to the game up to the current one is current; one before that change
+    or ahead of the match is stale. The record keeps where the game last changed."""
+    match = started()
+    away, _ = step(match, GO, "pb", Disconnect())
+    back, _ = step(away, GO, "pb", Connect())
+    assert (back.rev, back.position_rev) == (match.rev + 2, match.rev)
+    moved, _ = step(back, GO, "pa", rq.move("g1", match.rev, 4, 4))
+    assert moved.position_rev == moved.rev == back.rev + 1
+    with pytest.raises(StaleRev):
+        step(moved, GO, "pb", rq.move("g1", back.rev, 3, 3))
+    with pytest.raises(StaleRev):
+        step(moved, GO, "pb", rq.move("g1", moved.rev + 1, 3, 3))
+    renamed, _ = step(moved, GO, "pa", Rename("Al"))
+    reloaded = from_record(to_record(renamed), GAMES)
+    assert (reloaded.rev, reloaded.position_rev) == (renamed.rev, moved.rev)
+    step(reloaded, GO, "pb", rq.move("g1", moved.rev, 3, 3))
 
 
 @settings(max_examples=60, deadline=None)

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 
 from flowstate.testing import FakeClock
 from gameserver.settings import Settings
@@ -62,6 +63,29 @@ async def test_disconnect_and_reconnect_with_the_token(game_server: RunningServe
     assert update["event"] == {"kind": "player_connected", "seat": "white", "color": "white"}
     await play(alice, [bob_again], gid, 4, 3, 3)
     await play(bob_again, [alice], gid, 5, 5, 5)
+
+
+async def test_a_move_at_a_rev_before_a_presence_change_is_current(
+        game_server: RunningServer) -> None:
+    """The opponent's socket drops and comes back while black is about to play: black's move,
+    sent with the rev black saw before those presence commits, is played, not `stale_rev`
+    (the board did not change). A move the opponent made since is still stale."""
+    alice, bob, gid = await start_game(game_server)
+    await bob.close()
+    await alice.next_push("update", rev=3)
+    bob_again = await game_server.client(token=bob.token)
+    await bob_again.next_push("game")
+    await alice.next_push("update", rev=4)
+    reply = await alice.request("move", game_id=gid, rev=2, x=4, y=4)
+    assert reply["rev"] == 5
+    await bob_again.next_push("update", rev=5)
+    await play(bob_again, [alice], gid, 5, 2, 2)
+    with pytest.raises(ProtocolError) as error:
+        await alice.request("move", game_id=gid, rev=5, x=6, y=6)
+    assert (error.value.code, error.value.frame["rev"]) == ("stale_rev", 6)
+    with pytest.raises(ProtocolError) as error:
+        await alice.request("move", game_id=gid, rev=7, x=6, y=6)
+    assert error.value.code == "stale_rev"
 
 
 async def test_a_second_tab_does_not_flap_presence(game_server: RunningServer) -> None:
