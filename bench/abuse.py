@@ -8,6 +8,10 @@ server's RSS at the start and its peak during the attack, and whether a new clie
 address, a new identity) could connect and start a game against the bot while the attack ran.
 At the end the server is stopped and started again on the same file: the restart time and
 what it holds in memory follow the live games, not every game ever finished.
+Each phase also prints what the server itself measured (its `/metrics` histogram): how many
+of its pushes took over 1 ms and over 5 ms from the moment a connection's task took the
+command. A move slow for the players but not there waited before the server read it (in the
+kernel, behind other callbacks) or after it wrote it.
 
     .venv/bin/python bench/abuse.py                 # every attack, 8 s each
     .venv/bin/python bench/abuse.py --only ping,slowloris --seconds 5
@@ -551,6 +555,30 @@ def profile(directory: str, pid: int, phase: str,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def push_latency(base: str) -> dict[str, int]:
+    """The server's own histogram of command-to-push latency (`GET /metrics`, which answers
+    loopback clients by default): cumulative counts by upper bound (seconds, as text)."""
+    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+    counts = {}
+    for line in text.splitlines():
+        if line.startswith("gameserver_push_latency_seconds_bucket"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            counts[bound] = int(float(line.rsplit(" ", 1)[1]))
+    return counts
+
+
+def server_side(before: dict[str, int], after: dict[str, int]) -> str:
+    """What the server itself saw of a phase: its pushes, and how many took over 1 and 5 ms
+    from the moment the connection's task took the command (the time a command waits in the
+    kernel or behind other callbacks before that is not in it)."""
+    total = after.get("+Inf", 0) - before.get("+Inf", 0)
+
+    def over(bound: str) -> int:
+        return total - (after.get(bound, 0) - before.get(bound, 0))
+
+    return f"server-side pushes {total}: {over('0.001')} over 1 ms, {over('0.005')} over 5 ms"
+
+
 def get_json(base: str, path: str) -> Any:
     return orjson.loads(urllib.request.urlopen(base + path, timeout=10).read())
 
@@ -655,6 +683,7 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
         cpu0, wall0, own0 = cpu_seconds(proc.pid), time.perf_counter(), time.process_time()
         load0 = os.getloadavg()[0]
         profiler = profile(args.profile, proc.pid, key, args.seconds)
+        pushes0 = await asyncio.to_thread(push_latency, base)
         go.set()
         unix0 = time.time()
         t_end = time.perf_counter() + args.seconds
@@ -666,6 +695,7 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
                 probed = await probe(url, f"127.0.1.{index + 1}")
         wall = time.perf_counter() - wall0
         server_s = cpu_seconds(proc.pid) - cpu0
+        pushes = server_side(pushes0, await asyncio.to_thread(push_latency, base))
         cpu = server_s / wall * 100
         own = (time.process_time() - own0) / wall * 100
         stats: dict[str, Any] = {}
@@ -692,6 +722,7 @@ async def measure(args: argparse.Namespace, proc: subprocess.Popen[bytes], base:
               f"{peak:6.0f} MiB  newcomer "
               f"{'served' if probed[0] else 'REFUSED ' + probed[2]} in {probed[1]:.2f} s  "
               f"{stats}", flush=True)
+        print(f"{key:10} {pushes}", flush=True)
     stop.set()
     await asyncio.gather(*pairs, return_exceptions=True)
     if args.rounds > 1:
