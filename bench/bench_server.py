@@ -82,21 +82,15 @@ async def run(games: int, moves: int, size: int, db: str, durability: str,
         cpu0, loop0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()
         if rate > 0:
             total = await paced(matches, hubs, size, rate, seconds)
-        for n in range(moves if rate <= 0 else 0):
-            color = "black" if n % 2 == 0 else "white"
-            x, y = point(size, color, n // 2)
-            for hub, black, white in hubs:
-                player = black if color == "black" else white
-                t0 = time.perf_counter()
-                move = {"type": "move", "x": x, "y": y}
-                await matches.command(player, c.Act(None, hub.match.id, hub.match.rev, move),
-                                      t0)
+        else:
+            total = games * moves
+            for n in range(moves):
+                for hub, black, white in hubs:
+                    await play(matches, size, hub, black, white, n)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         loop_cpu = time.thread_time() - loop0
         if profile is not None:
             profile.disable()
-        if rate <= 0:
-            total = games * moves
         collections = sum(s["collections"] for s in gc.get_stats()) - collections0
         retained = sys.getallocatedblocks() - blocks0
         octets = sum(s.octets for s in sockets)
@@ -108,6 +102,17 @@ async def run(games: int, moves: int, size: int, db: str, durability: str,
                 "push_bytes_per_move": round(octets / total / 2),
                 "blocks_retained_per_move": round(retained / total, 1),
                 "gc_collections": collections, "wall_s": round(wall, 2)}
+
+
+async def play(matches: Any, size: int, hub: Any, black: Player, white: Player,
+               n: int) -> None:
+    """The game's move `n` (black plays the even ones)."""
+    color = "black" if n % 2 == 0 else "white"
+    x, y = point(size, color, n // 2)
+    player = black if color == "black" else white
+    move = {"type": "move", "x": x, "y": y}
+    await matches.command(player, c.Act(None, hub.match.id, hub.match.rev, move),
+                          time.perf_counter())
 
 
 async def paced(matches: Any, hubs: list[Any], size: int, rate: float, seconds: float) -> int:
@@ -122,14 +127,8 @@ async def paced(matches: Any, hubs: list[Any], size: int, rate: float, seconds: 
         for _ in range(min(burst, total - done)):
             i = done % games
             hub, black, white = hubs[i]
-            n = played[i]
-            color = "black" if n % 2 == 0 else "white"
-            x, y = point(size, color, n // 2)
-            player = black if color == "black" else white
-            move = {"type": "move", "x": x, "y": y}
-            await matches.command(player, c.Act(None, hub.match.id, hub.match.rev, move),
-                                  time.perf_counter())
-            played[i] = n + 1
+            await play(matches, size, hub, black, white, played[i])
+            played[i] += 1
             done += 1
         ahead = start + done / rate - time.perf_counter()
         if ahead > 0:
@@ -154,11 +153,13 @@ def main() -> None:
     if args.rate and args.rate * args.seconds > args.games * args.moves:
         parser.error("--rate * --seconds is more than --games * --moves: games would end")
     profile = cProfile.Profile() if args.profile else None
+    bench = run(args.games, args.moves, args.size, args.db, args.durability, profile,
+                args.rate, args.seconds)
     if args.loop == "uvloop":
         import uvloop
-        uvloop.install()
-    result = asyncio.run(run(args.games, args.moves, args.size, args.db, args.durability,
-                             profile, args.rate, args.seconds))
+        result = uvloop.run(bench)
+    else:
+        result = asyncio.run(bench)
     for key, value in result.items():
         print(f"{key:>28}: {value}")
     if profile is not None:
